@@ -1,0 +1,9 @@
+// Every command this build implements, by its full name ("operator raft list-peers").
+// Only implemented commands are listed, so `consul` never advertises something that does not work.
+
+import type { Command } from '../command.js';
+import { versionCommand } from './version.js';
+
+export function allCommands(): Map<string, Command> {
+  return new Map<string, Command>([['version', versionCommand]]);
+}

@@ -1,0 +1,40 @@
+// Child processes through node:child_process.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type { ChildProcess, ProcessRunner, SpawnOptions } from '../../runtime/process.js';
+
+export const nodeProcessRunner: ProcessRunner = {
+  spawn(file: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    const cp = spawn(file, [...args], {
+      env: opts.env,
+      cwd: opts.cwd,
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (opts.stdin !== undefined && cp.stdin) {
+      cp.stdin.on('error', () => {}); // a child that exits early must not crash us with EPIPE
+      cp.stdin.end(opts.stdin);
+    }
+    const exited = new Promise<number>((resolve) => {
+      cp.on('error', () => resolve(127));
+      cp.on('close', (code, signal) => {
+        if (code !== null) resolve(code);
+        else resolve(128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+      });
+    });
+    return {
+      pid: cp.pid,
+      exited,
+      onStdout: (fn) => void cp.stdout?.on('data', (c: Buffer) => fn(new Uint8Array(c))),
+      onStderr: (fn) => void cp.stderr?.on('data', (c: Buffer) => fn(new Uint8Array(c))),
+      kill: (sig = 'SIGTERM') => void cp.kill(sig),
+    };
+  },
+  isAlive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+};
