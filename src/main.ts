@@ -1,4 +1,5 @@
 // Composition root: argv → CLI → (for `agent`) config → platform → agent. The only place, besides
+import { pathToFileURL } from 'node:url';
 // src/platform/node/, that touches process state.
 import { runCli } from './cli/cli.js';
 import { allCommands } from './cli/commands/index.js';
@@ -26,6 +27,13 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A closed pipe on stdout (`consul members | head -1`) ends us quietly, as SIGPIPE ends a Go binary.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   const interrupt = new AbortController();
   const services: CliServices = {
     env: process.env,
@@ -42,4 +50,17 @@ export async function main(argv: string[]): Promise<number> {
     startAgent: () => Promise.reject(new Error('agent not available in this build')),
   };
   return runCli(argv, allCommands(), stdUi(), services);
+}
+
+// Run when executed directly (`node dist/src/main.js …`), as tests do; bin/consul.js imports main() instead.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

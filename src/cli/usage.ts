@@ -2,7 +2,7 @@
 // "Command Options" sections with each flag as "  -name=<placeholder>" and its usage wrapped at 72
 // columns (minimum raggedness, like kr/text's Wrap) with a 5-space indent.
 
-import type { FlagDef, FlagSet } from './flags.js';
+import type { FlagDef, FlagSet } from '../lib/flags.js';
 
 const MAX_LINE = 72;
 const PAD = 5;

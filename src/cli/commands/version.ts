@@ -11,7 +11,7 @@ import {
   VERSION_PRERELEASE,
 } from '../../structs/version.js';
 import type { Command } from '../command.js';
-import { FlagSet } from '../flags.js';
+import { FlagSet } from '../../lib/flags.js';
 import { parseFlags } from '../parse.js';
 import { usage } from '../usage.js';
 

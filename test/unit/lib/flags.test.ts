@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlagSet, parseGoInt } from '../../../src/cli/flags.js';
+import { FlagSet, parseGoInt } from '../../../src/lib/flags.js';
 
 function set() {
   const f = new FlagSet();
@@ -16,7 +16,19 @@ function set() {
 
 test('Go flag forms: -f=v, -f v, --f, bare bool, -b=false', () => {
   const { f, s, b, i, d, j } = set();
-  const r = f.parse(['--name=x', '-server', '-n', '7', '-wait=1m30s', '-join', 'a', '--join=b', 'rest', '-n', '9']);
+  const r = f.parse([
+    '--name=x',
+    '-server',
+    '-n',
+    '7',
+    '-wait=1m30s',
+    '-join',
+    'a',
+    '--join=b',
+    'rest',
+    '-n',
+    '9',
+  ]);
   assert.deepEqual(r, { ok: true, args: ['rest', '-n', '9'] });
   assert.equal(s.value, 'x');
   assert.equal(b.value, true);
@@ -35,8 +47,16 @@ test('a bool flag never consumes the next argument', () => {
 });
 
 test("Go's error texts", () => {
-  assert.deepEqual(set().f.parse(['-nope']), { ok: false, help: false, error: 'flag provided but not defined: -nope' });
-  assert.deepEqual(set().f.parse(['-name']), { ok: false, help: false, error: 'flag needs an argument: -name' });
+  assert.deepEqual(set().f.parse(['-nope']), {
+    ok: false,
+    help: false,
+    error: 'flag provided but not defined: -nope',
+  });
+  assert.deepEqual(set().f.parse(['-name']), {
+    ok: false,
+    help: false,
+    error: 'flag needs an argument: -name',
+  });
   assert.deepEqual(set().f.parse(['-n', 'x']), {
     ok: false,
     help: false,

@@ -3,7 +3,7 @@
 //   parsing stops at the first non-flag argument or after "--"; "-" alone is an argument;
 //   -h / -help / --help ask for help. Error texts are Go's.
 
-import { formatGoDuration, parseGoDuration } from '../lib/duration.js';
+import { formatGoDuration, parseGoDuration } from './duration.js';
 
 export type FlagKind = 'string' | 'bool' | 'int' | 'uint' | 'duration' | 'value';
 
