@@ -42,8 +42,6 @@ const gossip: ObjectSpec = {
 export const CHECK: ObjectSpec = Object.fromEntries(
   [
     'id',
-    'check_id',
-    'checkid',
     'name',
     'notes',
     'service_id',
@@ -88,8 +86,6 @@ export const CHECK: ObjectSpec = Object.fromEntries(
 );
 const checkSpec: ObjectSpec = { ...CHECK, header: FREE };
 
-const serviceAddress: ObjectSpec = { address: V, port: V };
-
 export const SERVICE: ObjectSpec = {
   id: V,
   name: V,
@@ -111,7 +107,6 @@ export const SERVICE: ObjectSpec = {
   partition: V,
   locality: { region: V, zone: V },
 };
-void serviceAddress;
 
 export const WATCH: ObjectSpec = {
   type: V,
@@ -156,7 +151,7 @@ export const ROOT: ObjectSpec = {
       dns: V,
     },
   },
-  addresses: { dns: V, http: V, https: V, grpc: V, grpc_tls: V },
+  addresses: { dns: V, http: V, https: V, grpc: V, grpc_tls: V, rpc: V },
   advertise_addr: V,
   advertise_addr_ipv4: V,
   advertise_addr_ipv6: V,
@@ -254,6 +249,14 @@ export const ROOT: ObjectSpec = {
     request_limits: { mode: V, read_rate: V, write_rate: V },
   },
   log_file: V,
+  max_query_time: V,
+  segment: V,
+  segments: FREE,
+  partition: V,
+  audit: FREE,
+  license_path: V,
+  reporting: FREE,
+  locality: { region: V, zone: V },
   log_json: V,
   log_level: V,
   log_rotate_bytes: V,
@@ -284,6 +287,9 @@ export const ROOT: ObjectSpec = {
     sidecar_max_port: V,
     expose_min_port: V,
     expose_max_port: V,
+    proxy_min_port: V,
+    proxy_max_port: V,
+    rpc: V,
   },
   primary_datacenter: V,
   primary_gateways: V,
@@ -400,6 +406,19 @@ export const ROOT: ObjectSpec = {
   ui_dir: V,
   ui_content_path: V,
   non_voting_server: V,
+  // 0.8-only spellings (the seed's era): mapped or ignored by legacy.ts with a warning.
+  recursor: V,
+  statsd_addr: V,
+  statsite_addr: V,
+  statsite_prefix: V,
+  dogstatsd_addr: V,
+  dogstatsd_tags: V,
+  http_api_response_headers: FREE,
+  reap: V,
+  advertise_addrs: FREE,
+  retry_join_ec2: FREE,
+  retry_join_gce: FREE,
+  retry_join_azure: FREE,
 };
 
 /** Keys whose values are lists of objects even when a file gives one object (no flattening). */

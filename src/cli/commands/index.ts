@@ -2,8 +2,13 @@
 // Only implemented commands are listed, so `consul` never advertises something that does not work.
 
 import type { Command } from '../command.js';
+import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
 export function allCommands(): Map<string, Command> {
-  return new Map<string, Command>([['version', versionCommand]]);
+  return new Map<string, Command>([
+    ['configtest', configtestCommand],
+    ['validate', validateCommand],
+    ['version', versionCommand],
+  ]);
 }

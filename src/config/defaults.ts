@@ -1,0 +1,138 @@
+// Consul 1.16's built-in defaults and `-dev` overrides, written as raw config fragments (exactly like a
+// config file), so they pass through the same merge and builder as user sources.
+// Values that depend on server vs client mode (leave_on_terminate, skip_leave_on_interrupt, grpc_tls)
+// are resolved by the builder.
+
+import type { Raw } from './raw.js';
+
+export function defaultConfig(): Raw {
+  return {
+    acl: {
+      token_ttl: '30s',
+      policy_ttl: '30s',
+      role_ttl: '30s',
+      down_policy: 'extend-cache',
+      default_policy: 'allow',
+    },
+    autopilot: {
+      cleanup_dead_servers: true,
+      last_contact_threshold: '200ms',
+      max_trailing_logs: 250,
+      min_quorum: 0,
+      server_stabilization_time: '10s',
+    },
+    bind_addr: '0.0.0.0',
+    bootstrap: false,
+    bootstrap_expect: 0,
+    check_output_max_size: 4096,
+    check_update_interval: '5m',
+    client_addr: '127.0.0.1',
+    datacenter: 'dc1',
+    default_query_time: '300s',
+    disable_coordinates: false,
+    disable_host_node_id: true,
+    disable_remote_exec: true,
+    domain: 'consul.',
+    encrypt_verify_incoming: true,
+    encrypt_verify_outgoing: true,
+    log_level: 'INFO',
+    log_rotate_duration: '24h',
+    max_query_time: '600s',
+    protocol: 2,
+    raft_protocol: 3,
+    raft_snapshot_threshold: 16384,
+    raft_snapshot_interval: '30s',
+    raft_trailing_logs: 10240,
+    reconnect_timeout: '72h',
+    reconnect_timeout_wan: '72h',
+    retry_interval: '30s',
+    retry_interval_wan: '30s',
+    server: false,
+    server_rejoin_age_max: '168h',
+    session_ttl_min: '10s',
+    syslog_facility: 'LOCAL0',
+    dns_config: {
+      allow_stale: true,
+      a_record_limit: 0,
+      udp_answer_limit: 3,
+      max_stale: '87600h',
+      recursor_timeout: '2s',
+      recursor_strategy: 'sequential',
+      enable_additional_node_meta_txt: true,
+      node_ttl: '0s',
+      soa: { refresh: 3600, retry: 600, expire: 86400, min_ttl: 0 },
+    },
+    gossip_lan: {
+      gossip_interval: '200ms',
+      gossip_nodes: 3,
+      probe_interval: '1s',
+      probe_timeout: '500ms',
+      retransmit_mult: 4,
+      suspicion_mult: 4,
+    },
+    gossip_wan: {
+      gossip_interval: '500ms',
+      gossip_nodes: 3,
+      probe_interval: '5s',
+      probe_timeout: '3s',
+      retransmit_mult: 4,
+      suspicion_mult: 6,
+    },
+    http_config: { use_cache: true },
+    limits: {
+      http_max_conns_per_client: 200,
+      https_handshake_timeout: '5s',
+      rpc_handshake_timeout: '5s',
+      rpc_client_timeout: '60s',
+      rpc_rate: -1,
+      rpc_max_burst: 1000,
+      rpc_max_conns_per_client: 100,
+      kv_max_value_size: 524288,
+      txn_max_req_len: 524288,
+    },
+    performance: { leave_drain_time: '5s', raft_multiplier: 5, rpc_hold_timeout: '7s' },
+    ports: {
+      dns: 8600,
+      http: 8500,
+      https: -1,
+      grpc: -1,
+      serf_lan: 8301,
+      serf_wan: 8302,
+      server: 8300,
+      sidecar_min_port: 21000,
+      sidecar_max_port: 21255,
+      expose_min_port: 21500,
+      expose_max_port: 21755,
+    },
+    telemetry: { metrics_prefix: 'consul', filter_default: true, retry_failed_connection: true },
+    tls: { defaults: { tls_min_version: 'TLSv1_2' } },
+    ui_config: { content_path: '/ui/' },
+  };
+}
+
+/** `-dev`: a single in-memory server on loopback with fast timers (consul-surface.md §7.13). */
+export function devConfig(): Raw {
+  return {
+    bind_addr: '127.0.0.1',
+    disable_anonymous_signature: true,
+    disable_keyring_file: true,
+    enable_debug: true,
+    ui_config: { enabled: true },
+    log_level: 'DEBUG',
+    server: true,
+    gossip_lan: {
+      gossip_interval: '100ms',
+      probe_interval: '100ms',
+      probe_timeout: '100ms',
+      suspicion_mult: 3,
+    },
+    gossip_wan: {
+      gossip_interval: '100ms',
+      probe_interval: '100ms',
+      probe_timeout: '100ms',
+      suspicion_mult: 3,
+    },
+    performance: { raft_multiplier: 1 },
+    ports: { grpc: 8502 },
+  };
+}
