@@ -2,12 +2,21 @@
 // Only implemented commands are listed, so `consul` never advertises something that does not work.
 
 import type { Command } from '../command.js';
+import { agentCommand } from './agent.js';
+import { infoCommand } from './info.js';
+import { monitorCommand } from './monitor.js';
+import { leaveCommand, reloadCommand } from './simple.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
 export function allCommands(): Map<string, Command> {
   return new Map<string, Command>([
+    ['agent', agentCommand],
     ['configtest', configtestCommand],
+    ['info', infoCommand],
+    ['leave', leaveCommand],
+    ['monitor', monitorCommand],
+    ['reload', reloadCommand],
     ['validate', validateCommand],
     ['version', versionCommand],
   ]);

@@ -1,0 +1,248 @@
+// One agent process: its data dir and identity, its listeners, reload, leave and shutdown, and the
+// signal rules of `consul agent` (consul-surface.md §6.3). Cluster membership (gossip, Raft) plugs in
+// here as later layers land; today a graceful leave has no peers to tell, so it is a clean shutdown.
+
+import type { LoadResult } from '../config/load.js';
+import { RELOADABLE_FIELDS, type ListenAddr, type RuntimeConfig } from '../config/runtime-config.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Disk } from '../runtime/disk.js';
+import type { Host } from '../runtime/host.js';
+import type { HttpHandler, HttpListener, HttpServerFactory } from '../runtime/http.js';
+import type { LogHub } from '../runtime/log.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Rng } from '../runtime/rng.js';
+import type { Timers } from '../runtime/timers.js';
+import { bannerLines } from './banner.js';
+import { lockDataDir, type DataDirLock } from './data-dir.js';
+import { resolveNodeId } from './node-id.js';
+
+export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
+
+export interface AgentDeps {
+  clock: Clock;
+  timers: Timers;
+  rng: Rng;
+  disk: Disk;
+  host: Host;
+  hub: LogHub;
+  httpServers: HttpServerFactory;
+  /** Builds the HTTP API handler for this agent (the http/ layer, wired by main.ts). */
+  httpHandler: (agent: Agent) => HttpHandler;
+  isAlive: (pid: number) => boolean;
+  /** Banner output (stdout). */
+  out: (line: string) => void;
+  /** Re-reads every config source exactly as at start (for SIGHUP and `consul reload`). */
+  reloadConfig: () => Promise<LoadResult>;
+  /** Called once the banner is out, so buffered log lines may flow (Consul's gated writer). */
+  onBannerDone?: () => void;
+}
+
+/** How long a graceful leave may take before the agent gives up (Consul: 15 s). */
+export const GRACEFUL_TIMEOUT_MS = 15_000;
+
+export class Agent {
+  private cfg: RuntimeConfig;
+  readonly logger: Logger;
+  nodeId = '';
+  private lock: DataDirLock | null = null;
+  private listeners: HttpListener[] = [];
+  private pidWritten = false;
+  private leaving = false;
+  private stopped = false;
+  private resolveDone!: (code: number) => void;
+  /** Resolves with the process exit code. */
+  readonly done = new Promise<number>((r) => (this.resolveDone = r));
+  readonly startedAtMs: number;
+
+  constructor(
+    config: RuntimeConfig,
+    private readonly warnings: readonly string[],
+    private readonly deps: AgentDeps,
+  ) {
+    this.cfg = config;
+    this.logger = deps.hub.logger('agent');
+    this.startedAtMs = deps.clock.wallMs();
+  }
+
+  get config(): RuntimeConfig {
+    return this.cfg;
+  }
+
+  get hub(): LogHub {
+    return this.deps.hub;
+  }
+
+  get host(): Host {
+    return this.deps.host;
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  /** Starts everything; an Error means the agent did not start and has released what it took. */
+  async start(): Promise<Error | null> {
+    const c = this.cfg;
+    const d = this.deps;
+    d.out('==> Starting Consul agent...');
+    const fail = async (e: Error) => {
+      this.logger.error('Error starting agent', 'error', e);
+      d.onBannerDone?.();
+      await this.cleanup();
+      return new Error(`Error starting agent: ${e.message}`);
+    };
+    if (c.dataDir !== '' && !c.devMode) {
+      const lock = await lockDataDir(d.disk, c.dataDir, d.host.pid(), d.isAlive);
+      if (lock instanceof Error) return fail(lock);
+      this.lock = lock;
+    }
+    const id = await resolveNodeId(
+      {
+        configured: c.nodeId,
+        dataDir: c.devMode ? '' : c.dataDir,
+        devMode: c.devMode,
+        disableHostNodeId: c.disableHostNodeId,
+      },
+      { disk: d.disk, host: d.host, rng: d.rng, logger: this.logger },
+    );
+    if (id instanceof Error) return fail(id);
+    this.nodeId = id;
+    if (c.pidFile !== '') {
+      try {
+        await d.disk.writeFileAtomic(c.pidFile, String(d.host.pid()), 0o644);
+        this.pidWritten = true;
+      } catch (e) {
+        return fail(new Error(`Could not write PID file: ${(e as Error).message}`));
+      }
+    }
+    const err = await this.listen(c.httpAddrs);
+    if (err) return fail(err);
+
+    for (const line of bannerLines(c, this.nodeId)) d.out(line);
+    d.out('');
+    d.out('==> Log data will now stream in as it occurs:');
+    d.out('');
+    d.onBannerDone?.();
+    for (const w of this.warnings) this.logger.warn(w);
+    this.logger.info('Consul agent running!');
+    return null;
+  }
+
+  private async listen(addrs: readonly ListenAddr[]): Promise<Error | null> {
+    const handler = this.deps.httpHandler(this);
+    for (const a of addrs) {
+      const at = a.kind === 'tcp' ? { ip: a.ip, port: a.port } : { socketPath: a.path };
+      try {
+        this.listeners.push(await this.deps.httpServers.listen(at, handler));
+        const shown =
+          a.kind === 'tcp'
+            ? `tcp://${a.ip.includes(':') ? `[${a.ip}]` : a.ip}:${a.port}`
+            : `unix://${a.path}`;
+        this.logger
+          .named('http')
+          .info('Started HTTP server', 'address', shown.replace(/^tcp:\/\//, ''), 'network', a.kind);
+      } catch (e) {
+        const shown = a.kind === 'tcp' ? `${a.ip}:${a.port}` : a.path;
+        return new Error(`error starting HTTP server on ${shown}: ${(e as Error).message}`);
+      }
+    }
+    return null;
+  }
+
+  /** SIGHUP, `consul reload`, PUT /v1/agent/reload: re-read sources, apply what may change (§5.5). */
+  async reload(): Promise<Error | null> {
+    const r = await this.deps.reloadConfig();
+    if (!r.ok) return new Error(r.error);
+    const next: Record<string, unknown> = { ...this.cfg };
+    for (const k of RELOADABLE_FIELDS) next[k] = r.config[k];
+    const prev = this.cfg;
+    this.cfg = Object.freeze(next) as unknown as RuntimeConfig;
+    if (prev.logLevel !== this.cfg.logLevel) this.deps.hub.setLevel(this.cfg.logLevel);
+    if (JSON.stringify(prev.httpAddrs) !== JSON.stringify(this.cfg.httpAddrs)) {
+      const old = this.listeners;
+      this.listeners = [];
+      await Promise.all(old.map((l) => l.close()));
+      const err = await this.listen(this.cfg.httpAddrs);
+      if (err) return err;
+    }
+    for (const w of r.warnings) this.logger.warn(w);
+    return null;
+  }
+
+  handleSignal(sig: AgentSignal): void {
+    if (sig === 'SIGPIPE') return;
+    const name = { SIGINT: 'interrupt', SIGTERM: 'terminated', SIGHUP: 'hangup' }[sig];
+    if (this.leaving) {
+      this.logger.info('Caught second signal, Exiting', 'signal', name);
+      void this.shutdown(1);
+      return;
+    }
+    this.logger.info('Caught', 'signal', name);
+    if (sig === 'SIGHUP') {
+      void this.reload().then((e) => e && this.logger.error('Reload config failed', 'error', e));
+      return;
+    }
+    const graceful =
+      (sig === 'SIGINT' && !this.cfg.skipLeaveOnInterrupt) ||
+      (sig === 'SIGTERM' && this.cfg.leaveOnTerminate);
+    if (!graceful) {
+      this.logger.info('Graceful shutdown disabled. Exiting');
+      void this.shutdown(1);
+      return;
+    }
+    this.logger.info('Gracefully shutting down agent...');
+    this.leaving = true;
+    const timer = this.deps.timers.after(GRACEFUL_TIMEOUT_MS, () => {
+      this.logger.info('Timeout on graceful leave. Exiting');
+      void this.shutdown(1);
+    });
+    void this.leave().then(
+      () => {
+        timer.cancel();
+        this.logger.info('Graceful exit completed');
+        return this.shutdown(0);
+      },
+      (e: Error) => {
+        timer.cancel();
+        this.logger.error('Error on leave', 'error', e);
+        return this.shutdown(1);
+      },
+    );
+  }
+
+  /** Graceful leave of the cluster. With no gossip or Raft yet there is nobody to notify. */
+  async leave(): Promise<void> {
+    this.leaving = true;
+  }
+
+  /** `consul leave` / PUT /v1/agent/leave: leave, then the process exits 0. */
+  async leaveAndExit(): Promise<void> {
+    await this.leave();
+    this.logger.info('Graceful exit completed');
+    // Let the HTTP response go out before the listeners close.
+    this.deps.timers.after(0, () => void this.shutdown(0));
+  }
+
+  async shutdown(code: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.logger.info('Requesting shutdown');
+    await this.cleanup();
+    this.logger.info('shutdown complete');
+    this.resolveDone(code);
+  }
+
+  private async cleanup(): Promise<void> {
+    const ls = this.listeners;
+    this.listeners = [];
+    await Promise.all(ls.map((l) => l.close().catch(() => {})));
+    if (this.pidWritten) {
+      await this.deps.disk.remove(this.cfg.pidFile).catch(() => {});
+      this.pidWritten = false;
+    }
+    if (this.lock) {
+      await this.lock.release().catch(() => {});
+      this.lock = null;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// GET /v1/agent/self and the `consul info` sections behind it: only what this agent really knows.
+// Sections that need subsystems not built yet (consul, raft, serf_lan, serf_wan) are left out rather
+// than filled with placeholders.
+
+import {
+  humanVersion,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_MAX,
+  PROTOCOL_VERSION_MIN,
+  RAFT_PROTOCOL_VERSION,
+  REVISION,
+  VERSION,
+  VERSION_PRERELEASE,
+  BUILD_DATE,
+} from '../structs/version.js';
+import type { Agent } from './agent.js';
+
+/** The Serf tags this agent advertises (Consul's role/dc/id/vsn/port/build… tags). */
+export function memberTags(a: Agent): Record<string, string> {
+  const c = a.config;
+  const tags: Record<string, string> = {
+    build: `${VERSION}:${REVISION}`,
+    dc: c.datacenter,
+    id: a.nodeId,
+    role: c.serverMode ? 'consul' : 'node',
+    segment: '',
+    vsn: String(PROTOCOL_VERSION),
+    vsn_max: String(PROTOCOL_VERSION_MAX),
+    vsn_min: String(PROTOCOL_VERSION_MIN),
+  };
+  if (c.serverMode) {
+    tags.port = String(c.ports.server);
+    tags.raft_vsn = String(RAFT_PROTOCOL_VERSION);
+    if (c.bootstrap) tags.bootstrap = '1';
+    if (c.bootstrapExpect > 0) tags.expect = String(c.bootstrapExpect);
+    if (c.ports.grpcTls > 0) tags.grpc_tls_port = String(c.ports.grpcTls);
+  }
+  return tags;
+}
+
+export function stats(a: Agent): Record<string, Record<string, string>> {
+  const c = a.config;
+  const h = a.host;
+  const checks =
+    c.checks.length +
+    c.services.reduce((n, s) => n + (s.check ? 1 : 0) + (Array.isArray(s.checks) ? s.checks.length : 0), 0);
+  return {
+    agent: {
+      check_monitors: '0',
+      check_ttls: String(c.checks.filter((x) => x.ttl !== undefined).length),
+      checks: String(checks),
+      services: String(c.services.length),
+    },
+    build: { prerelease: VERSION_PRERELEASE, revision: REVISION, version: VERSION, version_metadata: '' },
+    runtime: {
+      arch: h.arch(),
+      cpu_count: String(h.cpuCount()),
+      max_procs: String(h.cpuCount()),
+      os: h.os(),
+      version: h.runtimeVersion(),
+    },
+  };
+}
+
+export function selfResponse(a: Agent): Record<string, unknown> {
+  const c = a.config;
+  return {
+    Config: {
+      Datacenter: c.datacenter,
+      PrimaryDatacenter: c.primaryDatacenter,
+      NodeName: c.nodeName,
+      NodeID: a.nodeId,
+      Partition: '',
+      Revision: REVISION,
+      Server: c.serverMode,
+      Version: VERSION,
+      BuildDate: BUILD_DATE,
+    },
+    DebugConfig: debugConfig(a),
+    Member: {
+      Name: c.nodeName,
+      Addr: c.advertiseAddrLan,
+      Port: c.ports.serfLan,
+      Tags: memberTags(a),
+      Status: 1,
+      ProtocolMin: 1,
+      ProtocolMax: 5,
+      ProtocolCur: 2,
+      DelegateMin: 2,
+      DelegateMax: 5,
+      DelegateCur: 4,
+    },
+    Stats: stats(a),
+    Meta: { ...c.nodeMeta },
+  };
+}
+
+/** A subset of Consul's DebugConfig (the RuntimeConfig with Consul's field names), secrets redacted. */
+function debugConfig(a: Agent): Record<string, unknown> {
+  const c = a.config;
+  const ns = (n: number) => `${n / 1e6}ms`;
+  return {
+    Bootstrap: c.bootstrap,
+    BootstrapExpect: c.bootstrapExpect,
+    BindAddr: c.bindAddr,
+    ClientAddrs: c.clientAddrs,
+    AdvertiseAddrLAN: c.advertiseAddrLan,
+    AdvertiseAddrWAN: c.advertiseAddrWan,
+    DataDir: c.dataDir,
+    Datacenter: c.datacenter,
+    DevMode: c.devMode,
+    DisableHostNodeID: c.disableHostNodeId,
+    DNSDomain: c.domain,
+    DNSPort: c.ports.dns,
+    EnableSyslog: c.enableSyslog,
+    EncryptKey: c.encryptKey ? 'hidden' : '',
+    HTTPPort: c.ports.http,
+    HTTPSPort: c.ports.https,
+    LeaveOnTerm: c.leaveOnTerminate,
+    Logging: {
+      LogLevel: c.logLevel.toUpperCase(),
+      LogJSON: c.logJson,
+      LogFilePath: c.logFile,
+      EnableSyslog: c.enableSyslog,
+      SyslogFacility: c.syslogFacility,
+    },
+    NodeID: a.nodeId,
+    NodeMeta: c.nodeMeta,
+    NodeName: c.nodeName,
+    PidFile: c.pidFile,
+    PrimaryDatacenter: c.primaryDatacenter,
+    RaftProtocol: c.raftProtocol,
+    RejoinAfterLeave: c.rejoinAfterLeave,
+    RetryJoinIntervalLAN: ns(c.retryIntervalLanNs),
+    RetryJoinLAN: c.retryJoinLan,
+    SerfPortLAN: c.ports.serfLan,
+    SerfPortWAN: c.ports.serfWan,
+    ServerMode: c.serverMode,
+    ServerPort: c.ports.server,
+    SkipLeaveOnInt: c.skipLeaveOnInterrupt,
+    UIConfig: { Enabled: c.uiConfig.enabled, Dir: c.uiConfig.dir, ContentPath: c.uiConfig.contentPath },
+    Version: VERSION,
+    HumanVersion: humanVersion(),
+  };
+}
+
+export function versionResponse(): Record<string, unknown> {
+  return { SHA: REVISION, BuildDate: BUILD_DATE, HumanVersion: humanVersion().slice(1), FIPS: '' };
+}
+
+export function hostResponse(a: Agent): Record<string, unknown> {
+  const h = a.host;
+  const m = h.memory();
+  return {
+    Memory: { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed },
+    CPU: [{ cores: h.cpuCount() }],
+    Host: { hostname: h.hostname(), os: h.os(), platform: h.os(), kernelArch: h.arch(), hostid: '' },
+    Disk: {},
+    CollectionTime: Math.round(a.clock.wallMs() * 1e6),
+    Errors: null,
+  };
+}

@@ -1,0 +1,99 @@
+// The HTTP API handler: routing, Consul's response conventions (JSON encoding, ?pretty, plain-text
+// errors, 404/405 texts, headers every response carries) and request logging.
+
+import type { Agent } from '../agent/agent.js';
+import type { HttpExchange, HttpHandler } from '../runtime/http.js';
+import { registerAgentEndpoints } from './agent-endpoints.js';
+import { encodeJson } from './encode.js';
+import { Router, type Reply } from './router.js';
+
+function formatLatency(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(3)}s`;
+  if (ms >= 1) return `${ms.toFixed(3).replace(/\.?0+$/, '')}ms`;
+  return `${Math.round(ms * 1000)}µs`;
+}
+
+export function createHttpHandler(agent: Agent): HttpHandler {
+  const router = new Router();
+  registerAgentEndpoints(router, agent);
+  const log = agent.hub.logger('agent.http');
+
+  const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {
+    const c = agent.config;
+    const headers: Record<string, string> = {
+      ...c.httpResponseHeaders,
+      'x-consul-default-acl-policy': c.acl.defaultPolicy,
+      ...(reply.headers ?? {}),
+    };
+    if (reply.text !== undefined) {
+      headers['content-type'] = 'text/plain; charset=utf-8';
+      headers['x-content-type-options'] = 'nosniff';
+      ex.respond(reply.status ?? 200, headers, reply.text.endsWith('\n') ? reply.text : `${reply.text}\n`);
+      return;
+    }
+    if ('json' in reply) {
+      headers['content-type'] = 'application/json';
+      headers.vary = 'Accept-Encoding';
+      ex.respond(reply.status ?? 200, headers, encodeJson(reply.json, pretty));
+      return;
+    }
+    ex.respond(reply.status ?? 200, headers, '');
+  };
+
+  return async (ex) => {
+    const start = agent.clock.monotonicMs();
+    const q = ex.url.indexOf('?');
+    const rawPath = q < 0 ? ex.url : ex.url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : ex.url.slice(q + 1));
+    const pretty = agent.config.devMode || query.has('pretty');
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      path = rawPath;
+    }
+    try {
+      if (!agent.config.disableHttpUnprintableCharFilter && /[\x00-\x1f\x7f]/.test(path)) {
+        send(ex, { status: 400, text: `Bad request: invalid characters in path` }, pretty);
+        return;
+      }
+      const found = router.find(ex.method, rawPath);
+      if (found === null) {
+        send(ex, { status: 404, text: '404 page not found' }, pretty);
+      } else if ('allow' in found) {
+        const allow = found.allow.join(',');
+        if (ex.method === 'OPTIONS') send(ex, { status: 200, headers: { allow } }, pretty);
+        else send(ex, { status: 405, text: `method ${ex.method} not allowed`, headers: { allow } }, pretty);
+      } else {
+        const reply = await found.handler({ ex, method: ex.method, path, params: found.params, query });
+        if (reply) send(ex, reply, pretty);
+      }
+    } catch (e) {
+      log.error(
+        'Request error',
+        'method',
+        ex.method,
+        'url',
+        ex.url,
+        'from',
+        `${ex.remote.ip}:${ex.remote.port}`,
+        'error',
+        e,
+      );
+      send(ex, { status: 500, text: (e as Error).message }, pretty);
+    }
+    if (log.isEnabled('debug')) {
+      log.debug(
+        'Request finished',
+        'method',
+        ex.method,
+        'url',
+        ex.url,
+        'from',
+        `${ex.remote.ip}:${ex.remote.port}`,
+        'latency',
+        formatLatency(agent.clock.monotonicMs() - start),
+      );
+    }
+  };
+}
