@@ -13,6 +13,15 @@ function formatLatency(ms: number): string {
   return `${Math.round(ms * 1000)}µs`;
 }
 
+/** Control characters in a decoded path (Consul refuses them unless the filter is disabled). */
+function hasUnprintable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 export function createHttpHandler(agent: Agent): HttpHandler {
   const router = new Router();
   registerAgentEndpoints(router, agent);
@@ -53,7 +62,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       path = rawPath;
     }
     try {
-      if (!agent.config.disableHttpUnprintableCharFilter && /[\x00-\x1f\x7f]/.test(path)) {
+      if (!agent.config.disableHttpUnprintableCharFilter && hasUnprintable(path)) {
         send(ex, { status: 400, text: `Bad request: invalid characters in path` }, pretty);
         return;
       }
