@@ -1,0 +1,247 @@
+// The real binary as a process: start-up time, identity files, locking, signals, reload, client commands.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+
+const procs: Proc[] = [];
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all(procs.map(stop));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'proconsul-'));
+  dirs.push(d);
+  return d;
+}
+
+function agent(args: string[], env: Record<string, string> = {}): Proc {
+  const p = startConsul(['agent', ...args], env);
+  procs.push(p);
+  return p;
+}
+
+const up = (ip: string, port: number) =>
+  waitFor(`agent on ${ip}:${port}`, () =>
+    httpGet(`http://${ip}:${port}/v1/agent/self`).then((r) => r.status === 200),
+  );
+
+test('a -dev agent answers /v1/agent/self and /v1/agent/version within 1 s of start', async () => {
+  const t0 = Date.now();
+  const p = agent(['-dev', '-client=127.0.0.60', '-http-port=18560', '-node=dev-one']);
+  await up('127.0.0.60', 18560);
+  const elapsed = Date.now() - t0;
+  assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+  const self = JSON.parse((await httpGet('http://127.0.0.60:18560/v1/agent/self')).body);
+  assert.equal(self.Config.NodeName, 'dev-one');
+  assert.equal(self.Config.Datacenter, 'dc1');
+  assert.equal(self.Config.Server, true);
+  assert.match(self.Config.NodeID, /^[0-9a-f-]{36}$/);
+  const v = JSON.parse((await httpGet('http://127.0.0.60:18560/v1/agent/version')).body);
+  assert.equal(v.HumanVersion, '1.16.4');
+  assert.match(p.out(), /==> Starting Consul agent\.\.\.\n +Version: '1\.16\.4'/);
+  assert.match(p.out(), /Node name: 'dev-one'/);
+  assert.match(p.out(), /==> Log data will now stream in as it occurs:/);
+  await waitFor('agent running log', () => /\[INFO\]  agent: Consul agent running!/.test(p.out()));
+  // No invented data: Raft is not here yet, so neither is /v1/status/leader.
+  assert.equal((await httpGet('http://127.0.0.60:18560/v1/status/leader')).status, 404);
+  p.child.kill('SIGINT'); // a -dev agent is a server: SIGINT does not leave
+  assert.equal(await p.exited, 1);
+  assert.match(p.out(), /agent: Caught: signal=interrupt/);
+  assert.match(p.out(), /Graceful shutdown disabled\. Exiting/);
+});
+
+test('pid file is written at start and removed at exit; node-id persists across restarts', async () => {
+  const dir = tmp();
+  const pidFile = path.join(dir, 'run', 'consul.pid');
+  const args = [
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}/data`,
+    `-pid-file=${pidFile}`,
+    '-bind=127.0.0.62',
+    '-client=127.0.0.62',
+    '-http-port=18562',
+    '-node=pid-test',
+  ];
+  writeFileSync(path.join(dir, 'x'), ''); // make sure the dir exists for the pid-file parent below
+  const p1 = agent(args.map((a) => (a.startsWith('-pid-file') ? `-pid-file=${dir}/consul.pid` : a)));
+  await up('127.0.0.62', 18562);
+  assert.equal(readFileSync(`${dir}/consul.pid`, 'utf8'), String(p1.child.pid));
+  const id1 = readFileSync(`${dir}/data/node-id`, 'utf8');
+  assert.match(id1, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  p1.child.kill('SIGTERM'); // a server does not leave on SIGTERM (leave_on_terminate=false)
+  assert.equal(await p1.exited, 1);
+  assert.equal(existsSync(`${dir}/consul.pid`), false);
+  const p2 = agent(args);
+  await up('127.0.0.62', 18562);
+  const self = JSON.parse((await httpGet('http://127.0.0.62:18562/v1/agent/self')).body);
+  assert.equal(self.Config.NodeID, id1);
+  p2.child.kill('SIGKILL');
+  await p2.exited;
+});
+
+test('a second agent on the same data dir fails with a lock error; the first is unharmed; a stale lock is taken over', async () => {
+  const dir = tmp();
+  const first = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}`,
+    '-bind=127.0.0.63',
+    '-client=127.0.0.63',
+    '-http-port=18563',
+    '-node=first',
+  ]);
+  await up('127.0.0.63', 18563);
+  const id = readFileSync(`${dir}/node-id`, 'utf8');
+  const second = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}`,
+    '-bind=127.0.0.64',
+    '-client=127.0.0.64',
+    '-http-port=18564',
+    '-node=second',
+  ]);
+  assert.equal(await second.exited, 1);
+  assert.match(second.err() + second.out(), /is in use by another Consul agent \(pid \d+\)/);
+  assert.equal(readFileSync(`${dir}/node-id`, 'utf8'), id);
+  assert.equal((await httpGet('http://127.0.0.63:18563/v1/agent/self')).status, 200);
+  first.child.kill('SIGKILL'); // leaves a stale lock behind
+  await first.exited;
+  const third = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}`,
+    '-bind=127.0.0.63',
+    '-client=127.0.0.63',
+    '-http-port=18563',
+    '-node=third',
+  ]);
+  await up('127.0.0.63', 18563);
+  third.child.kill('SIGKILL');
+  await third.exited;
+});
+
+test('signals: a client leaves gracefully on SIGTERM and SIGINT (exit 0); SIGHUP reloads the log level', async () => {
+  const dir = tmp();
+  writeFileSync(`${dir}/a.json`, JSON.stringify({ log_level: 'INFO' }));
+  const args = [
+    `-data-dir=${dir}/data`,
+    `-config-dir=${dir}`,
+    '-bind=127.0.0.65',
+    '-client=127.0.0.65',
+    '-http-port=18565',
+    '-node=client-one',
+  ];
+  const p = agent(args);
+  await up('127.0.0.65', 18565);
+  await httpGet('http://127.0.0.65:18565/v1/agent/version');
+  assert.doesNotMatch(p.out(), /\[DEBUG\]/);
+  writeFileSync(`${dir}/a.json`, JSON.stringify({ log_level: 'DEBUG' }));
+  p.child.kill('SIGHUP');
+  await waitFor('SIGHUP handled', () => /Caught: signal=hangup/.test(p.out()));
+  await waitFor('debug logging after reload', async () => {
+    await httpGet('http://127.0.0.65:18565/v1/agent/version');
+    return /\[DEBUG\] agent\.http: Request finished/.test(p.out());
+  });
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
+  assert.match(p.out(), /Caught: signal=terminated/);
+  assert.match(p.out(), /Gracefully shutting down agent\.\.\./);
+  assert.match(p.out(), /Graceful exit completed/);
+  const q = agent(args);
+  await up('127.0.0.65', 18565);
+  q.child.kill('SIGINT');
+  assert.equal(await q.exited, 0);
+});
+
+test('a server started with leave_on_terminate=true leaves on SIGTERM; a broken reload keeps the old config', async () => {
+  const dir = tmp();
+  writeFileSync(`${dir}/a.json`, JSON.stringify({ leave_on_terminate: true }));
+  const p = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}/data`,
+    `-config-dir=${dir}`,
+    '-bind=127.0.0.66',
+    '-client=127.0.0.66',
+    '-http-port=18566',
+  ]);
+  await up('127.0.0.66', 18566);
+  writeFileSync(`${dir}/b.json`, '{ broken');
+  const r = consul(['reload', '-http-addr=127.0.0.66:18566']);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /^Error reloading: Unexpected response code: 500 \(failed to parse .*b\.json: invalid character 'b' looking for beginning of object key string/,
+  );
+  assert.equal((await httpGet('http://127.0.0.66:18566/v1/agent/self')).status, 200);
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
+});
+
+test('client commands: reload, info, monitor, leave via -http-addr / --http-addr and CONSUL_HTTP_ADDR', async () => {
+  const dir = tmp();
+  const p = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}`,
+    '-bind=127.0.0.67',
+    '-client=127.0.0.67',
+    '-http-port=18567',
+    '-node=cmd-test',
+  ]);
+  await up('127.0.0.67', 18567);
+  assert.deepEqual(consul(['reload', '--http-addr=127.0.0.67:18567']), {
+    code: 0,
+    out: 'Configuration reload triggered\n',
+    err: '',
+  });
+  const info = consul(['info'], { CONSUL_HTTP_ADDR: 'http://127.0.0.67:18567' });
+  assert.equal(info.code, 0, info.err);
+  assert.match(info.out, /^agent:\n\tcheck_monitors = 0\n/);
+  assert.match(info.out, /\nbuild:\n\tprerelease = \n\trevision = proconsul\n\tversion = 1\.16\.4\n/);
+  assert.match(info.out, /\nruntime:\n\tarch = /);
+  const mon = startConsul(['monitor', '-http-addr=127.0.0.67:18567', '-log-level=debug']);
+  procs.push(mon);
+  await waitFor('monitor streaming', async () => {
+    await httpGet('http://127.0.0.67:18567/v1/agent/version');
+    return /\[DEBUG\] agent\.http: Request finished: method=GET url=\/v1\/agent\/version/.test(mon.out());
+  });
+  mon.child.kill('SIGINT');
+  assert.equal(await mon.exited, 0);
+  const refused = consul(['reload', '-http-addr=127.0.0.67:1']);
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.err,
+    'Error reloading: Put "http://127.0.0.67:1/v1/agent/reload": dial tcp 127.0.0.67:1: connect: connection refused\n',
+  );
+  assert.deepEqual(consul(['leave', '-http-addr=127.0.0.67:18567']), {
+    code: 0,
+    out: 'Graceful leave complete\n',
+    err: '',
+  });
+  assert.equal(await p.exited, 0);
+});
+
+test('config errors stop the agent before it touches the data dir', async () => {
+  const dir = tmp();
+  const p = agent([
+    `-data-dir=${dir}/data`,
+    '-bind=127.0.0.68',
+    '-server',
+    '-bootstrap',
+    '-bootstrap-expect=3',
+  ]);
+  assert.equal(await p.exited, 1);
+  assert.equal(p.err(), "'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive\n");
+  assert.equal(existsSync(`${dir}/data`), false);
+  const bad = agent([`-data-dir=${dir}/data`, '-bind=127.0.0.68', '-retry-interval=soon']);
+  assert.equal(await bad.exited, 1);
+  assert.match(bad.err(), /retry_interval: invalid duration: "soon"/);
+});

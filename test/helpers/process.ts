@@ -1,0 +1,75 @@
+// Spawning our binary in tests, and polling with deadlines (never fixed sleeps).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+export interface Proc {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  exited: Promise<number | null>;
+  exitCode(): number | null | undefined;
+}
+
+export function startConsul(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let code: number | null | undefined;
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) =>
+    child.on('exit', (c) => {
+      code = c;
+      r(c);
+    }),
+  );
+  return { child, out: () => out, err: () => err, exited, exitCode: () => code };
+}
+
+export function consul(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Polls fn until it returns a truthy value or the deadline passes (then throws with `what`). */
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function httpGet(url: string): Promise<{ status: number; body: string; headers: Headers }> {
+  const r = await fetch(url);
+  return { status: r.status, body: await r.text(), headers: r.headers };
+}
+
+export async function stop(p: Proc): Promise<void> {
+  if (p.exitCode() === undefined) {
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
+}
