@@ -46,7 +46,7 @@ test('a -dev agent answers /v1/agent/self and /v1/agent/version within 1 s of st
   assert.match(p.out(), /==> Starting Consul agent\.\.\.\n +Version: '1\.16\.4'/);
   assert.match(p.out(), /Node name: 'dev-one'/);
   assert.match(p.out(), /==> Log data will now stream in as it occurs:/);
-  await waitFor('agent running log', () => /\[INFO\]  agent: Consul agent running!/.test(p.out()));
+  await waitFor('agent running log', () => /\[INFO\] {2}agent: Consul agent running!/.test(p.out()));
   // No invented data: Raft is not here yet, so neither is /v1/status/leader.
   assert.equal((await httpGet('http://127.0.0.60:18560/v1/status/leader')).status, 404);
   p.child.kill('SIGINT'); // a -dev agent is a server: SIGINT does not leave
@@ -57,19 +57,17 @@ test('a -dev agent answers /v1/agent/self and /v1/agent/version within 1 s of st
 
 test('pid file is written at start and removed at exit; node-id persists across restarts', async () => {
   const dir = tmp();
-  const pidFile = path.join(dir, 'run', 'consul.pid');
   const args = [
     '-server',
     '-bootstrap',
     `-data-dir=${dir}/data`,
-    `-pid-file=${pidFile}`,
+    `-pid-file=${dir}/consul.pid`,
     '-bind=127.0.0.62',
     '-client=127.0.0.62',
     '-http-port=18562',
     '-node=pid-test',
   ];
-  writeFileSync(path.join(dir, 'x'), ''); // make sure the dir exists for the pid-file parent below
-  const p1 = agent(args.map((a) => (a.startsWith('-pid-file') ? `-pid-file=${dir}/consul.pid` : a)));
+  const p1 = agent(args);
   await up('127.0.0.62', 18562);
   assert.equal(readFileSync(`${dir}/consul.pid`, 'utf8'), String(p1.child.pid));
   const id1 = readFileSync(`${dir}/data/node-id`, 'utf8');
