@@ -3,7 +3,7 @@
 // "<PRI>Mmm dd hh:mm:ss consul[PID]: text", with hclog levels mapped to syslog severities as Consul's
 // syslog wrapper maps them (TRACE→debug, DEBUG→info, INFO→notice, WARN→warning, ERROR→err).
 import net from 'node:net';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatHclog } from '../../runtime/log-format.js';
 import type { LogLevel, LogRecord, LogSink } from '../../runtime/logger.js';
@@ -78,7 +78,13 @@ export class SyslogSink implements LogSink {
   static open(facilityName: string, paths: readonly string[] = DEFAULT_SYSLOG_PATHS): SyslogSink | Error {
     const facility = FACILITIES[facilityName.toUpperCase()];
     if (facility === undefined) return new Error(`invalid syslog facility: ${facilityName}`);
-    const found = paths.find((p) => existsSync(p));
+    const found = paths.find((p) => {
+      try {
+        return statSync(p).isSocket();
+      } catch {
+        return false;
+      }
+    });
     if (!found) return new Error('Unix syslog delivery error');
     const sink = new SyslogSink(facility, found);
     const sock = unixDgram.createSocket('unix_dgram');
