@@ -1,8 +1,6 @@
-// A small, fast, seeded PRNG (sfc32 seeded through splitmix32) implementing the Rng port, so a seed
+// A small, fast, seeded PRNG (sfc32 seeded through splitmix32) usable as the Rng port, so a seed
 // fixes every random choice of a simulated run. fork(label) derives an independent stream from the
 // parent's seed and the label alone, so adding a component does not shift the others' streams.
-
-import type { Rng } from '../runtime/rng.js';
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -21,7 +19,8 @@ function hashLabel(seed: number, label: string): number {
   return h;
 }
 
-export class SeededRng implements Rng {
+// Structurally an Rng (runtime/rng.ts); lib sits below runtime, so it does not name the port.
+export class SeededRng {
   private a: number;
   private b: number;
   private c: number;
