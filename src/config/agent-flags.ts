@@ -8,7 +8,7 @@ import type { Raw } from './raw.js';
 type Kind = 'string' | 'bool' | 'int' | 'slice' | 'map';
 
 /** [flag name, kind, config path, usage] */
-const TABLE: Array<[string, Kind, string, string]> = [
+export const AGENT_FLAG_TABLE: Array<[string, Kind, string, string]> = [
   ['advertise', 'string', 'advertise_addr', 'Sets the advertise address to use.'],
   [
     'advertise-wan',
@@ -229,7 +229,7 @@ function setPath(r: Raw, path: string, fn: (prev: unknown) => unknown): void {
 export function newAgentFlags(): { flags: FlagSet; values: AgentFlagValues } {
   const flags = new FlagSet();
   const values: AgentFlagValues = { fragment: {}, configFiles: [], hcl: [], configFormat: '', dev: false };
-  for (const [name, kind, path, usage] of TABLE) {
+  for (const [name, kind, path, usage] of AGENT_FLAG_TABLE) {
     const flagKind = kind === 'bool' ? 'bool' : 'value';
     flags.define({
       name,

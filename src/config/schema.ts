@@ -452,3 +452,13 @@ function editDistance(a: string, b: string): number {
       );
   return dp[a.length]![b.length]!;
 }
+
+/** The spec at a dotted path ("ports.dns"), or undefined when no such key exists. */
+export function specAt(path: string, root: ObjectSpec = ROOT): KeySpec | undefined {
+  let cur: KeySpec | undefined = root;
+  for (const part of path.split('.')) {
+    if (typeof cur !== 'object' || 'listOf' in cur) return undefined;
+    cur = (cur as ObjectSpec)[part];
+  }
+  return cur;
+}

@@ -243,3 +243,50 @@ test('config errors stop the agent before it touches the data dir', async () => 
   assert.equal(await bad.exited, 1);
   assert.match(bad.err(), /retry_interval: invalid duration: "soon"/);
 });
+
+test('-log-json suppresses the banner and logs JSON; -log-file writes the same lines to a file', async () => {
+  const dir = tmp();
+  const p = agent(['-dev', '-log-json', `-log-file=${dir}/logs/`, '-client=127.0.0.69', '-http-port=18569']);
+  await up('127.0.0.69', 18569);
+  await waitFor('running line', () => p.out().includes('Consul agent running!'));
+  assert.doesNotMatch(p.out(), /Starting Consul agent/);
+  const lines = p
+    .out()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, string>);
+  const running = lines.find((l) => l['@message'] === 'Consul agent running!')!;
+  assert.equal(running['@level'], 'info');
+  assert.equal(running['@module'], 'agent');
+  assert.match(running['@timestamp']!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/);
+  await waitFor(
+    'log file',
+    () =>
+      existsSync(`${dir}/logs/consul.log`) &&
+      readFileSync(`${dir}/logs/consul.log`, 'utf8').includes('Consul agent running!'),
+  );
+  p.child.kill('SIGKILL');
+  await p.exited;
+});
+
+test('reload changes only what Consul reloads: log level yes, node name no', async () => {
+  const dir = tmp();
+  writeFileSync(`${dir}/a.json`, JSON.stringify({ node_name: 'before', log_level: 'warn' }));
+  const p = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}/data`,
+    `-config-dir=${dir}`,
+    '-bind=127.0.0.70',
+    '-client=127.0.0.70',
+    '-http-port=18570',
+  ]);
+  await up('127.0.0.70', 18570);
+  writeFileSync(`${dir}/a.json`, JSON.stringify({ node_name: 'after', log_level: 'debug' }));
+  assert.equal(consul(['reload', '-http-addr=127.0.0.70:18570']).code, 0);
+  const self = JSON.parse((await httpGet('http://127.0.0.70:18570/v1/agent/self')).body);
+  assert.equal(self.Config.NodeName, 'before');
+  assert.equal(self.DebugConfig.Logging.LogLevel, 'DEBUG');
+  p.child.kill('SIGKILL');
+  await p.exited;
+});
