@@ -54,73 +54,58 @@ export class FlagSet {
     return box;
   }
 
-  bool(name: string, def: boolean, usage: string, group?: string): { value: boolean } {
+  /** A single-valued flag of a Go type: `parse` turns the text into a value or says why it cannot. */
+  private typed<T>(
+    name: string,
+    kind: FlagKind,
+    def: T,
+    defValue: string,
+    usage: string,
+    group: string | undefined,
+    parse: (raw: string) => T | Error,
+  ): { value: T } {
     const box = { value: def };
     this.define({
       name,
-      kind: 'bool',
+      kind,
       usage,
       group,
-      defValue: String(def),
-      set: (v) => {
-        const b = parseGoBool(v);
-        if (b === null) return new Error('parse error');
-        box.value = b;
+      defValue,
+      set: (raw) => {
+        const v = parse(raw);
+        if (v instanceof Error) return v;
+        box.value = v;
       },
     });
     return box;
+  }
+
+  bool(name: string, def: boolean, usage: string, group?: string): { value: boolean } {
+    return this.typed(
+      name,
+      'bool',
+      def,
+      String(def),
+      usage,
+      group,
+      (v) => parseGoBool(v) ?? new Error('parse error'),
+    );
   }
 
   int(name: string, def: number, usage: string, group?: string): { value: number } {
-    const box = { value: def };
-    this.define({
-      name,
-      kind: 'int',
-      usage,
-      group,
-      defValue: String(def),
-      set: (v) => {
-        const n = parseGoInt(v, true);
-        if (n instanceof Error) return n;
-        box.value = n;
-      },
-    });
-    return box;
+    return this.typed(name, 'int', def, String(def), usage, group, (v) => parseGoInt(v, true));
   }
 
   uint(name: string, def: number, usage: string, group?: string): { value: number } {
-    const box = { value: def };
-    this.define({
-      name,
-      kind: 'uint',
-      usage,
-      group,
-      defValue: String(def),
-      set: (v) => {
-        const n = parseGoInt(v, false);
-        if (n instanceof Error) return n;
-        box.value = n;
-      },
-    });
-    return box;
+    return this.typed(name, 'uint', def, String(def), usage, group, (v) => parseGoInt(v, false));
   }
 
   /** Duration flag; the value is nanoseconds. */
   duration(name: string, defNs: number, usage: string, group?: string): { value: number } {
-    const box = { value: defNs };
-    this.define({
-      name,
-      kind: 'duration',
-      usage,
-      group,
-      defValue: formatGoDuration(defNs),
-      set: (v) => {
-        const d = parseGoDuration(v);
-        if (d instanceof Error) return new Error('parse error');
-        box.value = d;
-      },
+    return this.typed(name, 'duration', defNs, formatGoDuration(defNs), usage, group, (v) => {
+      const d = parseGoDuration(v);
+      return d instanceof Error ? new Error('parse error') : d;
     });
-    return box;
   }
 
   /** Repeatable string flag: every occurrence is appended. */
