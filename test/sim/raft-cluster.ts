@@ -169,6 +169,7 @@ export class RaftCluster {
       this.sched.after(1 + (this.chaos ? this.rng.float() * f.jitterMs : 0), () => {
         const to = this.server(env.to);
         if (!to.up || this.blocked.has(`${env.from}>${env.to}`)) return;
+        to.core.setTime(this.sched.now());
         to.core.step(env);
         this.pump(to);
         this.events++;

@@ -185,8 +185,13 @@ export class RaftCore {
 
   // ---- inputs --------------------------------------------------------------------------------------
 
+  /** Tells the core what time it is without running timers (hosts call it before step/propose). */
+  setTime(nowMs: number): void {
+    if (nowMs > this.now) this.now = nowMs;
+  }
+
   tick(nowMs: number): void {
-    this.now = nowMs;
+    this.setTime(nowMs);
     if (!this.voters.includes(this.id)) return;
     if (this.role === 'leader') {
       if (nowMs >= this.nextLeaseCheck) this.checkLease();
@@ -467,8 +472,9 @@ export class RaftCore {
 
   /** The host persisted rd.hard/entries, sent rd.messages and applied rd.committed. */
   advance(rd: Ready): void {
-    this.hardDirty = false;
-    this.truncatedTo = null;
+    // Hosts with asynchronous storage may have stepped the core since ready(): clear only what was done.
+    if (rd.hard !== null && rd.hard.term === this.term && rd.hard.vote === this.vote) this.hardDirty = false;
+    if (this.truncatedTo === rd.truncateAfter) this.truncatedTo = null;
     const last = rd.entries.at(-1);
     if (last && this.termAt(last.index) === last.term) this.stable = Math.max(this.stable, last.index);
     this.msgs = this.msgs.slice(rd.messages.length);

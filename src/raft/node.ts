@@ -1,0 +1,160 @@
+// Drives a RaftCore with real ports: one timer armed for the core's next deadline, storage written
+// before any message leaves (a vote or an append is never acknowledged before it is durable), committed
+// entries applied in order, and proposals answered when their entry is applied (ApplyFuture-style).
+
+import type { Timers, TimerHandle } from '../runtime/timers.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Rng } from '../runtime/rng.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Entry, Envelope, ServerId } from './core/messages.js';
+import { EntryType } from './core/messages.js';
+import { NotLeaderError, RaftCore, type RaftTimings, type Role } from './core/raft-core.js';
+import type { RaftStorage } from './storage.js';
+
+export interface RaftNodePorts {
+  clock: Clock;
+  timers: Timers;
+  rng: Rng;
+  storage: RaftStorage;
+  /** Sends a message to a peer; best effort (Raft retries). */
+  send(env: Envelope): void;
+  /** The FSM: applies a committed command and returns its result. */
+  apply(e: Entry): unknown;
+  logger: Logger;
+}
+
+export class LeadershipLostError extends Error {
+  override name = 'LeadershipLostError';
+  constructor() {
+    super('leadership lost while committing log');
+  }
+}
+
+interface Waiter {
+  term: number;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export class RaftNode {
+  readonly core: RaftCore;
+  private timer: TimerHandle | null = null;
+  private pumping = false;
+  private again = false;
+  private stopped = false;
+  private readonly waiters = new Map<number, Waiter>();
+  private lastRole: Role;
+  private lastLeader: ServerId = '';
+  appliedIndex = 0;
+
+  constructor(
+    readonly id: ServerId,
+    voters: ServerId[],
+    timings: RaftTimings,
+    private readonly p: RaftNodePorts,
+  ) {
+    this.core = new RaftCore(
+      { id, voters, timings, rng: p.rng, nowMs: p.clock.monotonicMs() },
+      p.storage.load(),
+    );
+    this.lastRole = this.core.role;
+    this.arm();
+  }
+
+  /** A message from a peer. */
+  step(env: Envelope): void {
+    if (this.stopped) return;
+    this.core.setTime(this.p.clock.monotonicMs());
+    this.core.step(env);
+    this.kick();
+  }
+
+  /** Proposes a command; resolves with the FSM's result once applied here, or rejects (not leader, lost). */
+  propose(data: Uint8Array): Promise<unknown> {
+    this.core.setTime(this.p.clock.monotonicMs());
+    const r = this.core.propose(data);
+    if (r instanceof NotLeaderError) return Promise.reject(r);
+    const done = new Promise<unknown>((resolve, reject) =>
+      this.waiters.set(r.index, { term: r.term, resolve, reject }),
+    );
+    this.kick();
+    return done;
+  }
+
+  private arm(): void {
+    this.timer?.cancel();
+    if (this.stopped) return;
+    const wait = Math.max(1, this.core.nextDeadline() - this.p.clock.monotonicMs());
+    this.timer = this.p.timers.after(wait, () => {
+      this.core.tick(this.p.clock.monotonicMs());
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        while (!this.stopped && this.core.hasReady()) {
+          const rd = this.core.ready();
+          if (rd.hard || rd.truncateAfter !== null || rd.entries.length > 0) await this.p.storage.persist(rd);
+          if (this.stopped) return;
+          for (const m of rd.messages) this.p.send(m);
+          for (const e of rd.committed) this.applyOne(e);
+          this.core.advance(rd);
+        }
+        this.observe();
+      } while (this.again && !this.stopped);
+    } finally {
+      this.pumping = false;
+      this.arm();
+    }
+  }
+
+  private applyOne(e: Entry): void {
+    const result = e.type === EntryType.Command ? this.p.apply(e) : undefined;
+    this.appliedIndex = e.index;
+    const w = this.waiters.get(e.index);
+    if (!w) return;
+    this.waiters.delete(e.index);
+    if (w.term === e.term) w.resolve(result);
+    else w.reject(new LeadershipLostError());
+  }
+
+  private observe(): void {
+    const { role, leader, term } = this.core;
+    if (role !== this.lastRole) {
+      const log = this.p.logger;
+      if (role === 'leader') log.info('entering leader state', 'leader', `Node at ${this.id} [Leader]`);
+      else if (role === 'candidate')
+        log.info('entering candidate state', 'node', `Node at ${this.id} [Candidate]`, 'term', term);
+      else if (role === 'follower')
+        log.info('entering follower state', 'follower', `Node at ${this.id} [Follower]`, 'leader-id', leader);
+      if (this.lastRole === 'leader') for (const [, w] of this.waiters) w.reject(new LeadershipLostError());
+      if (this.lastRole === 'leader') this.waiters.clear();
+      this.lastRole = role;
+    }
+    this.lastLeader = leader;
+  }
+
+  get leader(): ServerId {
+    return this.lastLeader;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    for (const [, w] of this.waiters) w.reject(new LeadershipLostError());
+    this.waiters.clear();
+    await this.p.storage.close();
+  }
+}

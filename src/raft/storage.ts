@@ -1,0 +1,41 @@
+// Where a server's Raft state lives: term and vote (hashicorp's StableStore) and the log (LogStore),
+// written together so one fsync covers a whole Ready (group commit). Implementations: in memory
+// (-dev, tests) and lmdb in <data-dir>/raft/ (platform/node/raft-lmdb.ts).
+
+import type { Entry } from './core/messages.js';
+import type { Durable, HardState } from './core/raft-core.js';
+
+export interface RaftWrite {
+  hard: HardState | null;
+  /** Drop stored entries above this index (a conflicting suffix). */
+  truncateAfter: number | null;
+  entries: readonly Entry[];
+}
+
+export interface RaftStorage {
+  /** Everything stored, read once at start. */
+  load(): Durable;
+  /** Resolves once the write is durable. Entries stored above the last written one are dropped. */
+  persist(w: RaftWrite): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MemRaftStorage implements RaftStorage {
+  private hard: HardState = { term: 0, vote: '' };
+  private entries: Entry[] = [];
+
+  load(): Durable {
+    return { hard: { ...this.hard }, entries: this.entries.map((e) => ({ ...e })) };
+  }
+
+  async persist(w: RaftWrite): Promise<void> {
+    if (w.hard) this.hard = { ...w.hard };
+    if (w.truncateAfter !== null) this.entries.length = Math.min(this.entries.length, w.truncateAfter);
+    for (const e of w.entries) {
+      this.entries.length = Math.min(this.entries.length, e.index - 1);
+      this.entries.push({ ...e });
+    }
+  }
+
+  async close(): Promise<void> {}
+}
