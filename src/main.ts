@@ -19,6 +19,8 @@ import { systemRng } from './platform/node/rng.js';
 import { SyslogSink } from './platform/node/syslog.js';
 import { systemTimers } from './platform/node/timers.js';
 import { LogHub } from './runtime/log.js';
+import { MemRaftStorage } from './raft/storage.js';
+import { LmdbRaftStorage } from './platform/node/raft-lmdb.js';
 
 function stdUi(): Ui {
   return {
@@ -73,6 +75,8 @@ async function startAgent(launch: AgentLaunch): Promise<AgentHandle> {
     out: c.logJson ? () => {} : (line) => void process.stdout.write(`${line}\n`),
     reloadConfig: launch.reload,
     onBannerDone: () => console.open(),
+    raftStorage: (cfg) =>
+      cfg.devMode || cfg.dataDir === '' ? new MemRaftStorage() : new LmdbRaftStorage(`${cfg.dataDir}/raft`),
   });
   const handlers = SIGNALS.map((sig) => {
     const h = () => agent.handleSignal(sig);

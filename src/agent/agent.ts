@@ -15,6 +15,8 @@ import type { Timers } from '../runtime/timers.js';
 import { bannerLines } from './banner.js';
 import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
+import { Server } from './server.js';
+import type { RaftStorage } from '../raft/storage.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
 
@@ -35,6 +37,8 @@ export interface AgentDeps {
   reloadConfig: () => Promise<LoadResult>;
   /** Called once the banner is out, so buffered log lines may flow (Consul's gated writer). */
   onBannerDone?: () => void;
+  /** Opens a server's Raft storage (lmdb under <data-dir>/raft; memory in -dev). */
+  raftStorage: (config: RuntimeConfig) => RaftStorage;
 }
 
 /** How long a graceful leave may take before the agent gives up (Consul: 15 s). */
@@ -45,6 +49,8 @@ export class Agent {
   readonly logger: Logger;
   nodeId = '';
   private lock: DataDirLock | null = null;
+  /** Present on servers. */
+  server: Server | null = null;
   private listeners: HttpListener[] = [];
   private pidWritten = false;
   private leaving = false;
@@ -113,6 +119,13 @@ export class Agent {
         this.pidWritten = true;
       } catch (e) {
         return fail(new Error(`Could not write PID file: ${(e as Error).message}`));
+      }
+    }
+    if (c.serverMode) {
+      try {
+        this.server = new Server(c, this.nodeId, d);
+      } catch (e) {
+        return fail(e as Error);
       }
     }
     const err = await this.listen(c.httpAddrs);
@@ -233,6 +246,9 @@ export class Agent {
   }
 
   private async cleanup(): Promise<void> {
+    const srv = this.server;
+    this.server = null;
+    await srv?.stop().catch(() => {});
     const ls = this.listeners;
     this.listeners = [];
     await Promise.all(ls.map((l) => l.close().catch(() => {})));

@@ -52,6 +52,7 @@ export function stats(a: Agent): Record<string, Record<string, string>> {
       services: String(c.services.length),
     },
     build: { prerelease: VERSION_PRERELEASE, revision: REVISION, version: VERSION, version_metadata: '' },
+    ...consulSections(a),
     runtime: {
       arch: h.arch(),
       cpu_count: String(h.cpuCount()),
@@ -159,4 +160,25 @@ export function hostResponse(a: Agent): Record<string, unknown> {
     CollectionTime: Math.round(a.clock.wallMs() * 1e6),
     Errors: null,
   };
+}
+
+/** The `consul` and `raft` sections: real values from this agent's server side, or the client view. */
+function consulSections(a: Agent): Record<string, Record<string, string>> {
+  const c = a.config;
+  const acl = c.acl.enabled ? 'enabled' : 'disabled';
+  const s = a.server;
+  if (!s) return { consul: { acl, known_servers: '0', server: 'false' } };
+  const leaderAddr = s.leaderAddress();
+  const out: Record<string, Record<string, string>> = {
+    consul: {
+      acl,
+      bootstrap: String(c.bootstrap),
+      known_datacenters: '1',
+      leader: String(s.raft !== null && s.raft.leader === a.nodeId),
+      leader_addr: leaderAddr,
+      server: 'true',
+    },
+  };
+  if (s.raft) out.raft = s.raftStats();
+  return out;
 }

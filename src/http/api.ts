@@ -4,6 +4,7 @@
 import type { Agent } from '../agent/agent.js';
 import type { HttpExchange, HttpHandler } from '../runtime/http.js';
 import { registerAgentEndpoints } from './agent-endpoints.js';
+import { registerStatusEndpoints } from './status-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
 
@@ -25,6 +26,7 @@ function hasUnprintable(s: string): boolean {
 export function createHttpHandler(agent: Agent): HttpHandler {
   const router = new Router();
   registerAgentEndpoints(router, agent);
+  registerStatusEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
   const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {

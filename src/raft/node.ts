@@ -21,6 +21,10 @@ export interface RaftNodePorts {
   /** The FSM: applies a committed command and returns its result. */
   apply(e: Entry): unknown;
   logger: Logger;
+  /** How log lines name this server ("127.0.0.1:8300", as hashicorp/raft's "Node at …"). */
+  selfAddress?: string;
+  /** Called when this server's view of the leader changes ('' = none). */
+  onLeaderChange?(leader: ServerId): void;
 }
 
 export class LeadershipLostError extends Error {
@@ -134,16 +138,20 @@ export class RaftNode {
     const { role, leader, term } = this.core;
     if (role !== this.lastRole) {
       const log = this.p.logger;
-      if (role === 'leader') log.info('entering leader state', 'leader', `Node at ${this.id} [Leader]`);
+      const me = this.p.selfAddress ?? this.id;
+      if (role === 'leader') log.info('entering leader state', 'leader', `Node at ${me} [Leader]`);
       else if (role === 'candidate')
-        log.info('entering candidate state', 'node', `Node at ${this.id} [Candidate]`, 'term', term);
+        log.info('entering candidate state', 'node', `Node at ${me} [Candidate]`, 'term', term);
       else if (role === 'follower')
-        log.info('entering follower state', 'follower', `Node at ${this.id} [Follower]`, 'leader-id', leader);
+        log.info('entering follower state', 'follower', `Node at ${me} [Follower]`, 'leader-id', leader);
       if (this.lastRole === 'leader') for (const [, w] of this.waiters) w.reject(new LeadershipLostError());
       if (this.lastRole === 'leader') this.waiters.clear();
       this.lastRole = role;
     }
-    this.lastLeader = leader;
+    if (leader !== this.lastLeader) {
+      this.lastLeader = leader;
+      this.p.onLeaderChange?.(leader);
+    }
   }
 
   get leader(): ServerId {

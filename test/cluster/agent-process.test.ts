@@ -47,8 +47,16 @@ test('a -dev agent answers /v1/agent/self and /v1/agent/version within 1 s of st
   assert.match(p.out(), /Node name: 'dev-one'/);
   assert.match(p.out(), /==> Log data will now stream in as it occurs:/);
   await waitFor('agent running log', () => /\[INFO\] {2}agent: Consul agent running!/.test(p.out()));
-  // No invented data: Raft is not here yet, so neither is /v1/status/leader.
-  assert.equal((await httpGet('http://127.0.0.60:18560/v1/status/leader')).status, 404);
+  // A -dev server is a Raft group of one: it elects itself at once.
+  const leader = await waitFor('a leader', async () => {
+    const r = await httpGet('http://127.0.0.60:18560/v1/status/leader');
+    return r.body !== '""\n' && r.body !== '""' ? r : null;
+  });
+  assert.equal(JSON.parse(leader.body), '127.0.0.1:8300');
+  assert.deepEqual(JSON.parse((await httpGet('http://127.0.0.60:18560/v1/status/peers')).body), [
+    '127.0.0.1:8300',
+  ]);
+  await waitFor('leadership log lines', () => /agent\.server: cluster leadership acquired/.test(p.out()));
   p.child.kill('SIGINT'); // a -dev agent is a server: SIGINT does not leave
   assert.equal(await p.exited, 1);
   assert.match(p.out(), /agent: Caught: signal=interrupt/);
@@ -289,4 +297,65 @@ test('reload changes only what Consul reloads: log level yes, node name no', asy
   assert.equal(self.DebugConfig.Logging.LogLevel, 'DEBUG');
   p.child.kill('SIGKILL');
   await p.exited;
+});
+
+test('status: a bootstrap server leads itself; a server waiting for bootstrap_expect knows no leader; a client has no servers', async () => {
+  const dir = tmp();
+  const boot = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}/a`,
+    '-bind=127.0.0.72',
+    '-client=127.0.0.72',
+    '-http-port=18572',
+  ]);
+  const wait = agent([
+    '-server',
+    '-bootstrap-expect=3',
+    `-data-dir=${dir}/b`,
+    '-bind=127.0.0.73',
+    '-client=127.0.0.73',
+    '-http-port=18573',
+  ]);
+  const client = agent([`-data-dir=${dir}/c`, '-bind=127.0.0.74', '-client=127.0.0.74', '-http-port=18574']);
+  await Promise.all([up('127.0.0.72', 18572), up('127.0.0.73', 18573), up('127.0.0.74', 18574)]);
+  await waitFor(
+    'bootstrap leader',
+    async () =>
+      JSON.parse((await httpGet('http://127.0.0.72:18572/v1/status/leader')).body) === '127.0.0.72:8300',
+  );
+  assert.deepEqual(JSON.parse((await httpGet('http://127.0.0.72:18572/v1/status/peers')).body), [
+    '127.0.0.72:8300',
+  ]);
+  assert.equal(JSON.parse((await httpGet('http://127.0.0.73:18573/v1/status/leader')).body), '');
+  assert.deepEqual(JSON.parse((await httpGet('http://127.0.0.73:18573/v1/status/peers')).body), []);
+  const c = await httpGet('http://127.0.0.74:18574/v1/status/leader');
+  assert.equal(c.status, 500);
+  assert.equal(c.body, 'No known Consul servers\n');
+  const info = consul(['info', '-http-addr=127.0.0.72:18572']);
+  assert.match(
+    info.out,
+    /\nconsul:\n\tacl = disabled\n\tbootstrap = true\n\tknown_datacenters = 1\n\tleader = true\n\tleader_addr = 127\.0\.0\.72:8300\n\tserver = true\n/,
+  );
+  assert.match(info.out, /\nraft:\n(\t.*\n)*\tstate = Leader\n/);
+  const cinfo = consul(['info', '-http-addr=127.0.0.74:18574']);
+  assert.match(cinfo.out, /\nconsul:\n\tacl = disabled\n\tknown_servers = 0\n\tserver = false\n/);
+  assert.doesNotMatch(cinfo.out, /raft:/);
+  // The Raft log is durable: a restarted bootstrap server keeps its term history.
+  boot.child.kill('SIGKILL');
+  await boot.exited;
+  const again = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}/a`,
+    '-bind=127.0.0.72',
+    '-client=127.0.0.72',
+    '-http-port=18572',
+  ]);
+  await up('127.0.0.72', 18572);
+  await waitFor('re-elected', async () =>
+    /\tterm = ([2-9]|\d\d+)\n/.test(consul(['info', '-http-addr=127.0.0.72:18572']).out),
+  );
+  for (const x of [again, wait, client]) x.child.kill('SIGKILL');
+  await Promise.all([again.exited, wait.exited, client.exited]);
 });
