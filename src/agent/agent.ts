@@ -86,6 +86,14 @@ export class Agent {
     return this.deps.clock;
   }
 
+  get timers(): Timers {
+    return this.deps.timers;
+  }
+
+  get rng(): Rng {
+    return this.deps.rng;
+  }
+
   /** Starts everything; an Error means the agent did not start and has released what it took. */
   async start(): Promise<Error | null> {
     const c = this.cfg;

@@ -4,7 +4,11 @@
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { timingsFor } from '../raft/core/raft-core.js';
+import { NotLeaderError } from '../raft/core/raft-core.js';
 import { RaftNode } from '../raft/node.js';
+import { encodeCommand, FSM, MessageTypes, StateStore, type KvRequest } from '../fsm/fsm.js';
+
+export type { KvRequest };
 import type { RaftStorage } from '../raft/storage.js';
 import type { Clock } from '../runtime/clock.js';
 import type { LogHub } from '../runtime/log.js';
@@ -20,8 +24,17 @@ export interface ServerDeps {
   raftStorage(config: RuntimeConfig): RaftStorage;
 }
 
+export class NoLeaderError extends Error {
+  override name = 'NoLeaderError';
+  constructor() {
+    super('No cluster leader');
+  }
+}
+
 export class Server {
   readonly raft: RaftNode | null;
+  readonly state = new StateStore();
+  private readonly fsm = new FSM(this.state);
   /** Raft server ID (the node ID, as raft protocol 3) → RPC address. */
   readonly addresses = new Map<string, string>();
 
@@ -44,7 +57,7 @@ export class Server {
       storage: deps.raftStorage(config),
       // A group of one never sends; peers arrive with the RPC transport.
       send: () => {},
-      apply: () => undefined,
+      apply: (e) => this.fsm.apply(e.index, e.data),
       logger: log.named('raft'),
       selfAddress: rpcAddr,
       onLeaderChange: (leader) => {
@@ -52,6 +65,22 @@ export class Server {
         if (leader !== '') log.info('New leader elected', 'payload', config.nodeName);
       },
     });
+  }
+
+  /** Commits a command through Raft and returns the FSM's result ("No cluster leader" without one). */
+  async apply(data: Uint8Array): Promise<unknown> {
+    if (!this.raft) throw new NoLeaderError();
+    try {
+      return await this.raft.propose(data);
+    } catch (e) {
+      if (e instanceof NotLeaderError) throw new NoLeaderError();
+      throw e;
+    }
+  }
+
+  /** A KV write through Raft; resolves with its result (false for a failed check-and-set). */
+  async kvWrite(req: KvRequest): Promise<boolean> {
+    return (await this.apply(encodeCommand(MessageTypes.KVS, req))) === true;
   }
 
   /** The leader's RPC address, or "" when there is none (what /v1/status/leader answers). */

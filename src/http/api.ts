@@ -5,6 +5,7 @@ import type { Agent } from '../agent/agent.js';
 import type { HttpExchange, HttpHandler } from '../runtime/http.js';
 import { registerAgentEndpoints } from './agent-endpoints.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
+import { registerKvEndpoints } from './kv-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
 
@@ -27,6 +28,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   const router = new Router();
   registerAgentEndpoints(router, agent);
   registerStatusEndpoints(router, agent);
+  registerKvEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
   const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {
@@ -40,6 +42,10 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       headers['content-type'] = 'text/plain; charset=utf-8';
       headers['x-content-type-options'] = 'nosniff';
       ex.respond(reply.status ?? 200, headers, reply.text.endsWith('\n') ? reply.text : `${reply.text}\n`);
+      return;
+    }
+    if (reply.raw !== undefined) {
+      ex.respond(reply.status ?? 200, headers, reply.raw);
       return;
     }
     if ('json' in reply) {

@@ -19,6 +19,8 @@ export interface Reply {
   json?: unknown;
   /** Plain-text body (errors use Go's text/plain; charset=utf-8). */
   text?: string;
+  /** Raw bytes, sent as they are (KV ?raw). */
+  raw?: Uint8Array;
   headers?: Record<string, string>;
 }
 

@@ -359,3 +359,57 @@ test('status: a bootstrap server leads itself; a server waiting for bootstrap_ex
   for (const x of [again, wait, client]) x.child.kill('SIGKILL');
   await Promise.all([again.exited, wait.exited, client.exited]);
 });
+
+test('KV through Raft on a -dev server: put/get/raw/keys/recurse/cas/delete, blocking queries, size limit', async () => {
+  const p = agent(['-dev', '-client=127.0.0.76', '-http-port=18576']);
+  await up('127.0.0.76', 18576);
+  const A = 'http://127.0.0.76:18576/v1/kv';
+  const put = async (path: string, body: string | Uint8Array) => {
+    const r = await fetch(`${A}/${path}`, { method: 'PUT', body });
+    return { status: r.status, body: (await r.text()).trim() }; // -dev pretty-prints: "true\n"
+  };
+  await waitFor('leader', async () => (await put('probe', 'x')).body === 'true');
+  assert.deepEqual(await put('foo?flags=42', 'bar'), { status: 200, body: 'true' });
+  const get = await httpGet(`${A}/foo`);
+  const [e] = JSON.parse(get.body);
+  assert.equal(e.Key, 'foo');
+  assert.equal(e.Flags, 42);
+  assert.equal(Buffer.from(e.Value, 'base64').toString(), 'bar');
+  assert.equal(get.headers.get('x-consul-index'), String(e.ModifyIndex));
+  assert.equal(get.headers.get('x-consul-knownleader'), 'true');
+  assert.deepEqual(Object.keys(e), ['LockIndex', 'Key', 'Flags', 'Value', 'CreateIndex', 'ModifyIndex']);
+  assert.equal((await httpGet(`${A}/foo?raw`)).body, 'bar');
+  const miss = await httpGet(`${A}/nope`);
+  assert.equal(miss.status, 404);
+  assert.equal(miss.body, '');
+  assert.ok(Number(miss.headers.get('x-consul-index')) >= 1);
+  assert.deepEqual(await put(`foo?cas=${e.ModifyIndex - 1}`, 'lost'), { status: 200, body: 'false' });
+  assert.deepEqual(await put(`foo?cas=${e.ModifyIndex}`, 'won'), { status: 200, body: 'true' });
+  for (const k of ['web/a', 'web/b/1', 'web/b/2']) await put(k, k);
+  assert.deepEqual(JSON.parse((await httpGet(`${A}/web/?keys&separator=/`)).body), ['web/a', 'web/b/']);
+  assert.deepEqual(
+    JSON.parse((await httpGet(`${A}/web?recurse`)).body).map((x: { Key: string }) => x.Key),
+    ['web/a', 'web/b/1', 'web/b/2'],
+  );
+  // Blocking: a query at the current index waits until the key changes.
+  const idx = (await httpGet(`${A}/web/a`)).headers.get('x-consul-index');
+  const t0 = Date.now();
+  const blocked = httpGet(`${A}/web/a?index=${idx}&wait=10s`);
+  setTimeout(() => void put('web/a', 'changed'), 300);
+  const after = await blocked;
+  assert.ok(Date.now() - t0 >= 250, 'returned before the write');
+  assert.equal(Buffer.from(JSON.parse(after.body)[0].Value, 'base64').toString(), 'changed');
+  const t1 = Date.now();
+  await httpGet(`${A}/web/a?index=${after.headers.get('x-consul-index')}&wait=200ms`);
+  assert.ok(Date.now() - t1 >= 190, 'wait did not hold');
+  assert.equal((await httpGet(`${A}/x?index=abc`)).status, 400);
+  const del = await fetch(`${A}/web?recurse`, { method: 'DELETE' });
+  assert.equal((await del.text()).trim(), 'true');
+  assert.equal((await httpGet(`${A}/web?recurse`)).status, 404);
+  const big = await put('big', new Uint8Array(524289));
+  assert.equal(big.status, 413);
+  assert.match(big.body, /^Request body\(524289 bytes\) too large, max size: 524288 bytes/);
+  assert.equal((await put('', 'x')).status, 400);
+  p.child.kill('SIGKILL');
+  await p.exited;
+});

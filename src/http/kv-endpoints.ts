@@ -1,0 +1,165 @@
+// /v1/kv/<key>: GET (raw, keys + separator, recurse, blocking), PUT (flags, cas, 512 KiB limit),
+// DELETE (recurse, cas) — with Consul's answers: true/false bodies, empty 404 on a miss, X-Consul-Index.
+
+import type { Agent } from '../agent/agent.js';
+import { NoLeaderError, type KvRequest } from '../agent/server.js';
+import type { DirEntry } from '../state/kv-store.js';
+import { blockingParams, blockingQuery } from './blocking.js';
+import type { Reply, Request, Router } from './router.js';
+import { NO_SERVERS } from './status-endpoints.js';
+
+function entryJson(e: DirEntry): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    LockIndex: e.LockIndex,
+    Key: e.Key,
+    Flags: e.Flags,
+    Value: e.Value === null ? null : Buffer.from(e.Value).toString('base64'),
+  };
+  if (e.Session) o.Session = e.Session;
+  o.CreateIndex = e.CreateIndex;
+  o.ModifyIndex = e.ModifyIndex;
+  return o;
+}
+
+function indexHeaders(index: number): Record<string, string> {
+  return {
+    'x-consul-index': String(Math.max(1, index)),
+    'x-consul-knownleader': 'true',
+    'x-consul-lastcontact': '0',
+    'x-consul-effective-consistency': 'leader',
+    'x-consul-query-backend': 'blocking-query',
+  };
+}
+
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function parseUint(v: string | null): bigint | null | Error {
+  if (v === null) return null;
+  if (!/^\d+$/.test(v)) return new Error('bad');
+  const n = BigInt(v);
+  return n > UINT64_MAX ? new Error('bad') : n;
+}
+
+export function registerKvEndpoints(r: Router, agent: Agent): void {
+  const keyOf = (req: Request) => {
+    const raw = req.params['*'] ?? '';
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  };
+
+  r.on('GET', '/v1/kv/*', async (req) => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    const key = keyOf(req);
+    const q = req.query;
+    const bp = blockingParams(q, agent.config.defaultQueryTimeNs, agent.config.maxQueryTimeNs);
+    if (bp instanceof Error) return { status: 400, text: bp.message };
+    const kv = s.state.kv;
+    const ports = { timers: agent.timers, rng: agent.rng };
+    const onClose = (fn: () => void) => req.ex.onClose(fn);
+    if (q.has('keys')) {
+      const sep = q.get('separator') ?? '';
+      const res = await blockingQuery(
+        bp,
+        ports,
+        kv.watches,
+        { key, prefix: true },
+        () => kv.keys(key, sep),
+        onClose,
+      );
+      if (res.keys.length === 0 && key !== '') return { status: 404, headers: indexHeaders(res.index) };
+      return { json: res.keys, headers: indexHeaders(res.index) };
+    }
+    if (q.has('recurse')) {
+      const res = await blockingQuery(
+        bp,
+        ports,
+        kv.watches,
+        { key, prefix: true },
+        () => kv.list(key),
+        onClose,
+      );
+      if (res.entries.length === 0) return { status: 404, headers: indexHeaders(res.index) };
+      return { json: res.entries.map(entryJson), headers: indexHeaders(res.index) };
+    }
+    const res = await blockingQuery(
+      bp,
+      ports,
+      kv.watches,
+      { key, prefix: false },
+      () => kv.get(key),
+      onClose,
+    );
+    if (!res.entry) return { status: 404, headers: indexHeaders(res.index) };
+    if (q.has('raw')) {
+      return {
+        raw: res.entry.Value ?? new Uint8Array(),
+        headers: {
+          ...indexHeaders(res.index),
+          'content-type': 'text/plain',
+          'x-content-type-options': 'nosniff',
+          'content-security-policy': 'sandbox',
+        },
+      } as Reply;
+    }
+    return { json: [entryJson(res.entry)], headers: indexHeaders(res.index) };
+  });
+
+  const write = async (req: Request, kvReq: KvRequest): Promise<Reply> => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    try {
+      return { json: await s.kvWrite(kvReq) };
+    } catch (e) {
+      if (e instanceof NoLeaderError) return { status: 500, text: e.message };
+      throw e;
+    }
+  };
+
+  r.on('PUT', '/v1/kv/*', async (req) => {
+    const key = keyOf(req);
+    if (key === '') return { status: 400, text: 'Missing key name' };
+    const q = req.query;
+    const flags = parseUint(q.get('flags'));
+    if (flags instanceof Error) return { status: 400, text: 'Invalid flags' };
+    const cas = parseUint(q.get('cas'));
+    if (cas instanceof Error) return { status: 400, text: 'Invalid cas' };
+    if (q.has('acquire') || q.has('release')) return { status: 400, text: 'Sessions are not supported yet' };
+    const max = agent.config.kvMaxValueSize;
+    const body = await req.ex.readBody(max);
+    if (body === null) {
+      const len = Number(req.ex.headers['content-length'] ?? max + 1);
+      return {
+        status: 413,
+        text: `Request body(${len} bytes) too large, max size: ${max} bytes. See https://developer.hashicorp.com/consul/docs/agent/config/config-files#kv_max_value_size.`,
+      };
+    }
+    return write(req, {
+      Op: cas === null ? 'set' : 'cas',
+      Key: key,
+      Value: Buffer.from(body).toString('base64'),
+      Flags: String(flags ?? 0n),
+      ModifyIndex: Number(cas ?? 0n),
+    });
+  });
+
+  r.on('DELETE', '/v1/kv/*', async (req) => {
+    const key = keyOf(req);
+    const q = req.query;
+    const cas = parseUint(q.get('cas'));
+    if (cas instanceof Error) return { status: 400, text: 'Invalid cas' };
+    const recurse = q.has('recurse');
+    if (recurse && cas !== null) return { status: 400, text: 'Conflicting flags: cas=…&recurse' };
+    if (key === '' && !recurse) return { status: 400, text: 'Missing key name' };
+    return write(req, {
+      Op: recurse ? 'delete-tree' : cas !== null ? 'delete-cas' : 'delete',
+      Key: key,
+      Value: null,
+      Flags: '0',
+      ModifyIndex: Number(cas ?? 0n),
+    });
+  });
+}
