@@ -413,3 +413,51 @@ test('KV through Raft on a -dev server: put/get/raw/keys/recurse/cas/delete, blo
   p.child.kill('SIGKILL');
   await p.exited;
 });
+
+test('consul kv put/get/delete against an agent', async () => {
+  const p = agent(['-dev', '-client=127.0.0.79', '-http-port=18579']);
+  await up('127.0.0.79', 18579);
+  const env = { CONSUL_HTTP_ADDR: '127.0.0.79:18579' };
+  await waitFor('leader', () => consul(['kv', 'put', 'probe', 'x'], env).code === 0);
+  assert.deepEqual(consul(['kv', 'put', 'redis/config/minconns', '1'], env), {
+    code: 0,
+    out: 'Success! Data written to: redis/config/minconns\n',
+    err: '',
+  });
+  assert.equal(consul(['kv', 'put', '-flags=42', 'redis/config/maxconns', '25'], env).code, 0);
+  assert.equal(consul(['kv', 'get', 'redis/config/minconns'], env).out, '1\n');
+  assert.match(
+    consul(['kv', 'get', '-detailed', 'redis/config/maxconns'], env).out,
+    /^CreateIndex {6}\d+\nFlags {12}42\nKey {14}redis\/config\/maxconns\nLockIndex {8}0\nModifyIndex {6}\d+\nSession {10}-\nValue {12}25\n$/,
+  );
+  assert.equal(
+    consul(['kv', 'get', '-recurse', 'redis'], env).out,
+    'redis/config/maxconns:25\nredis/config/minconns:1\n',
+  );
+  assert.equal(consul(['kv', 'get', '-keys', 'redis/'], env).out, 'redis/config/\n');
+  assert.deepEqual(consul(['kv', 'get', 'nope'], env), {
+    code: 1,
+    out: '',
+    err: 'Error! No key exists at: nope\n',
+  });
+  assert.deepEqual(consul(['kv', 'put', '-cas', '-modify-index=1', 'redis/config/minconns', '9'], env), {
+    code: 1,
+    out: '',
+    err: 'Error! Did not write to redis/config/minconns: CAS failed\n',
+  });
+  assert.equal(
+    consul(['kv', 'delete', '-recurse', 'redis'], env).out,
+    'Success! Deleted keys with prefix: redis\n',
+  );
+  assert.equal(consul(['kv', 'get', '-recurse', 'redis'], env).out, '');
+  assert.deepEqual(consul(['kv', 'delete', '-cas', '-recurse', 'x'], env), {
+    code: 1,
+    out: '',
+    err: 'Cannot specify both -cas and -recurse!\n',
+  });
+  const parent = consul(['kv'], env);
+  assert.equal(parent.code, 1);
+  assert.match(parent.out, /\nSubcommands:\n {4}delete {4}Removes data from the KV store\n/);
+  p.child.kill('SIGKILL');
+  await p.exited;
+});

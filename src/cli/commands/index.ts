@@ -4,6 +4,7 @@
 import type { Command } from '../command.js';
 import { agentCommand } from './agent.js';
 import { infoCommand } from './info.js';
+import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
 import { monitorCommand } from './monitor.js';
 import { leaveCommand, reloadCommand } from './simple.js';
 import { configtestCommand, validateCommand } from './validate.js';
@@ -14,6 +15,10 @@ export function allCommands(): Map<string, Command> {
     ['agent', agentCommand],
     ['configtest', configtestCommand],
     ['info', infoCommand],
+    ['kv', kvCommand],
+    ['kv delete', kvDeleteCommand],
+    ['kv get', kvGetCommand],
+    ['kv put', kvPutCommand],
     ['leave', leaveCommand],
     ['monitor', monitorCommand],
     ['reload', reloadCommand],
