@@ -1,0 +1,86 @@
+// Go structs as go-msgpack writes them: a map keyed by field name in sorted order. A schema names each
+// field's Go type, so one encoder and one decoder serve every message of memberlist, Serf and Raft.
+
+import { MsgMap, MsgWriter, utf8, type MsgValue } from './msgpack.js';
+
+export class StructError extends Error {
+  override name = 'StructError';
+}
+
+export type FieldKind = 'str' | 'bytes' | 'uint' | 'int' | 'bool';
+export interface Field {
+  name: string;
+  kind: FieldKind;
+  /** Go `omitempty`: left out when zero/empty. */
+  omitEmpty?: boolean;
+}
+
+export type FieldValue = string | Uint8Array | null | number | bigint | boolean;
+export type Fields = Record<string, FieldValue>;
+
+function isEmpty(v: FieldValue | undefined): boolean {
+  return (
+    v === undefined ||
+    v === null ||
+    v === '' ||
+    v === 0 ||
+    v === false ||
+    (v instanceof Uint8Array && v.length === 0)
+  );
+}
+
+/** Writes a struct in go-msgpack's layout (sorted keys, omitempty honoured). */
+export function writeStruct(w: MsgWriter, schema: readonly Field[], fields: Fields): void {
+  const writers: Record<string, ((x: MsgWriter) => void) | undefined> = {};
+  for (const fd of schema) {
+    const v = fields[fd.name];
+    if (fd.omitEmpty && isEmpty(v)) continue;
+    writers[fd.name] = (x) => {
+      switch (fd.kind) {
+        case 'str':
+          x.str(typeof v === 'string' ? v : '');
+          break;
+        case 'bytes':
+          x.bytesOrNil(v instanceof Uint8Array ? v : null);
+          break;
+        case 'uint':
+          x.uint(typeof v === 'number' || typeof v === 'bigint' ? v : 0);
+          break;
+        case 'int':
+          x.int(typeof v === 'number' || typeof v === 'bigint' ? v : 0);
+          break;
+        case 'bool':
+          x.bool(v === true);
+          break;
+      }
+    };
+  }
+  w.struct(writers);
+}
+
+/** Reads a struct leniently: keys by name, any integer form, missing fields as zero values. */
+export function readStruct(v: MsgValue, schema: readonly Field[]): Fields {
+  if (!(v instanceof MsgMap)) throw new StructError('expected a msgpack map');
+  const out: Fields = {};
+  for (const fd of schema) {
+    const x = v.get(fd.name);
+    switch (fd.kind) {
+      case 'str':
+        out[fd.name] = x instanceof Uint8Array ? utf8(x) : '';
+        break;
+      case 'bytes':
+        out[fd.name] = x instanceof Uint8Array ? x : null;
+        break;
+      case 'uint':
+      case 'int':
+        if (x !== undefined && x !== null && typeof x !== 'number' && typeof x !== 'bigint')
+          throw new StructError(`field ${fd.name}: expected an integer`);
+        out[fd.name] = x ?? 0;
+        break;
+      case 'bool':
+        out[fd.name] = x === true;
+        break;
+    }
+  }
+  return out;
+}
