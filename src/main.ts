@@ -21,6 +21,7 @@ import { systemTimers } from './platform/node/timers.js';
 import { LogHub } from './runtime/log.js';
 import { MemRaftStorage } from './raft/storage.js';
 import { LmdbRaftStorage } from './platform/node/raft-lmdb.js';
+import { nodeTcp } from './platform/node/tcp.js';
 
 function stdUi(): Ui {
   return {
@@ -75,6 +76,7 @@ async function startAgent(launch: AgentLaunch): Promise<AgentHandle> {
     out: c.logJson ? () => {} : (line) => void process.stdout.write(`${line}\n`),
     reloadConfig: launch.reload,
     onBannerDone: () => console.open(),
+    streams: nodeTcp,
     raftStorage: (cfg) =>
       cfg.devMode || cfg.dataDir === '' ? new MemRaftStorage() : new LmdbRaftStorage(`${cfg.dataDir}/raft`),
   });

@@ -12,6 +12,7 @@ import type { LogHub } from '../runtime/log.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Rng } from '../runtime/rng.js';
 import type { Timers } from '../runtime/timers.js';
+import type { StreamTransport } from '../runtime/transport.js';
 import { bannerLines } from './banner.js';
 import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
@@ -39,6 +40,8 @@ export interface AgentDeps {
   onBannerDone?: () => void;
   /** Opens a server's Raft storage (lmdb under <data-dir>/raft; memory in -dev). */
   raftStorage: (config: RuntimeConfig) => RaftStorage;
+  /** TCP for the server RPC port. */
+  streams: StreamTransport;
 }
 
 /** How long a graceful leave may take before the agent gives up (Consul: 15 s). */
@@ -131,7 +134,7 @@ export class Agent {
     }
     if (c.serverMode) {
       try {
-        this.server = new Server(c, this.nodeId, d);
+        this.server = await Server.create(c, this.nodeId, d);
       } catch (e) {
         return fail(e as Error);
       }

@@ -14,6 +14,9 @@ import type { Clock } from '../runtime/clock.js';
 import type { LogHub } from '../runtime/log.js';
 import type { Rng } from '../runtime/rng.js';
 import type { Timers } from '../runtime/timers.js';
+import type { Disk } from '../runtime/disk.js';
+import type { StreamTransport } from '../runtime/transport.js';
+import { parseAddr, RaftTransport } from '../raft/transport.js';
 
 export interface ServerDeps {
   clock: Clock;
@@ -22,6 +25,62 @@ export interface ServerDeps {
   hub: LogHub;
   /** Opens this server's Raft storage (lmdb under <data-dir>/raft, or memory in -dev). */
   raftStorage(config: RuntimeConfig): RaftStorage;
+  disk: Disk;
+  /** TCP for the server RPC port (Raft between servers). */
+  streams: StreamTransport;
+}
+
+interface PeerEntry {
+  id: string;
+  address: string;
+  non_voter?: boolean;
+}
+
+const dec = new TextDecoder();
+
+/**
+ * The Raft configuration this server starts with: <data-dir>/raft/peers.json when an operator wrote one
+ * (Consul's outage recovery: ingested, then deleted), else the one ingested before, else a group of one
+ * for -bootstrap / -dev, else none (waiting for bootstrap_expect peers).
+ */
+export async function startingConfiguration(
+  config: RuntimeConfig,
+  nodeId: string,
+  disk: Disk,
+  log: { info(m: string, ...kv: unknown[]): void },
+): Promise<PeerEntry[] | Error | null> {
+  const self = { id: nodeId, address: `${config.advertiseAddrLan}:${config.ports.server}` };
+  if (config.devMode || config.dataDir === '') return config.devMode || config.bootstrap ? [self] : null;
+  const dir = `${config.dataDir}/raft`;
+  const peersJson = await disk.readFile(`${dir}/peers.json`);
+  if (peersJson !== null) {
+    log.info('found peers.json file, recovering Raft configuration...');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(dec.decode(peersJson));
+    } catch (e) {
+      return new Error(`recovery failed to parse peers.json: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0)
+      return new Error('recovery failed to parse peers.json: no servers');
+    const peers: PeerEntry[] = parsed.map((p: unknown) =>
+      typeof p === 'string'
+        ? { id: p, address: p }
+        : {
+            id: String((p as PeerEntry).id),
+            address: String((p as PeerEntry).address),
+            non_voter: (p as PeerEntry).non_voter === true,
+          },
+    );
+    await disk.mkdirp(dir, 0o700);
+    await disk.writeFileAtomic(`${dir}/configuration.json`, JSON.stringify(peers));
+    await disk.remove(`${dir}/peers.json`);
+    log.info('deleted peers.json file after successful recovery');
+    return peers;
+  }
+  const stored = await disk.readFile(`${dir}/configuration.json`);
+  if (stored !== null) return JSON.parse(dec.decode(stored)) as PeerEntry[];
+  return config.bootstrap ? [self] : null;
 }
 
 export class NoLeaderError extends Error {
@@ -38,31 +97,60 @@ export class Server {
   /** Raft server ID (the node ID, as raft protocol 3) → RPC address. */
   readonly addresses = new Map<string, string>();
 
-  constructor(
+  private transport: RaftTransport | null = null;
+
+  /** Builds the server: its Raft configuration, storage, and (with peers) the Raft transport. */
+  static async create(config: RuntimeConfig, nodeId: string, deps: ServerDeps): Promise<Server> {
+    const log = deps.hub.logger('agent.server');
+    const peers = await startingConfiguration(config, nodeId, deps.disk, log);
+    if (peers instanceof Error) throw peers;
+    const srv = new Server(config, nodeId, deps, peers);
+    if (srv.raft && srv.addresses.size > 1) {
+      const me = {
+        id: nodeId,
+        addr: srv.addresses.get(nodeId) ?? `${config.advertiseAddrLan}:${config.ports.server}`,
+      };
+      const t = new RaftTransport(
+        me,
+        deps.streams,
+        (id) => srv.addresses.get(id),
+        (env) => srv.raft?.step(env),
+        log.named('raft'),
+      );
+      await t.listen({ ip: config.bindAddr, port: config.ports.server });
+      srv.transport = t;
+    }
+    return srv;
+  }
+
+  private constructor(
     private readonly config: RuntimeConfig,
     readonly nodeId: string,
     deps: ServerDeps,
+    peers: PeerEntry[] | null,
   ) {
     const rpcAddr = `${config.advertiseAddrLan}:${config.ports.server}`;
     this.addresses.set(nodeId, rpcAddr);
+    for (const p of peers ?? []) this.addresses.set(p.id, p.address);
     const log = deps.hub.logger('agent.server');
-    if (!(config.bootstrap || config.devMode)) {
+    if (peers === null) {
       this.raft = null;
       return;
     }
-    this.raft = new RaftNode(nodeId, [nodeId], timingsFor(config.devMode ? 0.05 : config.raftMultiplier), {
+    const voters = peers.filter((p) => !p.non_voter).map((p) => p.id);
+    this.raft = new RaftNode(nodeId, voters, timingsFor(config.devMode ? 0.05 : config.raftMultiplier), {
       clock: deps.clock,
       timers: deps.timers,
       rng: deps.rng.fork('raft'),
       storage: deps.raftStorage(config),
-      // A group of one never sends; peers arrive with the RPC transport.
-      send: () => {},
+      send: (env) => this.transport?.send(env),
       apply: (e) => this.fsm.apply(e.index, e.data),
       logger: log.named('raft'),
       selfAddress: rpcAddr,
       onLeaderChange: (leader) => {
         if (leader === nodeId) log.info('cluster leadership acquired');
-        if (leader !== '') log.info('New leader elected', 'payload', config.nodeName);
+        if (leader !== '')
+          log.info('New leader elected', 'payload', leader === nodeId ? config.nodeName : leader);
       },
     });
   }
@@ -92,6 +180,12 @@ export class Server {
   /** RPC addresses of every server in the Raft configuration. */
   peerAddresses(): string[] {
     return this.raft ? [...this.addresses.values()] : [];
+  }
+
+  /** Parsed RPC address of a server (for tests and the RPC layer). */
+  addressOf(id: string) {
+    const a = this.addresses.get(id);
+    return a ? parseAddr(a) : null;
   }
 
   /** The `raft` section of `consul info`. */
@@ -129,6 +223,7 @@ export class Server {
   }
 
   async stop(): Promise<void> {
+    await this.transport?.close();
     await this.raft?.stop();
   }
 }

@@ -7,16 +7,20 @@ export class StructError extends Error {
   override name = 'StructError';
 }
 
-export type FieldKind = 'str' | 'bytes' | 'uint' | 'int' | 'bool';
+export type FieldKind = 'str' | 'bytes' | 'uint' | 'int' | 'bool' | 'struct' | 'structList';
 export interface Field {
   name: string;
   kind: FieldKind;
   /** Go `omitempty`: left out when zero/empty. */
   omitEmpty?: boolean;
+  /** The nested schema of a struct or []struct field. */
+  schema?: readonly Field[];
 }
 
-export type FieldValue = string | Uint8Array | null | number | bigint | boolean;
-export type Fields = Record<string, FieldValue>;
+export type FieldValue = string | Uint8Array | null | number | bigint | boolean | Fields | Fields[];
+export interface Fields {
+  [field: string]: FieldValue;
+}
 
 function isEmpty(v: FieldValue | undefined): boolean {
   return (
@@ -52,6 +56,16 @@ export function writeStruct(w: MsgWriter, schema: readonly Field[], fields: Fiel
         case 'bool':
           x.bool(v === true);
           break;
+        case 'struct':
+          writeStruct(x, fd.schema ?? [], (v as Fields | null) ?? {});
+          break;
+        case 'structList':
+          if (!Array.isArray(v)) x.nil();
+          else {
+            x.arrayHeader(v.length);
+            for (const item of v) writeStruct(x, fd.schema ?? [], item);
+          }
+          break;
       }
     };
   }
@@ -79,6 +93,14 @@ export function readStruct(v: MsgValue, schema: readonly Field[]): Fields {
         break;
       case 'bool':
         out[fd.name] = x === true;
+        break;
+      case 'struct':
+        out[fd.name] = x instanceof MsgMap ? readStruct(x, fd.schema ?? []) : {};
+        break;
+      case 'structList':
+        if (x !== undefined && x !== null && !Array.isArray(x))
+          throw new StructError(`field ${fd.name}: expected a list`);
+        out[fd.name] = (x ?? []).map((item) => readStruct(item, fd.schema ?? []));
         break;
     }
   }

@@ -6,7 +6,7 @@ export type ServerId = string;
 
 export const enum EntryType {
   Command = 0,
-  Noop = 2,
+  Noop = 1,
   Configuration = 5,
 }
 

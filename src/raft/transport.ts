@@ -1,0 +1,203 @@
+// Raft messages over the server RPC port: each connection opens with Consul's protocol byte for Raft
+// (0x01), then carries hashicorp-style request/response pairs in order. Outbound: one connection per
+// peer, requests queued in order, responses matched to them. Inbound: requests go to the core, whose
+// replies (exactly one per append/vote, in order) are written back on the connection they came from.
+
+import { assert } from '../lib/assert.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Addr, StreamConn, StreamListener, StreamTransport } from '../runtime/transport.js';
+import type { Envelope, RaftMessage, ServerId } from './core/messages.js';
+import {
+  encodeRequest,
+  encodeResponse,
+  encodeTimeoutNowResponse,
+  readRequest,
+  readResponse,
+  RpcType,
+  rpcTypeOf,
+  type Identity,
+} from './wire.js';
+
+/** Consul's first byte for a Raft connection on the RPC port (pool.RPCRaft). */
+export const RPC_RAFT = 0x01;
+/** Requests in flight to one peer at most; past it new ones are dropped (Raft retries). */
+export const MAX_INFLIGHT = 128;
+const CONNECT_TIMEOUT_MS = 1000;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+export function parseAddr(s: string): Addr {
+  const i = s.lastIndexOf(':');
+  return { ip: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+}
+
+interface Outbound {
+  conn: StreamConn | null;
+  connecting: Promise<StreamConn | null> | null;
+  inflight: number[];
+  buf: Uint8Array;
+}
+
+interface Inbound {
+  conn: StreamConn;
+  peer: ServerId;
+  /** RPC types awaiting a reply, in arrival order. */
+  pending: number[];
+  buf: Uint8Array;
+}
+
+export class RaftTransport {
+  private readonly out = new Map<ServerId, Outbound>();
+  private readonly inbound = new Set<Inbound>();
+  private listener: StreamListener | null = null;
+
+  constructor(
+    private readonly me: Identity,
+    private readonly streams: StreamTransport,
+    private readonly addressOf: (id: ServerId) => string | undefined,
+    private readonly deliver: (env: Envelope) => void,
+    private readonly log: Logger,
+  ) {}
+
+  async listen(at: Addr): Promise<void> {
+    this.listener = await this.streams.listen(at, (conn) => this.accept(conn));
+  }
+
+  private accept(conn: StreamConn): void {
+    let st: Inbound | null = null;
+    let head = true;
+    conn.onData((chunk) => {
+      let data = chunk;
+      if (head) {
+        head = false;
+        if (data[0] !== RPC_RAFT) {
+          // Other RPC kinds (server RPC, snapshots) arrive with the cluster layer.
+          conn.destroy();
+          return;
+        }
+        data = data.subarray(1);
+        st = { conn, peer: '', pending: [], buf: new Uint8Array() };
+        this.inbound.add(st);
+      }
+      if (!st) return;
+      st.buf = concat(st.buf, data);
+      try {
+        for (;;) {
+          const r = readRequest(st.buf);
+          if (!r) break;
+          st.buf = st.buf.subarray(r.used);
+          st.peer = r.from.id;
+          if (r.rpc === RpcType.TimeoutNow) conn.write(encodeTimeoutNowResponse(this.me));
+          else st.pending.push(r.rpc);
+          this.deliver({ from: r.from.id, to: this.me.id, msg: r.msg });
+        }
+      } catch (e) {
+        this.log.warn('failed to decode incoming command', 'error', e);
+        conn.destroy();
+      }
+    });
+    conn.onClose(() => {
+      if (st) this.inbound.delete(st);
+    });
+  }
+
+  /** Sends a core message: requests go out on our connection to the peer, replies back on theirs. */
+  send(env: Envelope): void {
+    const rpc = rpcTypeOf(env.msg);
+    if (rpc === null) return this.reply(env.to, env.msg);
+    const peer = this.peer(env.to);
+    if (peer.inflight.length >= MAX_INFLIGHT) return;
+    const bytes = encodeRequest(env.msg, this.me);
+    peer.inflight.push(rpc);
+    void this.conn(env.to, peer).then((c) => {
+      if (c) c.write(bytes);
+      else peer.inflight.length = 0;
+    });
+  }
+
+  private reply(to: ServerId, msg: RaftMessage): void {
+    const want: number[] =
+      msg.type === 'appendResp' ? [RpcType.AppendEntries] : [RpcType.RequestVote, RpcType.RequestPreVote];
+    for (const st of this.inbound) {
+      if (st.peer !== to || st.pending.length === 0) continue;
+      const next = st.pending[0]!;
+      if (!want.includes(next)) continue;
+      st.pending.shift();
+      assert(
+        msg.type !== 'voteResp' || msg.preVote === (next === RpcType.RequestPreVote),
+        'vote reply out of order',
+      );
+      st.conn.write(encodeResponse(msg, this.me));
+      return;
+    }
+  }
+
+  private peer(id: ServerId): Outbound {
+    let p = this.out.get(id);
+    if (!p) {
+      p = { conn: null, connecting: null, inflight: [], buf: new Uint8Array() };
+      this.out.set(id, p);
+    }
+    return p;
+  }
+
+  private conn(id: ServerId, p: Outbound): Promise<StreamConn | null> {
+    if (p.conn) return Promise.resolve(p.conn);
+    if (p.connecting) return p.connecting;
+    const addr = this.addressOf(id);
+    if (!addr) return Promise.resolve(null);
+    p.connecting = this.streams.connect(parseAddr(addr), CONNECT_TIMEOUT_MS).then(
+      (c) => {
+        p.connecting = null;
+        p.conn = c;
+        p.buf = new Uint8Array();
+        c.write(Uint8Array.of(RPC_RAFT));
+        c.onData((chunk) => this.onResponse(id, p, chunk));
+        c.onClose(() => {
+          if (p.conn === c) {
+            p.conn = null;
+            p.inflight.length = 0;
+          }
+        });
+        return c;
+      },
+      () => {
+        p.connecting = null;
+        p.inflight.length = 0;
+        return null;
+      },
+    );
+    return p.connecting;
+  }
+
+  private onResponse(id: ServerId, p: Outbound, chunk: Uint8Array): void {
+    p.buf = concat(p.buf, chunk);
+    try {
+      for (;;) {
+        const rpc = p.inflight[0];
+        if (rpc === undefined) break;
+        const r = readResponse(p.buf, rpc);
+        if (!r) break;
+        p.buf = p.buf.subarray(r.used);
+        p.inflight.shift();
+        if (r.error) this.log.warn('raft RPC error', 'peer', id, 'error', r.error);
+        else if (r.msg) this.deliver({ from: id, to: this.me.id, msg: r.msg });
+      }
+    } catch (e) {
+      this.log.warn('failed to decode response', 'peer', id, 'error', e);
+      p.conn?.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close();
+    for (const [, p] of this.out) p.conn?.destroy();
+    for (const st of this.inbound) st.conn.destroy();
+  }
+}
