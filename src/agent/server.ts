@@ -188,6 +188,26 @@ export class Server {
     return a ? parseAddr(a) : null;
   }
 
+  /** GET /v1/operator/raft/configuration: every server of the configuration as this server sees it. */
+  raftConfiguration(nodeName: string): { Servers: Array<Record<string, unknown>>; Index: number } {
+    const r = this.raft;
+    if (!r) return { Servers: [], Index: 0 };
+    const c = r.core;
+    const matches = c.matchIndexes();
+    const voters = new Set(c.votersList);
+    const servers = [...this.addresses].map(([id, address]) => ({
+      ID: id,
+      // Names of other servers come from gossip (the cluster layer); until then Consul shows this.
+      Node: id === this.nodeId ? nodeName : '(unknown)',
+      Address: address,
+      Leader: r.leader === id,
+      Voter: voters.has(id),
+      ProtocolVersion: '3',
+      LastIndex: id === this.nodeId ? c.lastIndex : (matches.get(id) ?? 0),
+    }));
+    return { Servers: servers, Index: 1 };
+  }
+
   /** The `raft` section of `consul info`. */
   raftStats(): Record<string, string> {
     const r = this.raft;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
 
 const IPS = ['127.0.0.91', '127.0.0.92', '127.0.0.93'];
 const IDS = IPS.map((_, i) => `00000000-0000-4000-8000-00000000009${i + 1}`);
@@ -139,6 +139,17 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
     15_000,
   );
   assert.ok(stored.size >= acked.size);
+  const listed = consul(['operator', 'raft', 'list-peers', `-http-addr=${IPS[final]}:${18591 + final}`]);
+  assert.equal(listed.code, 0, listed.err);
+  const lines = listed.out.trim().split('\n');
+  assert.match(lines[0]!, /^Node +ID +Address +State +Voter +RaftProtocol +Commit Index +Trails Leader By$/);
+  assert.equal(lines.length, 4);
+  assert.equal(lines.filter((l) => /\bleader\b/.test(l)).length, 1);
+  for (const [i, ip] of IPS.entries())
+    assert.ok(
+      lines.some((l) => l.includes(IDS[i]!) && l.includes(`${ip}:8300`) && / true +3 +\d+ /.test(l)),
+      ip,
+    );
   process.stdout.write(
     `# failover: new leader ${failoverMs} ms after kill -9 (raft_multiplier 1); ${acked.size} writes acknowledged, all present after restarts\n`,
   );

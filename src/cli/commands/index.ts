@@ -6,6 +6,7 @@ import { agentCommand } from './agent.js';
 import { infoCommand } from './info.js';
 import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
 import { monitorCommand } from './monitor.js';
+import { listPeersCommand, operatorCommand, operatorRaftCommand } from './operator.js';
 import { leaveCommand, reloadCommand } from './simple.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
@@ -21,6 +22,9 @@ export function allCommands(): Map<string, Command> {
     ['kv put', kvPutCommand],
     ['leave', leaveCommand],
     ['monitor', monitorCommand],
+    ['operator', operatorCommand],
+    ['operator raft', operatorRaftCommand],
+    ['operator raft list-peers', listPeersCommand],
     ['reload', reloadCommand],
     ['validate', validateCommand],
     ['version', versionCommand],

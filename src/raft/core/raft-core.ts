@@ -300,6 +300,15 @@ export class RaftCore {
     return { index: e.index, term: e.term };
   }
 
+  /** What a leader knows of each peer's log (hashicorp's replication state); empty on followers. */
+  matchIndexes(): Map<ServerId, number> {
+    return new Map([...this.progress].map(([id, p]) => [id, p.match]));
+  }
+
+  get votersList(): readonly ServerId[] {
+    return this.voters;
+  }
+
   /** Leadership transfer: catch `to` up, then tell it to campaign at once (TimeoutNow). */
   transferLeadership(to: ServerId): boolean {
     const pr = this.progress.get(to);

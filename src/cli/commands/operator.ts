@@ -1,0 +1,111 @@
+// `consul operator` and `consul operator raft list-peers`.
+
+import { FlagSet } from '../../lib/flags.js';
+import { RUN_RESULT_HELP } from '../cli.js';
+import type { Command } from '../command.js';
+import { addHttpFlags } from '../http-flags.js';
+import { parseFlags } from '../parse.js';
+import { usage } from '../usage.js';
+
+interface RaftServer {
+  ID: string;
+  Node: string;
+  Address: string;
+  Leader: boolean;
+  Voter: boolean;
+  ProtocolVersion: string;
+  LastIndex: number;
+}
+
+/** Columns separated by at least two spaces, left-aligned (ryanuber/columnize as Consul uses it). */
+export function columnize(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+const LIST_PEERS_HELP = `
+Usage: consul operator raft list-peers [options]
+
+  Displays the current Raft peer configuration.
+`;
+
+function listPeersFlags() {
+  const f = new FlagSet();
+  return { f, http: addHttpFlags(f, { server: true }) };
+}
+
+export const operatorCommand: Command = {
+  synopsis: 'Provides cluster-level tools for Consul operators',
+  help: () =>
+    usage(`
+Usage: consul operator <subcommand> [options]
+
+  Provides cluster-level tools for Consul operators, such as interacting with
+  the Raft subsystem. NOTE: Use this command with extreme caution, as improper
+  use could lead to a Consul outage and even loss of data.
+
+  If ACLs are enabled then a token with operator privileges may be required in
+  order to use this command. Requests are forwarded internally to the leader
+  if required, so this can be run from any Consul node in a cluster.
+
+  Run consul operator <subcommand> with no arguments for help on that
+  subcommand.
+`),
+  run: async () => RUN_RESULT_HELP,
+};
+
+export const operatorRaftCommand: Command = {
+  synopsis: 'Provides cluster-level tools for Consul operators',
+  help: () =>
+    usage(`
+Usage: consul operator raft <subcommand> [options]
+
+  The Raft operator command is used to interact with Consul's Raft subsystem. The
+  command can be used to verify Raft peers or in rare cases to recover quorum by
+  removing invalid peers.
+`),
+  run: async () => RUN_RESULT_HELP,
+};
+
+export const listPeersCommand: Command = {
+  synopsis: 'Display the current Raft peer configuration',
+  help: () => usage(LIST_PEERS_HELP, listPeersFlags().f),
+  async run({ args, ui, services }) {
+    const { f, http } = listPeersFlags();
+    if (parseFlags(f, args, ui) === null) return 1;
+    let cfg: { Servers: RaftServer[] };
+    try {
+      cfg = await http.client(services).getJson('/v1/operator/raft/configuration');
+    } catch (e) {
+      ui.error(`Error getting peers: ${(e as Error).message}`);
+      return 1;
+    }
+    const leader = cfg.Servers.find((s) => s.Leader);
+    const rows = [
+      ['Node', 'ID', 'Address', 'State', 'Voter', 'RaftProtocol', 'Commit Index', 'Trails Leader By'],
+    ];
+    for (const s of cfg.Servers) {
+      const trails = s.Leader ? '-' : leader ? `${Math.max(0, leader.LastIndex - s.LastIndex)} commits` : '-';
+      rows.push([
+        s.Node,
+        s.ID,
+        s.Address,
+        s.Leader ? 'leader' : 'follower',
+        String(s.Voter),
+        s.ProtocolVersion,
+        String(s.LastIndex),
+        trails,
+      ]);
+    }
+    ui.output(columnize(rows));
+    return 0;
+  },
+};
