@@ -6,6 +6,7 @@
 import { SeededRng } from '../../src/lib/prng.js';
 import type { Entry, Envelope, ServerId } from '../../src/raft/core/messages.js';
 import { RaftCore, type HardState, type RaftTimings } from '../../src/raft/core/raft-core.js';
+import { checkLinearizable, type Op } from './linearizability.js';
 import { Scheduler } from './scheduler.js';
 
 export interface Faults {
@@ -27,6 +28,8 @@ export interface ClusterOptions {
   faults: Faults;
   /** Planted bug for checker tests: send acknowledgements before the log write is durable. */
   ackBeforePersist?: boolean;
+  /** Planted bug for checker tests: answer reads from whoever believes it leads, without the log. */
+  localReads?: boolean;
   timings?: RaftTimings;
 }
 
@@ -42,6 +45,8 @@ interface Server {
   /** Writes the buggy driver has acknowledged but not yet made durable. */
   pending: Array<() => void>;
   applied: Entry[];
+  /** The replica's state machine: a tiny KV store. */
+  kv: Map<string, string>;
 }
 
 const enc = new TextEncoder();
@@ -58,7 +63,9 @@ export class RaftCluster {
   /** The committed sequence every server's applied log must be a prefix of. */
   readonly chain: Entry[] = [];
   readonly acked = new Set<string>();
-  private readonly proposals = new Map<string, { server: ServerId; index: number; term: number }>();
+  private readonly proposals = new Map<string, { server: ServerId; index: number; term: number; op: Op }>();
+  /** Every client operation, for the linearizability check. */
+  readonly history: Op[] = [];
   private writeSeq = 0;
   private chaos = true;
   events = 0;
@@ -79,6 +86,7 @@ export class RaftCluster {
       durable: { hard: { term: 0, vote: '' }, entries: [] },
       pending: [],
       applied: [],
+      kv: new Map(),
     }));
   }
 
@@ -156,9 +164,16 @@ export class RaftCluster {
       throw new InvariantViolation(
         `committed entry ${e.index} changed: ${c.term}/${dec.decode(c.data)} vs ${s.id}'s ${e.term}/${dec.decode(e.data)}`,
       );
-    const v = dec.decode(e.data);
-    const p = this.proposals.get(v);
-    if (p && p.server === s.id && p.index === e.index && p.term === e.term) this.acked.add(v);
+    const text = dec.decode(e.data);
+    if (text === '') return; // a leader's no-op
+    const [cmd, key, id] = text.split('|') as [string, string, string];
+    if (cmd === 'set') s.kv.set(key, id);
+    const p = this.proposals.get(id);
+    if (p && p.server === s.id && p.index === e.index && p.term === e.term && !Number.isFinite(p.op.ret)) {
+      p.op.ret = this.sched.now();
+      if (cmd === 'get') p.op.value = s.kv.get(key) ?? null;
+      else this.acked.add(id);
+    }
   }
 
   private deliver(env: Envelope): void {
@@ -185,6 +200,7 @@ export class RaftCluster {
   private restart(s: Server): void {
     s.core = this.newCore(s.id, this.ids, s.durable);
     s.applied = []; // the FSM is rebuilt by replaying committed entries
+    s.kv = new Map();
     s.up = true;
   }
 
@@ -214,9 +230,30 @@ export class RaftCluster {
   private propose(): void {
     const leader = this.servers.find((s) => s.up && s.core.role === 'leader');
     if (!leader) return;
-    const v = `w${++this.writeSeq}`;
-    const r = leader.core.propose(enc.encode(v));
-    if (!(r instanceof Error)) this.proposals.set(v, { server: leader.id, index: r.index, term: r.term });
+    const read = this.rng.float() < 0.3;
+    const id = `${read ? 'r' : 'w'}${++this.writeSeq}`;
+    const key = `k${this.rng.int(3)}`;
+    if (read && this.opts.localReads) {
+      // Any server that thinks it leads answers at once, a deposed one included.
+      const believer = this.servers.filter((s) => s.up && s.core.role === 'leader');
+      const s = believer[this.rng.int(believer.length)]!;
+      const now = this.sched.now();
+      this.history.push({ call: now, ret: now, kind: 'read', key, value: s.kv.get(key) ?? null });
+      return;
+    }
+    // Reads go through the log too: that is what makes them linearizable (Consul's ?consistent barrier).
+    const r = leader.core.propose(enc.encode(`${read ? 'get' : 'set'}|${key}|${id}`));
+    if (!(r instanceof Error)) {
+      const op: Op = {
+        call: this.sched.now(),
+        ret: Infinity,
+        kind: read ? 'read' : 'write',
+        key,
+        value: read ? null : id,
+      };
+      this.history.push(op);
+      this.proposals.set(id, { server: leader.id, index: r.index, term: r.term, op });
+    }
     this.pump(leader);
   }
 
@@ -268,10 +305,11 @@ export class RaftCluster {
   }
 
   private finalCheck(): void {
-    for (const v of this.acked) {
-      if (!this.chain.some((e) => dec.decode(e.data) === v))
-        throw new InvariantViolation(`acknowledged write ${v} was lost`);
-    }
+    const committed = new Set(this.chain.map((e) => dec.decode(e.data).split('|')[2]));
+    for (const v of this.acked)
+      if (!committed.has(v)) throw new InvariantViolation(`acknowledged write ${v} was lost`);
+    const lin = checkLinearizable(this.history);
+    if (!lin.ok) throw new InvariantViolation(`the client history of key ${lin.key} is not linearizable`);
     const leaders = this.servers.filter((s) => s.core.role === 'leader');
     if (leaders.length !== 1) throw new InvariantViolation(`${leaders.length} leaders after healing`);
     const commit = leaders[0]!.core.commitIndex;

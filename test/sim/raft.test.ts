@@ -49,3 +49,22 @@ test('the checkers catch a server that acknowledges before persisting', () => {
   assert.ok(caught, 'no seed exposed the planted bug');
   assert.match(caught.msg, /acknowledged write .* was lost|committed entry \d+ changed|applied .* of/);
 });
+
+test('the linearizability checker catches reads served locally by a leader that may be deposed', () => {
+  let caught = '';
+  for (let seed = 1; seed <= 300 && !caught; seed++) {
+    const c = new RaftCluster({
+      seed,
+      servers: 3,
+      faults: { loss: 0, duplicate: 0, jitterMs: 5, partitionEveryMs: 150, crashEveryMs: 0 },
+      localReads: true,
+    });
+    try {
+      c.run(2_000, 2_000);
+    } catch (e) {
+      if (!(e instanceof InvariantViolation)) throw e;
+      caught = e.message;
+    }
+  }
+  assert.match(caught, /is not linearizable/);
+});
