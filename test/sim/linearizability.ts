@@ -20,8 +20,13 @@ export interface CheckResult {
 
 /** Checks one register's history (initial value null). */
 export function linearizableRegister(history: readonly Op[], maxStates = 2_000_000): boolean {
+  // A write of unknown outcome that no read ever saw can be taken to have never happened: dropping it
+  // keeps every linearization valid, and it would only multiply the search.
+  const observed = new Set(
+    history.filter((o) => o.kind === 'read' && Number.isFinite(o.ret)).map((o) => o.value),
+  );
   const ops = history
-    .filter((o) => o.kind === 'write' || Number.isFinite(o.ret))
+    .filter((o) => Number.isFinite(o.ret) || (o.kind === 'write' && observed.has(o.value)))
     .sort((a, b) => a.call - b.call);
   const n = ops.length;
   const required = ops.reduce((m, o, i) => (Number.isFinite(o.ret) ? m | (1n << BigInt(i)) : m), 0n);

@@ -65,6 +65,9 @@ export interface Ready {
 
 export type Role = 'follower' | 'precandidate' | 'candidate' | 'leader';
 
+/** Entries sent to a peer but not yet acknowledged, at most (back-pressure for pipelining). */
+export const MAX_INFLIGHT_ENTRIES = 1024;
+
 interface Progress {
   next: number;
   match: number;
@@ -105,6 +108,7 @@ export class RaftCore {
   private nextHeartbeat = 0;
   private nextLeaseCheck = 0;
   private transferring = false;
+  private broadcastPending = false;
 
   constructor(
     opts: { id: ServerId; voters: ServerId[]; timings: RaftTimings; rng: Rng; nowMs: number },
@@ -295,7 +299,8 @@ export class RaftCore {
     if (this.role !== 'leader' || this.transferring)
       return new NotLeaderError(this.leader === this.id ? '' : this.leader);
     const e = this.appendLocal(EntryType.Command, data);
-    for (const p of this.peers()) this.sendAppend(p, false);
+    // Sent when the host next takes a Ready, so proposals made meanwhile travel together.
+    this.broadcastPending = true;
     this.maybeCommit();
     return { index: e.index, term: e.term };
   }
@@ -390,17 +395,25 @@ export class RaftCore {
       if (pr.next <= this.lastIndex) this.sendAppend(from, false);
     } else {
       // Back up to what the follower has (hashicorp uses its LastLog hint) and retry.
-      pr.next = Math.max(1, Math.min(pr.next - 1, m.lastLog + 1));
+      pr.next = Math.max(pr.match + 1, Math.min(pr.next - 1, m.lastLog + 1));
       this.sendAppend(from, false);
     }
   }
 
+  /**
+   * AppendEntries to one peer. Replication is pipelined: `next` moves past what was sent without
+   * waiting for the answer (a failure answer moves it back). Heartbeats carry no entries; their
+   * prevLogIndex probes for gaps left by lost messages.
+   */
   private sendAppend(to: ServerId, heartbeat: boolean): void {
     const pr = this.progress.get(to);
     if (!pr) return;
     const prev = pr.next - 1;
-    const entries =
-      heartbeat && pr.next > this.lastIndex ? [] : this.log.slice(prev, prev + this.t.maxAppendEntries);
+    let entries: Entry[] = [];
+    if (!heartbeat) {
+      if (pr.next > this.lastIndex || prev - pr.match >= MAX_INFLIGHT_ENTRIES) return;
+      entries = this.log.slice(prev, prev + this.t.maxAppendEntries);
+    }
     this.send(to, {
       type: 'append',
       term: this.term,
@@ -410,6 +423,8 @@ export class RaftCore {
       entries: entries.map((e) => ({ ...e })),
       leaderCommit: this.commitIndex,
     });
+    const last = entries.at(-1);
+    if (last) pr.next = last.index + 1;
   }
 
   private maybeCommit(): void {
@@ -460,6 +475,7 @@ export class RaftCore {
 
   hasReady(): boolean {
     return (
+      this.broadcastPending ||
       this.hardDirty ||
       this.truncatedTo !== null ||
       this.stable < this.lastIndex ||
@@ -470,6 +486,10 @@ export class RaftCore {
 
   /** What the host must do now; call advance() with it once done (persisted before messages sent). */
   ready(): Ready {
+    if (this.broadcastPending) {
+      this.broadcastPending = false;
+      if (this.role === 'leader') for (const p of this.peers()) this.sendAppend(p, false);
+    }
     return {
       hard: this.hardDirty ? { term: this.term, vote: this.vote } : null,
       truncateAfter: this.truncatedTo,

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// Write throughput and commit latency of a 3-server group (real processes, lmdb with fsync), side by
+// side with a 3-member etcd cluster on the same machine when Debian's etcd-server is installed
+// (`apt-get install etcd-server`). Both are driven the same way: N concurrent clients, each sending
+// one KV put after another over keep-alive HTTP, for a fixed time.
+//
+//   npm run build && node bench/raft-kv.mjs [seconds-per-run=5] [concurrency list=1,16,64]
+//
+// Figures vary with the machine's load: compare the two columns of one run, not runs with each other.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SECONDS = Number(process.argv[2] ?? 5);
+const LEVELS = (process.argv[3] ?? '1,16,64').split(',').map(Number);
+const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+const VALUE = 'x'.repeat(64);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(fn, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(50);
+  }
+}
+
+async function drive(concurrency, put) {
+  const lat = [];
+  let stop = false;
+  let errors = 0;
+  const worker = async (w) => {
+    for (let i = 0; !stop; i++) {
+      const t0 = performance.now();
+      try {
+        await put(`bench/${w}/${i}`, VALUE);
+        lat.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const started = performance.now();
+  const workers = Array.from({ length: concurrency }, (_, w) => worker(w));
+  await sleep(SECONDS * 1000);
+  stop = true;
+  await Promise.all(workers);
+  const secs = (performance.now() - started) / 1000;
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  return { ops: lat.length / secs, p50: q(0.5), p99: q(0.99), errors };
+}
+
+async function proconsul(dir) {
+  const ips = ['127.0.0.101', '127.0.0.102', '127.0.0.103'];
+  const ids = ips.map((_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
+  const peers = ips.map((ip, i) => ({ id: ids[i], address: `${ip}:8300`, non_voter: false }));
+  const procs = ips.map((ip, i) => {
+    mkdirSync(`${dir}/pc${i}/raft`, { recursive: true });
+    writeFileSync(`${dir}/pc${i}/raft/peers.json`, JSON.stringify(peers));
+    return spawn(
+      process.execPath,
+      [
+        MAIN,
+        'agent',
+        '-server',
+        `-data-dir=${dir}/pc${i}`,
+        `-node=b${i}`,
+        `-node-id=${ids[i]}`,
+        `-bind=${ip}`,
+        `-client=${ip}`,
+        '-http-port=18600',
+        '-log-level=warn',
+        '-hcl',
+        'performance { raft_multiplier = 1 }',
+      ],
+      { stdio: 'ignore' },
+    );
+  });
+  const leader = await waitFor(async () => {
+    const r = await fetch(`http://${ips[0]}:18600/v1/status/leader`);
+    const l = await r.json();
+    return l ? l.split(':')[0] : '';
+  });
+  const base = `http://${leader}:18600/v1/kv/`;
+  return {
+    put: async (k, v) => {
+      const r = await fetch(base + k, { method: 'PUT', body: v });
+      if ((await r.text()).trim() !== 'true') throw new Error(`put failed: ${r.status}`);
+    },
+    stop: () => procs.forEach((p) => p.kill('SIGKILL')),
+  };
+}
+
+async function etcd(dir) {
+  if (spawnSync('which', ['etcd']).status !== 0) return null;
+  const ips = ['127.0.0.111', '127.0.0.112', '127.0.0.113'];
+  const cluster = ips.map((ip, i) => `e${i}=http://${ip}:2380`).join(',');
+  const procs = ips.map((ip, i) =>
+    spawn(
+      'etcd',
+      [
+        `--name=e${i}`,
+        `--data-dir=${dir}/etcd${i}`,
+        `--listen-peer-urls=http://${ip}:2380`,
+        `--initial-advertise-peer-urls=http://${ip}:2380`,
+        `--listen-client-urls=http://${ip}:2379`,
+        `--advertise-client-urls=http://${ip}:2379`,
+        `--initial-cluster=${cluster}`,
+        '--initial-cluster-state=new',
+        '--log-level=error',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
+  const b64 = (s) => Buffer.from(s).toString('base64');
+  await waitFor(
+    async () =>
+      (
+        await fetch(`http://${ips[0]}:2379/v3/kv/put`, {
+          method: 'POST',
+          body: JSON.stringify({ key: b64('probe'), value: b64('x') }),
+        })
+      ).ok,
+  );
+  return {
+    put: async (k, v) => {
+      const r = await fetch(`http://${ips[0]}:2379/v3/kv/put`, {
+        method: 'POST',
+        body: JSON.stringify({ key: b64(k), value: b64(v) }),
+      });
+      if (!r.ok) throw new Error(`etcd put ${r.status}`);
+      await r.arrayBuffer();
+    },
+    stop: () => procs.forEach((p) => p.kill('SIGKILL')),
+  };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'bench-raft-'));
+const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1).padStart(9) : '        -');
+try {
+  if (!existsSync(MAIN)) throw new Error('run `npm run build` first');
+  const targets = [['proconsul', await proconsul(dir)]];
+  const e = await etcd(dir);
+  if (e) targets.push(['etcd', e]);
+  else console.log('(etcd not installed: apt-get install etcd-server to compare)');
+  console.log(`3 servers, fsync on, ${SECONDS}s per run, 64-byte values`);
+  console.log('clients  target      puts/s    p50 ms    p99 ms  errors');
+  for (const c of LEVELS) {
+    for (const [name, t] of targets) {
+      const r = await drive(c, t.put);
+      console.log(
+        `${String(c).padStart(7)}  ${name.padEnd(9)} ${fmt(r.ops)} ${fmt(r.p50)} ${fmt(r.p99)}  ${r.errors}`,
+      );
+    }
+  }
+  for (const [, t] of targets) t.stop();
+} finally {
+  await sleep(200);
+  rmSync(dir, { recursive: true, force: true });
+}
