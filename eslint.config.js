@@ -101,6 +101,19 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks and scripts are plain Node programs.
+    files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'bin/**/*.js'],
+    languageOptions: {
+      globals: {
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+      },
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/platform/**', 'src/main.ts'],
     plugins: { proconsul: { rules: { layering: layeringRule } } },

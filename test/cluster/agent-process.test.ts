@@ -351,6 +351,8 @@ test('status: a bootstrap server leads itself; a server waiting for bootstrap_ex
     '-bind=127.0.0.72',
     '-client=127.0.0.72',
     '-http-port=18572',
+    '-hcl',
+    'performance { raft_multiplier = 1 }', // elect within ~2 s rather than 5-10 s
   ]);
   await up('127.0.0.72', 18572);
   await waitFor('re-elected', async () =>
