@@ -71,6 +71,12 @@ export class ApiError extends Error {
   }
 }
 
+export interface RequestOptions {
+  query?: Record<string, string | undefined>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+}
+
 export interface ApiResponse {
   status: number;
   headers: Readonly<Record<string, string | undefined>>;
@@ -102,15 +108,7 @@ export class ApiClient {
       : `${this.config.scheme}://${this.config.address}${path}`;
   }
 
-  async request(
-    method: string,
-    path: string,
-    opts: {
-      query?: Record<string, string | undefined>;
-      body?: string | Uint8Array;
-      signal?: AbortSignal;
-    } = {},
-  ): Promise<ApiResponse> {
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
     const headers: Record<string, string> = {};
     let token = this.config.token;
     if (!token && this.config.tokenFile) token = (await this.readTokenFile(this.config.tokenFile)).trim();
@@ -139,11 +137,7 @@ export class ApiClient {
   async call(
     method: string,
     path: string,
-    opts: {
-      query?: Record<string, string | undefined>;
-      body?: string | Uint8Array;
-      signal?: AbortSignal;
-    } = {},
+    opts: RequestOptions = {},
   ): Promise<{ body: Uint8Array; headers: Readonly<Record<string, string | undefined>> }> {
     const r = await this.request(method, path, opts);
     const body = await r.raw.body();

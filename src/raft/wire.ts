@@ -177,6 +177,18 @@ export function encodeTimeoutNowResponse(me: Identity): Uint8Array {
   return w.bytes();
 }
 
+const WAIT = Symbol('more bytes needed');
+
+/** Runs a read; a value cut short by the end of the buffer means "wait for more bytes", not an error. */
+function readOrWait<T>(read: () => T): T | typeof WAIT {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof MsgDecodeError && /unexpected end/.test(e.message)) return WAIT;
+    throw e;
+  }
+}
+
 const num = (v: unknown) => Number(v ?? 0);
 const str = (v: unknown) => (v instanceof Uint8Array ? dec.decode(v) : '');
 
@@ -187,13 +199,8 @@ export function readRequest(
   if (buf.length === 0) return null;
   const rpc = buf[0]!;
   const r = new MsgReader(buf.subarray(1));
-  let v;
-  try {
-    v = r.read();
-  } catch (e) {
-    if (e instanceof MsgDecodeError && /unexpected end/.test(e.message)) return null;
-    throw e;
-  }
+  const v = readOrWait(() => r.read());
+  if (v === WAIT) return null;
   const used = 1 + r.offset;
   switch (rpc) {
     case RpcType.AppendEntries: {
@@ -261,15 +268,10 @@ export function readResponse(
   rpc: number,
 ): { msg: RaftMessage | null; error: string; used: number } | null {
   const r = new MsgReader(buf);
-  let errV;
-  let v;
-  try {
-    errV = r.read();
-    v = r.read();
-  } catch (e) {
-    if (e instanceof MsgDecodeError && /unexpected end/.test(e.message)) return null;
-    throw e;
-  }
+  const errV = readOrWait(() => r.read());
+  if (errV === WAIT) return null;
+  const v = readOrWait(() => r.read());
+  if (v === WAIT) return null;
   const error = str(errV);
   const used = r.offset;
   switch (rpc) {

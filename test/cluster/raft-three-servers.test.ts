@@ -56,6 +56,20 @@ async function leaderIndex(exclude = -1): Promise<number> {
   return -1;
 }
 
+/** Polls until some server other than `exclude` reports a leader; returns the leader's index. */
+async function awaitLeader(what: string, exclude: number, ms: number): Promise<number> {
+  return (
+    (await waitFor(
+      what,
+      async () => {
+        const l = await leaderIndex(exclude);
+        return l >= 0 ? l + 1 : 0;
+      },
+      ms,
+    )) - 1
+  );
+}
+
 test('kill -9 the leader during a write stream: a new leader is elected and no acknowledged write is lost', async () => {
   const peers = IPS.map((ip, i) => ({ id: IDS[i], address: `${ip}:8300`, non_voter: false }));
   for (let i = 0; i < 3; i++) {
@@ -63,15 +77,7 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
     writeFileSync(`${dir}/s${i}/raft/peers.json`, JSON.stringify(peers));
     start(i);
   }
-  const first =
-    (await waitFor(
-      'a leader',
-      async () => {
-        const l = await leaderIndex();
-        return l >= 0 ? l + 1 : 0;
-      },
-      15_000,
-    )) - 1;
+  const first = await awaitLeader('a leader', -1, 15_000);
 
   const acked = new Map<string, string>();
   let seq = 0;
@@ -93,15 +99,7 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   await procs[first]!.exited;
   procs[first] = null;
   const killedAt = Date.now();
-  const next =
-    (await waitFor(
-      'a new leader',
-      async () => {
-        const l = await leaderIndex(first);
-        return l >= 0 ? l + 1 : 0;
-      },
-      15_000,
-    )) - 1;
+  const next = await awaitLeader('a new leader', first, 15_000);
   const failoverMs = Date.now() - killedAt;
   assert.notEqual(next, first);
   while (acked.size < before + 30) await write(first);
@@ -114,15 +112,7 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
     await procs[i]!.exited;
     start(i);
   }
-  const final =
-    (await waitFor(
-      'a leader after restarts',
-      async () => {
-        const l = await leaderIndex();
-        return l >= 0 ? l + 1 : 0;
-      },
-      20_000,
-    )) - 1;
+  const final = await awaitLeader('a leader after restarts', -1, 20_000);
   // A no-op commit by the new leader makes everything before it readable; give it a moment.
   const stored = await waitFor(
     'all acknowledged writes',
