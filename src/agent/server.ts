@@ -171,6 +171,13 @@ export class Server {
     return (await this.apply(encodeCommand(MessageTypes.KVS, req))) === true;
   }
 
+  /** What read responses report about this server's view of the leader (X-Consul-KnownLeader, -LastContact). */
+  readMeta(nowMs: number): { knownLeader: boolean; lastContactMs: number } {
+    const r = this.raft;
+    if (!r) return { knownLeader: false, lastContactMs: 0 };
+    return { knownLeader: r.leader !== '', lastContactMs: Math.round(r.core.lastContactAgo(nowMs)) };
+  }
+
   /** The leader's RPC address, or "" when there is none (what /v1/status/leader answers). */
   leaderAddress(): string {
     const l = this.raft?.leader ?? '';

@@ -21,11 +21,14 @@ function entryJson(e: DirEntry): Record<string, unknown> {
   return o;
 }
 
-function indexHeaders(index: number): Record<string, string> {
+function indexHeaders(
+  index: number,
+  meta: { knownLeader: boolean; lastContactMs: number },
+): Record<string, string> {
   return {
     'x-consul-index': String(Math.max(1, index)),
-    'x-consul-knownleader': 'true',
-    'x-consul-lastcontact': '0',
+    'x-consul-knownleader': String(meta.knownLeader),
+    'x-consul-lastcontact': String(meta.lastContactMs),
     'x-consul-effective-consistency': 'leader',
     'x-consul-query-backend': 'blocking-query',
   };
@@ -70,8 +73,9 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
         () => kv.keys(key, sep),
         onClose,
       );
-      if (res.keys.length === 0 && key !== '') return { status: 404, headers: indexHeaders(res.index) };
-      return { json: res.keys, headers: indexHeaders(res.index) };
+      if (res.keys.length === 0 && key !== '')
+        return { status: 404, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
+      return { json: res.keys, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
     }
     if (q.has('recurse')) {
       const res = await blockingQuery(
@@ -82,8 +86,12 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
         () => kv.list(key),
         onClose,
       );
-      if (res.entries.length === 0) return { status: 404, headers: indexHeaders(res.index) };
-      return { json: res.entries.map(entryJson), headers: indexHeaders(res.index) };
+      if (res.entries.length === 0)
+        return { status: 404, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
+      return {
+        json: res.entries.map(entryJson),
+        headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())),
+      };
     }
     const res = await blockingQuery(
       bp,
@@ -93,19 +101,23 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
       () => kv.get(key),
       onClose,
     );
-    if (!res.entry) return { status: 404, headers: indexHeaders(res.index) };
+    if (!res.entry)
+      return { status: 404, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
     if (q.has('raw')) {
       return {
         raw: res.entry.Value ?? new Uint8Array(),
         headers: {
-          ...indexHeaders(res.index),
+          ...indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())),
           'content-type': 'text/plain',
           'x-content-type-options': 'nosniff',
           'content-security-policy': 'sandbox',
         },
       } as Reply;
     }
-    return { json: [entryJson(res.entry)], headers: indexHeaders(res.index) };
+    return {
+      json: [entryJson(res.entry)],
+      headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())),
+    };
   });
 
   const write = async (req: Request, kvReq: KvRequest): Promise<Reply> => {

@@ -305,6 +305,11 @@ export class RaftCore {
     return { index: e.index, term: e.term };
   }
 
+  /** Milliseconds since this server last heard from its leader (0 on the leader itself). */
+  lastContactAgo(nowMs: number): number {
+    return this.role === 'leader' ? 0 : Math.max(0, nowMs - this.lastContact);
+  }
+
   /** What a leader knows of each peer's log (hashicorp's replication state); empty on followers. */
   matchIndexes(): Map<ServerId, number> {
     return new Map([...this.progress].map(([id, p]) => [id, p.match]));
