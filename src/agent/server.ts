@@ -7,8 +7,9 @@ import { timingsFor } from '../raft/core/raft-core.js';
 import { NotLeaderError } from '../raft/core/raft-core.js';
 import { RaftNode } from '../raft/node.js';
 import { encodeCommand, FSM, MessageTypes, StateStore, type KvRequest } from '../fsm/fsm.js';
+import type { DeregisterRequest, RegisterRequest } from '../state/catalog.js';
 
-export type { KvRequest };
+export type { KvRequest, RegisterRequest, DeregisterRequest };
 import type { RaftStorage } from '../raft/storage.js';
 import type { Clock } from '../runtime/clock.js';
 import type { LogHub } from '../runtime/log.js';
@@ -92,8 +93,8 @@ export class NoLeaderError extends Error {
 
 export class Server {
   readonly raft: RaftNode | null;
-  readonly state = new StateStore();
-  private readonly fsm = new FSM(this.state);
+  readonly state: StateStore;
+  private readonly fsm: FSM;
   /** Raft server ID (the node ID, as raft protocol 3) → RPC address. */
   readonly addresses = new Map<string, string>();
 
@@ -129,6 +130,8 @@ export class Server {
     deps: ServerDeps,
     peers: PeerEntry[] | null,
   ) {
+    this.state = new StateStore(config.datacenter);
+    this.fsm = new FSM(this.state);
     const rpcAddr = `${config.advertiseAddrLan}:${config.ports.server}`;
     this.addresses.set(nodeId, rpcAddr);
     for (const p of peers ?? []) this.addresses.set(p.id, p.address);
@@ -164,6 +167,15 @@ export class Server {
       if (e instanceof NotLeaderError) throw new NoLeaderError();
       throw e;
     }
+  }
+
+  /** Catalog registration through Raft. */
+  async catalogRegister(req: RegisterRequest): Promise<void> {
+    await this.apply(encodeCommand(MessageTypes.Register, req));
+  }
+
+  async catalogDeregister(req: DeregisterRequest): Promise<void> {
+    await this.apply(encodeCommand(MessageTypes.Deregister, req));
   }
 
   /** A KV write through Raft; resolves with its result (false for a failed check-and-set). */

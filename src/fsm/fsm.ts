@@ -3,6 +3,7 @@
 // snapshot/restore stream format arrives with snapshots).
 
 import { parseGoJson } from '../lib/gojson.js';
+import { Catalog, type DeregisterRequest, type RegisterRequest } from '../state/catalog.js';
 import { KVStore } from '../state/kv-store.js';
 
 /** Consul's structs.MessageType values for the requests we apply. */
@@ -26,6 +27,8 @@ export interface KvRequest {
 
 export class StateStore {
   readonly kv = new KVStore();
+  readonly catalog = new Catalog();
+  constructor(readonly datacenter = 'dc1') {}
 }
 
 const enc = new TextEncoder();
@@ -50,6 +53,12 @@ export class FSM {
     switch (type) {
       case MessageTypes.KVS:
         return this.applyKv(index, parsed.value as unknown as KvRequest);
+      case MessageTypes.Register:
+        this.state.catalog.register(index, parsed.value as unknown as RegisterRequest, this.state.datacenter);
+        return true;
+      case MessageTypes.Deregister:
+        this.state.catalog.deregister(index, parsed.value as unknown as DeregisterRequest);
+        return true;
       default:
         // Consul panics on unknown types unless flagged ignorable; refusing loudly keeps replicas equal.
         throw new Error(`failed to apply request: unknown message type ${type} at index ${index}`);

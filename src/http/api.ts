@@ -6,6 +6,7 @@ import type { HttpExchange, HttpHandler } from '../runtime/http.js';
 import { registerAgentEndpoints } from './agent-endpoints.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
 import { registerKvEndpoints } from './kv-endpoints.js';
+import { registerCatalogEndpoints } from './catalog-endpoints.js';
 import { registerOperatorEndpoints } from './operator-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
@@ -30,6 +31,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerAgentEndpoints(router, agent);
   registerStatusEndpoints(router, agent);
   registerKvEndpoints(router, agent);
+  registerCatalogEndpoints(router, agent);
   registerOperatorEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 

@@ -397,8 +397,9 @@ test('KV through Raft on a -dev server: put/get/raw/keys/recurse/cas/delete, blo
   const idx = (await httpGet(`${A}/web/a`)).headers.get('x-consul-index');
   const t0 = Date.now();
   const blocked = httpGet(`${A}/web/a?index=${idx}&wait=10s`);
-  setTimeout(() => void put('web/a', 'changed'), 300);
+  const change = new Promise((r) => setTimeout(r, 300)).then(() => put('web/a', 'changed'));
   const after = await blocked;
+  await change; // its own response, before the agent goes away
   assert.ok(Date.now() - t0 >= 250, 'returned before the write');
   assert.equal(Buffer.from(JSON.parse(after.body)[0].Value, 'base64').toString(), 'changed');
   const t1 = Date.now();
@@ -460,6 +461,72 @@ test('consul kv put/get/delete against an agent', async () => {
   const parent = consul(['kv'], env);
   assert.equal(parent.code, 1);
   assert.match(parent.out, /\nSubcommands:\n {4}delete {4}Removes data from the KV store\n/);
+  p.child.kill('SIGKILL');
+  await p.exited;
+});
+
+test('catalog through Raft: register, list, filter by tag, node view, deregister, blocking', async () => {
+  const p = agent(['-dev', '-client=127.0.0.86', '-http-port=18586']);
+  await up('127.0.0.86', 18586);
+  const A = 'http://127.0.0.86:18586/v1/catalog';
+  const put = async (path: string, body: unknown) => {
+    const r = await fetch(`${A}/${path}`, {
+      method: 'PUT',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: r.status, body: (await r.text()).trim() };
+  };
+  const reg = {
+    Node: 'web1',
+    Address: '10.1.0.1',
+    Service: { Service: 'web', Tags: ['master'], Port: 8080 },
+  };
+  await waitFor('leader', async () => (await put('register', reg)).body === 'true');
+  assert.deepEqual(
+    await put('register', {
+      node: 'web2',
+      address: '10.1.0.2',
+      service: { service: 'web', tags: ['v2'], port: 8081 },
+    }),
+    { status: 200, body: 'true' },
+  );
+  assert.deepEqual(await put('register', { Address: 'x' }), { status: 400, body: 'Missing node name' });
+  assert.equal(
+    (await put('register', '{bad')).body,
+    "Request decode failed: invalid character 'b' looking for beginning of object key string",
+  );
+  const nodes = JSON.parse((await httpGet(`${A}/nodes`)).body);
+  assert.deepEqual(
+    nodes.map((n: { Node: string }) => n.Node),
+    ['web1', 'web2'],
+  );
+  assert.deepEqual(Object.keys(nodes[0]), [
+    'ID',
+    'Node',
+    'Address',
+    'Datacenter',
+    'TaggedAddresses',
+    'Meta',
+    'CreateIndex',
+    'ModifyIndex',
+  ]);
+  assert.deepEqual(JSON.parse((await httpGet(`${A}/services`)).body), { web: ['master', 'v2'] });
+  const rows = JSON.parse((await httpGet(`${A}/service/web?tag=master`)).body);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].ServicePort, 8080);
+  assert.equal(rows[0].Address, '10.1.0.1');
+  assert.deepEqual(JSON.parse((await httpGet(`${A}/service/nothing`)).body), []);
+  assert.equal(JSON.parse((await httpGet(`${A}/node/web1`)).body).Services.web.Port, 8080);
+  assert.equal((await httpGet(`${A}/node/nope`)).body.trim(), 'null');
+  assert.deepEqual(JSON.parse((await httpGet(`${A}/datacenters`)).body), ['dc1']);
+  const idx = (await httpGet(`${A}/nodes`)).headers.get('x-consul-index');
+  const blocked = httpGet(`${A}/nodes?index=${idx}&wait=10s`);
+  const dereg = new Promise((r) => setTimeout(r, 200)).then(() => put('deregister', { Node: 'web2' }));
+  assert.deepEqual(
+    JSON.parse((await blocked).body).map((n: { Node: string }) => n.Node),
+    ['web1'],
+  );
+  assert.deepEqual(await dereg, { status: 200, body: 'true' });
   p.child.kill('SIGKILL');
   await p.exited;
 });

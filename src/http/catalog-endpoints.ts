@@ -1,0 +1,179 @@
+// /v1/catalog/*: register, deregister, datacenters, nodes, services, service/:name, node/:node.
+
+import type { Agent } from '../agent/agent.js';
+import { NoLeaderError, type DeregisterRequest, type RegisterRequest } from '../agent/server.js';
+import { Catalog, type HealthCheck } from '../state/catalog.js';
+import { blockingParams, blockingQuery } from './blocking.js';
+import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
+import type { Reply, Request, Router } from './router.js';
+import { NO_SERVERS } from './status-endpoints.js';
+
+const MAX_BODY = 512 * 1024;
+
+function parseRegister(v: unknown): RegisterRequest {
+  const svc = field(v, 'Service');
+  const check = (c: unknown): Partial<HealthCheck> => ({
+    CheckID: str(field(c, 'CheckID')) ?? str(field(c, 'ID')),
+    Name: str(field(c, 'Name')),
+    Status: str(field(c, 'Status')),
+    Notes: str(field(c, 'Notes')),
+    Output: str(field(c, 'Output')),
+    ServiceID: str(field(c, 'ServiceID')),
+    Type: str(field(c, 'Type')),
+  });
+  const checks = field(v, 'Checks');
+  return {
+    ID: str(field(v, 'ID')),
+    Node: str(field(v, 'Node')) ?? '',
+    Address: str(field(v, 'Address')) ?? '',
+    TaggedAddresses: strMap(field(v, 'TaggedAddresses')),
+    NodeMeta: strMap(field(v, 'NodeMeta')),
+    SkipNodeUpdate: field(v, 'SkipNodeUpdate') === true,
+    Service: isObj(svc)
+      ? {
+          ID: str(field(svc, 'ID')),
+          Service: str(field(svc, 'Service')) ?? '',
+          Tags: strList(field(svc, 'Tags')),
+          Address: str(field(svc, 'Address')),
+          Meta: strMap(field(svc, 'Meta')),
+          Port: num(field(svc, 'Port')),
+          EnableTagOverride: field(svc, 'EnableTagOverride') === true,
+        }
+      : undefined,
+    Check: isObj(field(v, 'Check')) ? check(field(v, 'Check')) : undefined,
+    Checks: Array.isArray(checks) ? checks.map(check) : undefined,
+  };
+}
+
+export function registerCatalogEndpoints(r: Router, agent: Agent): void {
+  const headers = (index: number) => ({
+    'x-consul-index': String(Math.max(1, index)),
+    'x-consul-knownleader': String(agent.server?.leaderAddress() !== ''),
+    'x-consul-lastcontact': '0',
+  });
+
+  const write = async (req: Request, apply: (body: unknown) => Promise<void> | Error): Promise<Reply> => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    const raw = await req.ex.readBody(MAX_BODY);
+    if (raw === null) return { status: 413, text: 'Request body too large' };
+    const body = decodeBody(raw);
+    if (!body.ok) return { status: 400, text: body.error };
+    try {
+      const res = apply(body.value);
+      if (res instanceof Error) return { status: 400, text: res.message };
+      await res;
+      return { json: true };
+    } catch (e) {
+      if (e instanceof NoLeaderError) return { status: 500, text: e.message };
+      throw e;
+    }
+  };
+
+  r.on('PUT', '/v1/catalog/register', (req) =>
+    write(req, (v) => {
+      const reg = parseRegister(v);
+      const bad = Catalog.validate(reg);
+      if (bad) return bad;
+      return agent.server!.catalogRegister(reg);
+    }),
+  );
+
+  r.on('PUT', '/v1/catalog/deregister', (req) =>
+    write(req, (v) => {
+      const d: DeregisterRequest = {
+        Node: str(field(v, 'Node')) ?? '',
+        ServiceID: str(field(v, 'ServiceID')),
+        CheckID: str(field(v, 'CheckID')),
+      };
+      if (!d.Node) return new Error('Missing node name');
+      return agent.server!.catalogDeregister(d);
+    }),
+  );
+
+  r.on('GET', '/v1/catalog/datacenters', () => ({ json: [agent.config.datacenter] }));
+
+  const read = <T extends { index: number }>(req: Request, query: () => T, reply: (t: T) => Reply) => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS } as Reply;
+    const bp = blockingParams(req.query, agent.config.defaultQueryTimeNs, agent.config.maxQueryTimeNs);
+    if (bp instanceof Error) return { status: 400, text: bp.message } as Reply;
+    return blockingQuery(
+      bp,
+      { timers: agent.timers, rng: agent.rng },
+      s.state.catalog.watches,
+      { key: 'catalog', prefix: false },
+      query,
+      (fn) => req.ex.onClose(fn),
+    ).then((t) => ({ ...reply(t), headers: headers(t.index) }));
+  };
+
+  r.on('GET', '/v1/catalog/nodes', (req) => {
+    const c = agent.server?.state.catalog;
+    return read(
+      req,
+      () => ({ index: c?.index ?? 1, nodes: c?.listNodes() ?? [] }),
+      (t) => ({ json: t.nodes }),
+    );
+  });
+
+  r.on('GET', '/v1/catalog/services', (req) => {
+    const c = agent.server?.state.catalog;
+    return read(
+      req,
+      () => ({ index: c?.index ?? 1, services: c?.listServices() ?? {} }),
+      (t) => ({ json: t.services }),
+    );
+  });
+
+  r.on('GET', '/v1/catalog/service/:service', (req) => {
+    const c = agent.server?.state.catalog;
+    const name = req.params.service ?? '';
+    if (name === '') return { status: 400, text: 'Missing service name' };
+    const tags = req.query.getAll('tag');
+    return read(
+      req,
+      () => ({ index: c?.index ?? 1, rows: c?.serviceNodes(name, tags) ?? [] }),
+      (t) => ({
+        json: t.rows.map(({ node, service: s }) => ({
+          ID: node.ID,
+          Node: node.Node,
+          Address: node.Address,
+          Datacenter: node.Datacenter,
+          TaggedAddresses: node.TaggedAddresses,
+          NodeMeta: node.Meta,
+          ServiceKind: '',
+          ServiceID: s.ID,
+          ServiceName: s.Service,
+          ServiceTags: s.Tags,
+          ServiceAddress: s.Address,
+          ServiceWeights: s.Weights,
+          ServiceMeta: s.Meta,
+          ServicePort: s.Port,
+          ServiceSocketPath: '',
+          ServiceEnableTagOverride: s.EnableTagOverride,
+          ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
+          ServiceConnect: {},
+          CreateIndex: s.CreateIndex,
+          ModifyIndex: s.ModifyIndex,
+        })),
+      }),
+    );
+  });
+
+  r.on('GET', '/v1/catalog/node/:node', (req) => {
+    const c = agent.server?.state.catalog;
+    const name = req.params.node ?? '';
+    if (name === '') return { status: 400, text: 'Missing node name' };
+    return read(
+      req,
+      () => ({ index: c?.index ?? 1, entry: c?.node(name) ?? null }),
+      (t) => ({
+        json: t.entry && {
+          Node: t.entry.node,
+          Services: Object.fromEntries(t.entry.services.map((s) => [s.ID, s])),
+        },
+      }),
+    );
+  });
+}
