@@ -22,6 +22,8 @@ import { LogHub } from './runtime/log.js';
 import { MemRaftStorage } from './raft/storage.js';
 import { LmdbRaftStorage } from './platform/node/raft-lmdb.js';
 import { nodeTcp } from './platform/node/tcp.js';
+import { nodeUdp } from './platform/node/udp.js';
+import { createDnsHandler } from './dns/handler.js';
 
 function stdUi(): Ui {
   return {
@@ -77,6 +79,8 @@ async function startAgent(launch: AgentLaunch): Promise<AgentHandle> {
     reloadConfig: launch.reload,
     onBannerDone: () => console.open(),
     streams: nodeTcp,
+    packets: nodeUdp,
+    dnsHandler: createDnsHandler,
     raftStorage: (cfg) =>
       cfg.devMode || cfg.dataDir === '' ? new MemRaftStorage() : new LmdbRaftStorage(`${cfg.dataDir}/raft`),
   });

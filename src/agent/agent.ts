@@ -12,7 +12,7 @@ import type { LogHub } from '../runtime/log.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Rng } from '../runtime/rng.js';
 import type { Timers } from '../runtime/timers.js';
-import type { StreamTransport } from '../runtime/transport.js';
+import type { PacketTransport, StreamListener, StreamTransport, PacketSocket } from '../runtime/transport.js';
 import { bannerLines } from './banner.js';
 import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
@@ -40,8 +40,12 @@ export interface AgentDeps {
   onBannerDone?: () => void;
   /** Opens a server's Raft storage (lmdb under <data-dir>/raft; memory in -dev). */
   raftStorage: (config: RuntimeConfig) => RaftStorage;
-  /** TCP for the server RPC port. */
+  /** TCP for the server RPC port and DNS over TCP. */
   streams: StreamTransport;
+  /** UDP for DNS. */
+  packets: PacketTransport;
+  /** Builds the DNS handler for this agent (the dns/ layer, wired by main.ts). */
+  dnsHandler?: (agent: Agent) => (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null;
 }
 
 /** How long a graceful leave may take before the agent gives up (Consul: 15 s). */
@@ -55,6 +59,7 @@ export class Agent {
   /** Present on servers. */
   server: Server | null = null;
   private listeners: HttpListener[] = [];
+  private dnsSockets: Array<PacketSocket | StreamListener> = [];
   private pidWritten = false;
   private leaving = false;
   private stopped = false;
@@ -141,6 +146,8 @@ export class Agent {
     }
     const err = await this.listen(c.httpAddrs);
     if (err) return fail(err);
+    const dnsErr = await this.listenDns(c.dnsAddrs);
+    if (dnsErr) return fail(dnsErr);
 
     for (const line of bannerLines(c, this.nodeId)) d.out(line);
     d.out('');
@@ -168,6 +175,51 @@ export class Agent {
       } catch (e) {
         const shown = a.kind === 'tcp' ? `${a.ip}:${a.port}` : a.path;
         return new Error(`error starting HTTP server on ${shown}: ${(e as Error).message}`);
+      }
+    }
+    return null;
+  }
+
+  /** DNS on every dns address, UDP and TCP (two-byte length framing on TCP). */
+  private async listenDns(addrs: readonly ListenAddr[]): Promise<Error | null> {
+    const make = this.deps.dnsHandler;
+    if (!make) return null;
+    const handle = make(this);
+    const log = this.logger.named('dns');
+    for (const a of addrs) {
+      if (a.kind !== 'tcp') continue;
+      try {
+        const udp = await this.deps.packets.bind({ ip: a.ip, port: a.port });
+        udp.onPacket((from, q) => {
+          const r = handle(q, 'udp');
+          if (r) udp.send(from, r);
+        });
+        this.dnsSockets.push(udp);
+        const tcp = await this.deps.streams.listen({ ip: a.ip, port: a.port }, (conn) => {
+          let buf = new Uint8Array();
+          conn.onData((chunk) => {
+            const next = new Uint8Array(buf.length + chunk.length);
+            next.set(buf);
+            next.set(chunk, buf.length);
+            buf = next;
+            while (buf.length >= 2) {
+              const len = (buf[0]! << 8) | buf[1]!;
+              if (buf.length < 2 + len) break;
+              const r = handle(buf.subarray(2, 2 + len), 'tcp');
+              buf = buf.slice(2 + len);
+              if (!r) continue;
+              const framed = new Uint8Array(r.length + 2);
+              framed[0] = r.length >> 8;
+              framed[1] = r.length & 0xff;
+              framed.set(r, 2);
+              conn.write(framed);
+            }
+          });
+        });
+        this.dnsSockets.push(tcp);
+        log.info('DNS server started', 'address', `${a.ip}:${a.port}`);
+      } catch (e) {
+        return new Error(`error starting DNS server on ${a.ip}:${a.port}: ${(e as Error).message}`);
       }
     }
     return null;
@@ -260,6 +312,9 @@ export class Agent {
     const srv = this.server;
     this.server = null;
     await srv?.stop().catch(() => {});
+    const dns = this.dnsSockets;
+    this.dnsSockets = [];
+    await Promise.all(dns.map((d) => d.close().catch(() => {})));
     const ls = this.listeners;
     this.listeners = [];
     await Promise.all(ls.map((l) => l.close().catch(() => {})));

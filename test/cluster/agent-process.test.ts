@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { dnsQuery } from '../helpers/dns.js';
 
 const procs: Proc[] = [];
 const dirs: string[] = [];
@@ -527,6 +528,78 @@ test('catalog through Raft: register, list, filter by tag, node view, deregister
     ['web1'],
   );
   assert.deepEqual(await dereg, { status: 200, body: 'true' });
+  p.child.kill('SIGKILL');
+  await p.exited;
+});
+
+test("DNS on 8600 answers the seed's queries from the catalog: node A, service SRV with A in additional, tags, RFC 2782, NXDOMAIN with SOA", async () => {
+  const p = agent(['-dev', '-client=127.0.0.88', '-http-port=18588']);
+  await up('127.0.0.88', 18588);
+  const A = 'http://127.0.0.88:18588/v1/catalog/register';
+  const reg = async (body: unknown) => (await fetch(A, { method: 'PUT', body: JSON.stringify(body) })).text();
+  const web = (node: string, addr: string, status: string, tags: string[]) => ({
+    Node: node,
+    Address: addr,
+    Service: { Service: 'web', Tags: tags, Port: 8080 },
+    Check: { Name: 'web', ServiceID: 'web', Status: status },
+  });
+  await waitFor(
+    'leader',
+    async () => (await reg(web('consul-server01', '10.2.0.10', 'passing', ['master']))).trim() === 'true',
+  );
+  await reg(web('consul-server02', '10.2.0.11', 'critical', ['master']));
+  const D = (name: string, type: Parameters<typeof dnsQuery>[3], opts = {}) =>
+    dnsQuery('127.0.0.88', 8600, name, type, opts);
+  const node = await D('consul-server01.node.consul', 'A');
+  assert.equal(node.rcode, 'NOERROR');
+  assert.deepEqual(
+    node.answers?.map((a) => [a.name, a.type, (a as { ttl: number }).ttl, (a as { data: string }).data]),
+    [['consul-server01.node.consul', 'A', 0, '10.2.0.10']],
+  );
+  assert.ok(((node.flags ?? 0) & 0x400) !== 0, 'authoritative');
+  const withDc = await D('consul-server01.node.dc1.consul', 'A');
+  assert.equal((withDc.answers?.[0] as { data: string }).data, '10.2.0.10');
+  const srv = await D('web.service.consul', 'SRV');
+  assert.deepEqual(
+    srv.answers?.map((a) => (a as { data: unknown }).data),
+    [{ priority: 1, weight: 1, port: 8080, target: 'consul-server01.node.dc1.consul' }],
+  ); // the critical one is left out
+  assert.deepEqual(
+    srv.additionals?.map((a) => [a.name, a.type, (a as { data: string }).data]),
+    [['consul-server01.node.dc1.consul', 'A', '10.2.0.10']],
+  );
+  const tcp = await D('web.service.consul', 'SRV', { tcp: true });
+  assert.equal(tcp.answers?.length, 1);
+  const tagged = await D('master.web.service.consul', 'A');
+  assert.deepEqual(
+    tagged.answers?.map((a) => (a as { data: string }).data),
+    ['10.2.0.10'],
+  );
+  const rfc = await D('_web._tcp.service.consul', 'SRV');
+  assert.equal(rfc.answers?.length, 1);
+  const missing = await D('nope.service.consul', 'A');
+  assert.equal(missing.rcode, 'NXDOMAIN');
+  const soa = missing.authorities?.[0] as {
+    type: string;
+    name: string;
+    data: { mname: string; rname: string; refresh: number; retry: number; expire: number; minimum: number };
+  };
+  assert.equal(soa.type, 'SOA');
+  assert.equal(soa.name, 'consul');
+  assert.deepEqual(
+    [soa.data.mname, soa.data.rname, soa.data.refresh, soa.data.retry, soa.data.expire, soa.data.minimum],
+    ['ns.consul', 'hostmaster.consul', 3600, 600, 86400, 0],
+  );
+  // All instances unhealthy → NXDOMAIN, as the seed shows when the web server stops.
+  await reg(web('consul-server01', '10.2.0.10', 'critical', ['master']));
+  assert.equal((await D('web.service.consul', 'SRV')).rcode, 'NXDOMAIN');
+  assert.equal((await D('example.com', 'A')).rcode, 'REFUSED');
+  // Many instances: without EDNS at most udp_answer_limit (3) answers over UDP; all over TCP.
+  for (let i = 0; i < 6; i++)
+    await reg({ Node: `api${i}`, Address: `10.3.0.${i + 1}`, Service: { Service: 'api', Port: 9000 } });
+  assert.equal((await D('api.service.consul', 'A')).answers?.length, 3);
+  assert.equal((await D('api.service.consul', 'A', { tcp: true })).answers?.length, 6);
+  assert.equal((await D('api.service.consul', 'A', { edns: 4096 })).answers?.length, 6);
   p.child.kill('SIGKILL');
   await p.exited;
 });

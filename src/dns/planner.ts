@@ -1,0 +1,257 @@
+// What a DNS question means in Consul's namespace and which records answer it (consul-surface.md §3),
+// computed from the catalog with no I/O: <node>.node[.<dc>].<domain>, [<tag>.]<service>.service[.<dc>].<domain>,
+// RFC 2782 _<service>._<tag|tcp>[.service][.<dc>].<domain>; NXDOMAIN/NODATA with Consul's SOA.
+
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import type { Catalog, CatalogNode, NodeService } from '../state/catalog.js';
+
+export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
+
+export interface Rr {
+  name: string;
+  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT';
+  ttl: number;
+  class: 'IN';
+  data: unknown;
+}
+
+export interface Plan {
+  rcode: 'NOERROR' | 'NXDOMAIN' | 'REFUSED' | 'SERVFAIL' | 'NOTIMP';
+  answers: Rr[];
+  authorities: Rr[];
+  additionals: Rr[];
+  authoritative: boolean;
+}
+
+export interface PlanContext {
+  config: RuntimeConfig;
+  catalog: Catalog | null;
+  nowSeconds: number;
+  /** Shuffles answers (Consul randomizes instance order on every query). */
+  shuffle<T>(xs: T[]): T[];
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function ttlOf(ns: number): number {
+  return Math.floor(ns / 1e9);
+}
+
+function serviceTtl(cfg: RuntimeConfig, service: string): number {
+  const map = cfg.dnsConfig.serviceTtlNs;
+  if (map[service] !== undefined) return ttlOf(map[service]);
+  let best = '';
+  for (const k of Object.keys(map))
+    if (k.endsWith('*') && k !== '*' && service.startsWith(k.slice(0, -1)) && k.length > best.length)
+      best = k;
+  if (best) return ttlOf(map[best]!);
+  return map['*'] !== undefined ? ttlOf(map['*']) : 0;
+}
+
+function soa(ctx: PlanContext, domain: string): Rr {
+  const s = ctx.config.dnsConfig.soa;
+  return {
+    name: domain,
+    type: 'SOA',
+    ttl: s.minTtl,
+    class: 'IN',
+    data: {
+      mname: `ns.${domain}`,
+      rname: `hostmaster.${domain}`,
+      serial: ctx.nowSeconds,
+      refresh: s.refresh,
+      retry: s.retry,
+      expire: s.expire,
+      minimum: s.minTtl,
+    },
+  };
+}
+
+function empty(rcode: Plan['rcode'], authoritative = true): Plan {
+  return { rcode, answers: [], authorities: [], additionals: [], authoritative };
+}
+
+export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
+  const cfg = ctx.config;
+  const name = qname.toLowerCase().replace(/\.$/, '');
+  const domain = cfg.domain.toLowerCase().replace(/\.$/, '');
+  const alt = cfg.altDomain.toLowerCase().replace(/\.$/, '');
+  const used =
+    name === domain || name.endsWith(`.${domain}`)
+      ? domain
+      : alt && (name === alt || name.endsWith(`.${alt}`))
+        ? alt
+        : null;
+  if (used === null) return empty('REFUSED', false); // not ours, and no recursors yet
+  const zone = `${used}.`;
+  const nx = (): Plan => ({ ...empty('NXDOMAIN'), authorities: [soa(ctx, zone)] });
+  const labels = name === used ? [] : name.slice(0, -(used.length + 1)).split('.');
+  if (labels.length === 0) {
+    if (qtype === 'SOA' || qtype === 'ANY') return { ...empty('NOERROR'), answers: [soa(ctx, zone)] };
+    return { ...empty('NOERROR'), authorities: [soa(ctx, zone)] };
+  }
+  if (!ctx.catalog) return empty('SERVFAIL');
+  let kw = -1;
+  for (let i = labels.length - 1; i >= 0; i--) {
+    if (labels[i] === 'service' || labels[i] === 'node') {
+      kw = i;
+      break;
+    }
+  }
+  // RFC 2782 without the "service" label: _web._tcp.consul
+  if (
+    kw < 0 &&
+    qtype === 'SRV' &&
+    labels.length >= 2 &&
+    labels[0]!.startsWith('_') &&
+    labels[1]!.startsWith('_')
+  ) {
+    return serviceAnswer(
+      labels[0]!.slice(1),
+      labels[1] === '_tcp' ? '' : labels[1]!.slice(1),
+      qtype,
+      ctx,
+      zone,
+      nx,
+      labels.slice(2),
+    );
+  }
+  if (kw < 0) return nx();
+  const parts = labels.slice(0, kw);
+  const locality = labels.slice(kw + 1);
+  if (labels[kw] === 'node') {
+    if (parts.length === 0) return nx();
+    return nodeAnswer(parts.join('.'), qtype, ctx, zone, nx, locality);
+  }
+  if (parts.length === 0) return nx();
+  if (parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_')) {
+    return serviceAnswer(
+      parts[0]!.slice(1),
+      parts[1] === '_tcp' ? '' : parts[1]!.slice(1),
+      qtype,
+      ctx,
+      zone,
+      nx,
+      locality,
+    );
+  }
+  const service = parts[parts.length - 1]!;
+  const tag = parts.slice(0, -1).join('.');
+  return serviceAnswer(service, tag, qtype, ctx, zone, nx, locality);
+}
+
+/** The datacenter a locality suffix names ("dc1" or "dc1.dc"), or an error plan. */
+function localityOk(locality: string[], ctx: PlanContext): boolean {
+  if (locality.length === 0) return true;
+  const dc =
+    locality.length === 2 && locality[1] === 'dc' ? locality[0] : locality.length === 1 ? locality[0] : null;
+  return dc === ctx.config.datacenter;
+}
+
+function nodeAnswer(
+  node: string,
+  qtype: RecordType,
+  ctx: PlanContext,
+  zone: string,
+  nx: () => Plan,
+  locality: string[],
+): Plan {
+  if (!localityOk(locality, ctx)) return nx();
+  const entry = ctx.catalog!.node(node);
+  if (!entry) return nx();
+  const ttl = ttlOf(ctx.config.dnsConfig.nodeTtlNs);
+  const answers: Rr[] = [];
+  const addr = entry.node.Address;
+  const qn = `${[node, 'node', ...locality].join('.')}.${zone}`;
+  if ((qtype === 'A' || qtype === 'ANY') && IPV4.test(addr))
+    answers.push({ name: qn, type: 'A', ttl, class: 'IN', data: addr });
+  if ((qtype === 'AAAA' || qtype === 'ANY') && addr.includes(':'))
+    answers.push({ name: qn, type: 'AAAA', ttl, class: 'IN', data: addr });
+  if (qtype === 'TXT' || qtype === 'ANY') {
+    for (const [k, v] of Object.entries(entry.node.Meta))
+      answers.push({
+        name: qn,
+        type: 'TXT',
+        ttl,
+        class: 'IN',
+        data: [k.startsWith('rfc1035-') ? v : `${k}=${v}`],
+      });
+  }
+  return { ...empty('NOERROR'), answers };
+}
+
+function healthy(ctx: PlanContext, node: CatalogNode, svc: NodeService): 'passing' | 'warning' | 'critical' {
+  let worst: 'passing' | 'warning' | 'critical' = 'passing';
+  for (const c of ctx.catalog!.nodeChecks(node.Node)) {
+    if (c.ServiceID !== '' && c.ServiceID !== svc.ID) continue;
+    if (c.Status === 'critical' || c.Status === 'maintenance') return 'critical';
+    if (c.Status === 'warning') worst = 'warning';
+  }
+  return worst;
+}
+
+function hexAddr(ip: string): string {
+  return ip
+    .split('.')
+    .map((o) => Number(o).toString(16).padStart(2, '0'))
+    .join('');
+}
+
+function serviceAnswer(
+  service: string,
+  tag: string,
+  qtype: RecordType,
+  ctx: PlanContext,
+  zone: string,
+  nx: () => Plan,
+  locality: string[],
+): Plan {
+  if (!localityOk(locality, ctx)) return nx();
+  const cfg = ctx.config;
+  const rows = ctx.catalog!.serviceNodes(service, tag ? [tag] : []).filter(({ node, service: s }) => {
+    const h = healthy(ctx, node, s);
+    return h === 'passing' || (h === 'warning' && !cfg.dnsConfig.onlyPassing);
+  });
+  if (rows.length === 0) return nx();
+  const ttl = serviceTtl(cfg, service);
+  const dc = cfg.datacenter;
+  const qn = `${[tag, service, 'service', ...locality].filter(Boolean).join('.')}.${zone}`;
+  const answers: Rr[] = [];
+  const additionals: Rr[] = [];
+  const seen = new Set<string>();
+  for (const { node, service: s } of ctx.shuffle(rows)) {
+    const addr = s.Address || node.Address;
+    if (qtype === 'SRV') {
+      const explicit = s.Address !== '' && IPV4.test(s.Address);
+      const target = explicit
+        ? `${hexAddr(s.Address)}.addr.${dc}.${zone}`
+        : `${node.Node}.node.${dc}.${zone}`;
+      const key = `${target}:${s.Port}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const weight = healthy(ctx, node, s) === 'warning' ? s.Weights.Warning : s.Weights.Passing;
+      answers.push({
+        name: qn,
+        type: 'SRV',
+        ttl,
+        class: 'IN',
+        data: { priority: 1, weight, port: s.Port, target },
+      });
+      if (IPV4.test(addr)) additionals.push({ name: target, type: 'A', ttl, class: 'IN', data: addr });
+    } else if ((qtype === 'A' || qtype === 'ANY') && IPV4.test(addr)) {
+      if (seen.has(addr)) continue;
+      seen.add(addr);
+      answers.push({ name: qn, type: 'A', ttl, class: 'IN', data: addr });
+    } else if ((qtype === 'AAAA' || qtype === 'ANY') && addr.includes(':')) {
+      if (seen.has(addr)) continue;
+      seen.add(addr);
+      answers.push({ name: qn, type: 'AAAA', ttl, class: 'IN', data: addr });
+    }
+  }
+  const limited =
+    cfg.dnsConfig.aRecordLimit > 0 && qtype !== 'SRV'
+      ? answers.slice(0, cfg.dnsConfig.aRecordLimit)
+      : answers;
+  if (limited.length === 0) return { ...empty('NOERROR'), authorities: [soa(ctx, zone)] }; // NODATA
+  return { ...empty('NOERROR'), answers: limited, additionals };
+}

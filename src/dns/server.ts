@@ -1,0 +1,104 @@
+// One DNS message in, one out: decode with dns-packet, plan the answer from the catalog, and for UDP
+// keep within 512 bytes without EDNS (or the client's advertised size), cutting answers to
+// udp_answer_limit first as Consul does; TC is set only with enable_truncate.
+
+import dnsPacket from 'dns-packet';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import type { Catalog } from '../state/catalog.js';
+import { plan } from './planner.js';
+
+export interface DnsContext {
+  config(): RuntimeConfig;
+  catalog(): Catalog | null;
+  nowSeconds(): number;
+  shuffle<T>(xs: T[]): T[];
+}
+
+const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+
+/** Returns the response bytes, or null to drop the query (unparseable header). */
+export function answerQuery(query: Uint8Array, transport: 'udp' | 'tcp', ctx: DnsContext): Uint8Array | null {
+  let q: dnsPacket.Packet;
+  try {
+    q = dnsPacket.decode(Buffer.from(query));
+  } catch {
+    if (query.length < 12) return null;
+    // Malformed but with a header: FORMERR, echoing the ID.
+    const id = (query[0]! << 8) | query[1]!;
+    return new Uint8Array(dnsPacket.encode({ id, type: 'response', flags: RCODES.FORMERR, questions: [] }));
+  }
+  const question = q.questions?.[0];
+  const base = { id: q.id ?? 0, type: 'response' as const, questions: q.questions ?? [] };
+  if (!question || q.type !== 'query') {
+    return new Uint8Array(dnsPacket.encode({ ...base, flags: RCODES.FORMERR }));
+  }
+  if (question.type === 'AXFR') return new Uint8Array(dnsPacket.encode({ ...base, flags: RCODES.NOTIMP }));
+  const cfg = ctx.config();
+  const p = plan(question.name, question.type, {
+    config: cfg,
+    catalog: ctx.catalog(),
+    nowSeconds: ctx.nowSeconds(),
+    shuffle: (xs) => ctx.shuffle(xs),
+  });
+  const opt = (q.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
+  let answers = p.answers;
+  let additionals = p.additionals;
+  let truncated = false;
+  if (transport === 'udp') {
+    const maxSize = opt ? Math.min(Math.max(opt.udpPayloadSize ?? 512, 512), 65467) : 512;
+    if (!opt) {
+      const limit = Math.min(8, cfg.dnsConfig.udpAnswerLimit > 0 ? cfg.dnsConfig.udpAnswerLimit : 8);
+      if (answers.length > limit) {
+        answers = answers.slice(0, limit);
+        truncated = true;
+      }
+    }
+    const encodeNow = () =>
+      encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt);
+    let out = encodeNow();
+    while (out.length > maxSize && (additionals.length > 0 || answers.length > 0)) {
+      if (additionals.length > 0) additionals = additionals.slice(0, -1);
+      else answers = answers.slice(0, -1);
+      truncated = true;
+      out = encodeNow();
+    }
+    // Keep SRV additionals only for the targets still answered.
+    const targets = new Set(
+      answers.map((a) => (a.type === 'SRV' ? (a.data as { target: string }).target : '')),
+    );
+    additionals = additionals.filter((a) => targets.has(a.name));
+    return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt);
+  }
+  return encode(base, p, answers, additionals, false, opt);
+}
+
+function encode(
+  base: { id: number; type: 'response'; questions: dnsPacket.Question[] },
+  p: ReturnType<typeof plan>,
+  answers: ReturnType<typeof plan>['answers'],
+  additionals: ReturnType<typeof plan>['additionals'],
+  tc: boolean,
+  opt: { udpPayloadSize?: number } | undefined,
+): Uint8Array {
+  let flags = RCODES[p.rcode];
+  if (p.authoritative) flags |= dnsPacket.AUTHORITATIVE_ANSWER;
+  if (tc) flags |= dnsPacket.TRUNCATED_RESPONSE;
+  const extra: dnsPacket.Answer[] = [...(additionals as dnsPacket.Answer[])];
+  if (opt)
+    extra.push({
+      type: 'OPT',
+      name: '.',
+      udpPayloadSize: opt.udpPayloadSize ?? 512,
+      flags: 0,
+      options: [],
+    } as unknown as dnsPacket.Answer);
+  return new Uint8Array(
+    dnsPacket.encode({
+      ...base,
+      flags,
+      answers: answers as dnsPacket.Answer[],
+      authorities: p.authorities as dnsPacket.Answer[],
+      additionals: extra,
+    }),
+  );
+}
