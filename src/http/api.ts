@@ -7,6 +7,7 @@ import { registerAgentEndpoints } from './agent-endpoints.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
 import { registerKvEndpoints } from './kv-endpoints.js';
 import { registerCatalogEndpoints } from './catalog-endpoints.js';
+import { registerHealthEndpoints } from './health-endpoints.js';
 import { registerOperatorEndpoints } from './operator-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
@@ -32,6 +33,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerStatusEndpoints(router, agent);
   registerKvEndpoints(router, agent);
   registerCatalogEndpoints(router, agent);
+  registerHealthEndpoints(router, agent);
   registerOperatorEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 

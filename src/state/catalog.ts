@@ -207,6 +207,13 @@ export class Catalog {
     return { node, services: [...(this.services.get(name)?.values() ?? [])] };
   }
 
+  /** Every check in the catalog, ordered by node then check ID. */
+  allChecks(): HealthCheck[] {
+    const out: HealthCheck[] = [];
+    for (const n of this.listNodes()) out.push(...this.nodeChecks(n.Node));
+    return out;
+  }
+
   nodeChecks(name: string): HealthCheck[] {
     return [...(this.checks.get(name)?.values() ?? [])];
   }

@@ -520,6 +520,32 @@ test('catalog through Raft: register, list, filter by tag, node view, deregister
   assert.equal(JSON.parse((await httpGet(`${A}/node/web1`)).body).Services.web.Port, 8080);
   assert.equal((await httpGet(`${A}/node/nope`)).body.trim(), 'null');
   assert.deepEqual(JSON.parse((await httpGet(`${A}/datacenters`)).body), ['dc1']);
+  // Health views of the same catalog.
+  await put('register', { Node: 'web2', Address: '10.1.0.2', Check: { Name: 'disk', Status: 'warning' } });
+  const H = 'http://127.0.0.86:18586/v1/health';
+  const all = JSON.parse((await httpGet(`${H}/service/web`)).body);
+  assert.deepEqual(
+    all.map((e: { Node: { Node: string } }) => e.Node.Node),
+    ['web1', 'web2'],
+  );
+  assert.deepEqual(
+    all[1].Checks.map((c: { Name: string; Status: string }) => [c.Name, c.Status]),
+    [['disk', 'warning']],
+  );
+  const passing = JSON.parse((await httpGet(`${H}/service/web?passing`)).body);
+  assert.deepEqual(
+    passing.map((e: { Node: { Node: string } }) => e.Node.Node),
+    ['web1'],
+  );
+  assert.deepEqual(
+    JSON.parse((await httpGet(`${H}/state/warning`)).body).map((c: { Node: string }) => c.Node),
+    ['web2'],
+  );
+  assert.deepEqual(
+    JSON.parse((await httpGet(`${H}/node/web2`)).body).map((c: { Name: string }) => c.Name),
+    ['disk'],
+  );
+  assert.equal((await httpGet(`${H}/state/bogus`)).status, 400);
   const idx = (await httpGet(`${A}/nodes`)).headers.get('x-consul-index');
   const blocked = httpGet(`${A}/nodes?index=${idx}&wait=10s`);
   const dereg = new Promise((r) => setTimeout(r, 200)).then(() => put('deregister', { Node: 'web2' }));

@@ -1,0 +1,85 @@
+// /v1/health/*: node checks, a service's checks, service instances with their checks (?passing),
+// and checks by state.
+
+import type { Agent } from '../agent/agent.js';
+import type { Catalog, HealthCheck } from '../state/catalog.js';
+import { blockingParams, blockingQuery } from './blocking.js';
+import type { Reply, Request, Router } from './router.js';
+import { NO_SERVERS } from './status-endpoints.js';
+
+const STATES = ['any', 'passing', 'warning', 'critical'];
+
+function checkJson(c: HealthCheck): Record<string, unknown> {
+  return { ...c, Definition: {} };
+}
+
+export function registerHealthEndpoints(r: Router, agent: Agent): void {
+  const read = <T>(req: Request, q: (c: Catalog) => T, reply: (t: T) => Reply): Reply | Promise<Reply> => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    const bp = blockingParams(req.query, agent.config.defaultQueryTimeNs, agent.config.maxQueryTimeNs);
+    if (bp instanceof Error) return { status: 400, text: bp.message };
+    const c = s.state.catalog;
+    return blockingQuery(
+      bp,
+      { timers: agent.timers, rng: agent.rng },
+      c.watches,
+      { key: 'catalog', prefix: false },
+      () => ({ index: c.index, value: q(c) }),
+      (fn) => req.ex.onClose(fn),
+    ).then((t) => ({
+      ...reply(t.value),
+      headers: {
+        'x-consul-index': String(t.index),
+        'x-consul-knownleader': String(s.leaderAddress() !== ''),
+        'x-consul-lastcontact': '0',
+      },
+    }));
+  };
+
+  r.on('GET', '/v1/health/node/:node', (req) =>
+    read(
+      req,
+      (c) => c.nodeChecks(req.params.node ?? ''),
+      (v) => ({ json: v.map(checkJson) }),
+    ),
+  );
+
+  r.on('GET', '/v1/health/checks/:service', (req) =>
+    read(
+      req,
+      (c) => c.allChecks().filter((x) => x.ServiceName === req.params.service),
+      (v) => ({ json: v.map(checkJson) }),
+    ),
+  );
+
+  r.on('GET', '/v1/health/state/:state', (req) => {
+    const state = req.params.state ?? '';
+    if (!STATES.includes(state)) return { status: 400, text: `Bad state: ${state}` };
+    return read(
+      req,
+      (c) => c.allChecks().filter((x) => state === 'any' || x.Status === state),
+      (v) => ({ json: v.map(checkJson) }),
+    );
+  });
+
+  r.on('GET', '/v1/health/service/:service', (req) => {
+    const passing = req.query.has('passing') && !['0', 'false'].includes(req.query.get('passing') ?? '');
+    const tags = req.query.getAll('tag');
+    return read(
+      req,
+      (c) =>
+        c
+          .serviceNodes(req.params.service ?? '', tags)
+          .map(({ node, service }) => ({
+            node,
+            service,
+            checks: c.nodeChecks(node.Node).filter((x) => x.ServiceID === '' || x.ServiceID === service.ID),
+          }))
+          .filter((e) => !passing || e.checks.every((x) => x.Status === 'passing')),
+      (v) => ({
+        json: v.map((e) => ({ Node: e.node, Service: e.service, Checks: e.checks.map(checkJson) })),
+      }),
+    );
+  });
+}
