@@ -80,6 +80,7 @@ async function startAgent(launch: AgentLaunch): Promise<AgentHandle> {
     onBannerDone: () => console.open(),
     streams: nodeTcp,
     packets: nodeUdp,
+    httpClient: nodeHttpClient,
     dnsHandler: createDnsHandler,
     raftStorage: (cfg) =>
       cfg.devMode || cfg.dataDir === '' ? new MemRaftStorage() : new LmdbRaftStorage(`${cfg.dataDir}/raft`),

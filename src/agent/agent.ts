@@ -7,7 +7,7 @@ import { RELOADABLE_FIELDS, type ListenAddr, type RuntimeConfig } from '../confi
 import type { Clock } from '../runtime/clock.js';
 import type { Disk } from '../runtime/disk.js';
 import type { Host } from '../runtime/host.js';
-import type { HttpHandler, HttpListener, HttpServerFactory } from '../runtime/http.js';
+import type { HttpClient, HttpHandler, HttpListener, HttpServerFactory } from '../runtime/http.js';
 import type { LogHub } from '../runtime/log.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Rng } from '../runtime/rng.js';
@@ -17,6 +17,7 @@ import { bannerLines } from './banner.js';
 import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
 import { Server } from './server.js';
+import { LocalState } from './local-state.js';
 import type { RaftStorage } from '../raft/storage.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
@@ -44,6 +45,8 @@ export interface AgentDeps {
   streams: StreamTransport;
   /** UDP for DNS. */
   packets: PacketTransport;
+  /** Outgoing HTTP (http checks). */
+  httpClient: HttpClient;
   /** Builds the DNS handler for this agent (the dns/ layer, wired by main.ts). */
   dnsHandler?: (agent: Agent) => (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null;
 }
@@ -58,6 +61,8 @@ export class Agent {
   private lock: DataDirLock | null = null;
   /** Present on servers. */
   server: Server | null = null;
+  /** This agent's services and checks (from config) and their sync to the catalog. */
+  localState: LocalState | null = null;
   private listeners: HttpListener[] = [];
   private dnsSockets: Array<PacketSocket | StreamListener> = [];
   private pidWritten = false;
@@ -149,6 +154,14 @@ export class Agent {
     const dnsErr = await this.listenDns(c.dnsAddrs);
     if (dnsErr) return fail(dnsErr);
 
+    this.localState = new LocalState(
+      c,
+      this.nodeId,
+      () => this.server,
+      { timers: d.timers, http: d.httpClient, streams: d.streams },
+      this.logger,
+    );
+    this.localState.start();
     for (const line of bannerLines(c, this.nodeId)) d.out(line);
     d.out('');
     d.out('==> Log data will now stream in as it occurs:');
@@ -234,6 +247,7 @@ export class Agent {
     const prev = this.cfg;
     this.cfg = Object.freeze(next) as unknown as RuntimeConfig;
     if (prev.logLevel !== this.cfg.logLevel) this.deps.hub.setLevel(this.cfg.logLevel);
+    this.localState?.reload(this.cfg);
     if (JSON.stringify(prev.httpAddrs) !== JSON.stringify(this.cfg.httpAddrs)) {
       const old = this.listeners;
       this.listeners = [];
@@ -309,6 +323,8 @@ export class Agent {
   }
 
   private async cleanup(): Promise<void> {
+    this.localState?.stop();
+    this.localState = null;
     const srv = this.server;
     this.server = null;
     await srv?.stop().catch(() => {});

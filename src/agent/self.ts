@@ -39,17 +39,14 @@ export function memberTags(a: Agent): Record<string, string> {
 }
 
 export function stats(a: Agent): Record<string, Record<string, string>> {
-  const c = a.config;
   const h = a.host;
-  const checks =
-    c.checks.length +
-    c.services.reduce((n, s) => n + (s.check ? 1 : 0) + (Array.isArray(s.checks) ? s.checks.length : 0), 0);
+  const n = a.localState?.counts() ?? { services: 0, checks: 0, monitors: 0 };
   return {
     agent: {
-      check_monitors: '0',
-      check_ttls: String(c.checks.filter((x) => x.ttl !== undefined).length),
-      checks: String(checks),
-      services: String(c.services.length),
+      check_monitors: String(n.monitors),
+      check_ttls: '0',
+      checks: String(n.checks),
+      services: String(n.services),
     },
     build: { prerelease: VERSION_PRERELEASE, revision: REVISION, version: VERSION, version_metadata: '' },
     ...consulSections(a),

@@ -2,6 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
@@ -626,6 +627,59 @@ test("DNS on 8600 answers the seed's queries from the catalog: node A, service S
   assert.equal((await D('api.service.consul', 'A')).answers?.length, 3);
   assert.equal((await D('api.service.consul', 'A', { tcp: true })).answers?.length, 6);
   assert.equal((await D('api.service.consul', 'A', { edns: 4096 })).answers?.length, 6);
+  p.child.kill('SIGKILL');
+  await p.exited;
+});
+
+test("the seed's web.json: an HTTP-checked service joins DNS when its server is up, leaves when it stops; reload adds services", async () => {
+  const dir = tmp();
+  writeFileSync(
+    `${dir}/web.json`,
+    '{"service": {"name": "web", "tags": ["master"], "port": 18089,\n"check": {"http": "http://127.0.0.89:18089", "interval": "1s"}}}',
+  );
+  const p = agent([
+    '-dev',
+    '-client=127.0.0.89',
+    '-http-port=18590',
+    `-config-dir=${dir}`,
+    '-node=consul-server01',
+  ]);
+  await up('127.0.0.89', 18590);
+  const srv = () => dnsQuery('127.0.0.89', 8600, 'web.service.consul', 'SRV');
+  await waitFor('service registered', async () =>
+    (await httpGet('http://127.0.0.89:18590/v1/catalog/service/web')).body.includes('"ServicePort": 18089'),
+  );
+  assert.equal((await srv()).rcode, 'NXDOMAIN'); // the check is critical: nothing listens yet
+  await waitFor('check failing in the log', () =>
+    /\[WARN\] {2}agent: Check is now critical: check=service:web/.test(p.out()),
+  );
+  const web = http.createServer((_q, r) => r.end('ok'));
+  await new Promise<void>((r) => web.listen(18089, '127.0.0.89', r));
+  const up1 = await waitFor('SRV answer', async () => {
+    const a = await srv();
+    return a.rcode === 'NOERROR' && a.answers?.length === 1 ? a : null;
+  });
+  assert.deepEqual((up1.answers![0] as { data: unknown }).data, {
+    priority: 1,
+    weight: 1,
+    port: 18089,
+    target: 'consul-server01.node.dc1.consul',
+  });
+  assert.match(p.out(), /agent: Synced check: check=service:web/);
+  const health = JSON.parse((await httpGet('http://127.0.0.89:18590/v1/health/service/web?passing')).body);
+  assert.match(
+    health[0].Checks.find((c: { CheckID: string }) => c.CheckID === 'service:web').Output,
+    /^HTTP GET http:\/\/127\.0\.0\.89:18089: 200 OK Output: ok$/,
+  );
+  await new Promise<void>((r) => web.close(() => r()));
+  web.closeAllConnections();
+  await waitFor('NXDOMAIN again', async () => (await srv()).rcode === 'NXDOMAIN');
+  writeFileSync(`${dir}/api.json`, '{"service": {"name": "api", "port": 9090}}');
+  assert.equal(consul(['reload', '-http-addr=127.0.0.89:18590']).code, 0);
+  await waitFor(
+    'api in DNS',
+    async () => (await dnsQuery('127.0.0.89', 8600, 'api.service.consul', 'A')).rcode === 'NOERROR',
+  );
   p.child.kill('SIGKILL');
   await p.exited;
 });

@@ -1,0 +1,267 @@
+// The agent's own services and checks (from config files, as the seed's web.json), their check runners,
+// and anti-entropy: keeping the catalog's copy of this node equal to them. Today this works on a server
+// that leads its group (a client, or a follower, needs the RPC forwarding of the cluster layer); the
+// node's serfHealth check stands in for the leader's member reconcile until gossip exists.
+
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { CheckRunner, type CheckDef, type CheckPorts, type CheckStatus } from '../checks/runner.js';
+import { parseGoDuration, SECOND } from '../lib/duration.js';
+import type { Logger } from '../runtime/logger.js';
+import type { TimerHandle, Timers } from '../runtime/timers.js';
+import type { RegisterRequest } from '../state/catalog.js';
+import type { Server } from './server.js';
+
+interface LocalService {
+  id: string;
+  name: string;
+  tags: string[];
+  port: number;
+  address: string;
+  meta: Record<string, string>;
+}
+
+interface LocalCheck {
+  def: CheckDef;
+  status: CheckStatus;
+  output: string;
+}
+
+type Raw = Readonly<Record<string, unknown>>;
+
+const asStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const dur = (v: unknown, def: number) => {
+  const d = typeof v === 'string' ? parseGoDuration(v) : null;
+  return d === null || d instanceof Error ? def : d;
+};
+
+function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckDef {
+  const headerRaw = raw.header;
+  const header: Record<string, string[]> = {};
+  if (headerRaw && typeof headerRaw === 'object')
+    for (const [k, v] of Object.entries(headerRaw as Raw))
+      header[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+  const interval = Math.max(SECOND, dur(raw.interval, 10 * SECOND));
+  return {
+    id,
+    name,
+    serviceId,
+    http: asStr(raw.http),
+    method: asStr(raw.method),
+    header,
+    tcp: asStr(raw.tcp),
+    intervalNs: interval,
+    timeoutNs: dur(raw.timeout, Math.min(interval, 10 * SECOND)),
+  };
+}
+
+/** Services and checks as the config defines them, with Consul's default IDs and names. */
+export function localDefinitions(c: RuntimeConfig): { services: LocalService[]; checks: CheckDef[] } {
+  const services: LocalService[] = [];
+  const checks: CheckDef[] = [];
+  for (const s of c.services) {
+    const name = asStr(s.name) ?? '';
+    const id = asStr(s.id) || name;
+    services.push({
+      id,
+      name,
+      tags: Array.isArray(s.tags) ? s.tags.map(String) : [],
+      port: typeof s.port === 'number' ? s.port : 0,
+      address: asStr(s.address) ?? '',
+      meta:
+        s.meta && typeof s.meta === 'object'
+          ? Object.fromEntries(Object.entries(s.meta as Raw).map(([k, v]) => [k, String(v)]))
+          : {},
+    });
+    const list: Raw[] = [];
+    if (s.check && typeof s.check === 'object') list.push(s.check as Raw);
+    if (Array.isArray(s.checks)) list.push(...(s.checks as Raw[]));
+    list.forEach((ck, i) => {
+      const cid = asStr(ck.id) || (list.length === 1 ? `service:${id}` : `service:${id}:${i + 1}`);
+      checks.push(checkDef(ck, cid, asStr(ck.name) || `Service '${name}' check`, id));
+    });
+  }
+  for (const ck of c.checks) {
+    const name = asStr(ck.name) ?? '';
+    checks.push(checkDef(ck, asStr(ck.id) || name, name, asStr(ck.service_id) ?? ''));
+  }
+  return { services, checks };
+}
+
+export class LocalState {
+  private services: LocalService[] = [];
+  private checks = new Map<string, LocalCheck>();
+  private runners: CheckRunner[] = [];
+  private ticker: TimerHandle | null = null;
+  private syncing = false;
+
+  constructor(
+    private config: RuntimeConfig,
+    private readonly nodeId: string,
+    private readonly server: () => Server | null,
+    private readonly ports: CheckPorts & { timers: Timers },
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.load(this.config);
+    this.ticker = this.ports.timers.every(1000, () => void this.sync());
+    void this.sync();
+  }
+
+  /** `consul reload`: services and checks follow the new config; runners restart. */
+  reload(config: RuntimeConfig): void {
+    this.config = config;
+    this.load(config);
+    void this.sync();
+  }
+
+  private load(c: RuntimeConfig): void {
+    for (const r of this.runners) r.stop();
+    this.runners = [];
+    const defs = localDefinitions(c);
+    this.services = defs.services;
+    const old = this.checks;
+    this.checks = new Map();
+    for (const def of defs.checks) {
+      const prev = old.get(def.id);
+      const lc: LocalCheck = { def, status: prev?.status ?? 'critical', output: prev?.output ?? '' };
+      this.checks.set(def.id, lc);
+      if (!def.http && !def.tcp) continue;
+      const runner = new CheckRunner(def, this.ports, (status, output) => {
+        // Consul warns on every failing run (the seed's log shows it repeating until the web server is up).
+        if (status !== 'passing') this.log.warn(`Check is now ${status}`, 'check', def.id);
+        else if (status !== lc.status)
+          this.log.debug('Check status updated', 'check', def.id, 'status', status);
+        const changed = status !== lc.status || output !== lc.output;
+        lc.status = status;
+        lc.output = output;
+        if (changed) void this.sync();
+      });
+      this.runners.push(runner);
+      runner.start();
+    }
+  }
+
+  /** Registers this node, its services and checks where the catalog differs (nothing if equal). */
+  async sync(): Promise<void> {
+    const srv = this.server();
+    if (!srv || this.syncing || srv.raft?.leader !== this.nodeId) return;
+    this.syncing = true;
+    try {
+      const c = this.config;
+      const cat = srv.state.catalog;
+      const base: RegisterRequest = {
+        ID: this.nodeId,
+        Node: c.nodeName,
+        Address: c.advertiseAddrLan,
+        TaggedAddresses: {
+          lan: c.advertiseAddrLan,
+          lan_ipv4: c.advertiseAddrLan,
+          wan: c.advertiseAddrWan,
+          wan_ipv4: c.advertiseAddrWan,
+        },
+        NodeMeta: { 'consul-network-segment': '', ...c.nodeMeta },
+      };
+      const current = cat.node(c.nodeName);
+      const currentChecks = new Map(cat.nodeChecks(c.nodeName).map((x) => [x.CheckID, x]));
+      const nodeSame =
+        current &&
+        current.node.Address === base.Address &&
+        current.node.ID === base.ID &&
+        JSON.stringify(current.node.Meta) === JSON.stringify(base.NodeMeta) &&
+        JSON.stringify(current.node.TaggedAddresses) === JSON.stringify(base.TaggedAddresses);
+      const serf = currentChecks.get('serfHealth');
+      if (!nodeSame || !serf || serf.Status !== 'passing') {
+        await srv.catalogRegister({
+          ...base,
+          Check: {
+            CheckID: 'serfHealth',
+            Name: 'Serf Health Status',
+            Status: 'passing',
+            Output: 'Agent alive and reachable',
+          },
+        });
+        this.log.info('Synced node info');
+      }
+      for (const s of this.services) {
+        const have = current?.services.find((x) => x.ID === s.id);
+        const same =
+          have &&
+          have.Service === s.name &&
+          have.Port === s.port &&
+          have.Address === s.address &&
+          JSON.stringify(have.Tags) === JSON.stringify(s.tags);
+        if (!same) {
+          await srv.catalogRegister({
+            ...base,
+            SkipNodeUpdate: true,
+            Service: {
+              ID: s.id,
+              Service: s.name,
+              Tags: s.tags,
+              Port: s.port,
+              Address: s.address,
+              Meta: s.meta,
+            },
+          });
+          this.log.info('Synced service', 'service', s.id);
+        }
+      }
+      for (const [id, lc] of this.checks) {
+        const have = currentChecks.get(id);
+        if (
+          have &&
+          have.Status === lc.status &&
+          have.Output === lc.output &&
+          have.ServiceID === lc.def.serviceId
+        )
+          continue;
+        await srv.catalogRegister({
+          ...base,
+          SkipNodeUpdate: true,
+          Check: {
+            CheckID: id,
+            Name: lc.def.name,
+            Status: lc.status,
+            Output: lc.output,
+            ServiceID: lc.def.serviceId,
+            Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : '',
+          },
+        });
+        this.log.info('Synced check', 'check', id);
+      }
+      // Services and checks this agent no longer has leave the catalog.
+      for (const s of current?.services ?? []) {
+        if (!this.services.some((x) => x.id === s.ID)) {
+          await srv.catalogDeregister({ Node: c.nodeName, ServiceID: s.ID });
+          this.log.info('Deregistered service', 'service', s.ID);
+        }
+      }
+      for (const [id] of currentChecks) {
+        if (
+          id !== 'serfHealth' &&
+          !this.checks.has(id) &&
+          !this.services.some((s) => currentChecks.get(id)?.ServiceID === s.id)
+        ) {
+          await srv.catalogDeregister({ Node: c.nodeName, CheckID: id });
+          this.log.info('Deregistered check', 'check', id);
+        }
+      }
+    } catch {
+      // Leadership lost mid-sync: the next tick tries again.
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  stop(): void {
+    for (const r of this.runners) r.stop();
+    this.runners = [];
+    this.ticker?.cancel();
+  }
+
+  /** Counts for `consul info`'s agent section. */
+  counts(): { services: number; checks: number; monitors: number } {
+    return { services: this.services.length, checks: this.checks.size, monitors: this.runners.length };
+  }
+}
