@@ -38,6 +38,24 @@ export function memberTags(a: Agent): Record<string, string> {
   return tags;
 }
 
+/** This agent as a member of its LAN (or, for servers, WAN) pool: Consul's agent member shape. */
+export function memberJson(a: Agent, wan: boolean): Record<string, unknown> {
+  const c = a.config;
+  return {
+    Name: wan ? `${c.nodeName}.${c.datacenter}` : c.nodeName,
+    Addr: wan ? c.advertiseAddrWan : c.advertiseAddrLan,
+    Port: wan ? c.ports.serfWan : c.ports.serfLan,
+    Tags: memberTags(a),
+    Status: 1,
+    ProtocolMin: 1,
+    ProtocolMax: 5,
+    ProtocolCur: 2,
+    DelegateMin: 2,
+    DelegateMax: 5,
+    DelegateCur: 4,
+  };
+}
+
 export function stats(a: Agent): Record<string, Record<string, string>> {
   const h = a.host;
   const n = a.localState?.counts() ?? { services: 0, checks: 0, monitors: 0 };
@@ -75,19 +93,7 @@ export function selfResponse(a: Agent): Record<string, unknown> {
       BuildDate: BUILD_DATE,
     },
     DebugConfig: debugConfig(a),
-    Member: {
-      Name: c.nodeName,
-      Addr: c.advertiseAddrLan,
-      Port: c.ports.serfLan,
-      Tags: memberTags(a),
-      Status: 1,
-      ProtocolMin: 1,
-      ProtocolMax: 5,
-      ProtocolCur: 2,
-      DelegateMin: 2,
-      DelegateMax: 5,
-      DelegateCur: 4,
-    },
+    Member: memberJson(a, false),
     Stats: stats(a),
     Meta: { ...c.nodeMeta },
   };

@@ -1,7 +1,7 @@
 // /v1/agent/* endpoints that exist today: self, version, host, reload, leave, monitor.
 
 import type { Agent } from '../agent/agent.js';
-import { hostResponse, selfResponse, versionResponse } from '../agent/self.js';
+import { hostResponse, memberJson, selfResponse, versionResponse } from '../agent/self.js';
 import { formatHclog, formatJsonLog } from '../runtime/log-format.js';
 import { parseLogLevel } from '../runtime/logger.js';
 import type { Router } from './router.js';
@@ -9,6 +9,14 @@ import type { Router } from './router.js';
 export function registerAgentEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/agent/self', () => ({ json: selfResponse(agent) }));
   r.on('GET', '/v1/agent/version', () => ({ json: versionResponse() }));
+  // Without gossip this agent's pool holds only itself: that is what an unjoined Consul agent lists too.
+  r.on('GET', '/v1/agent/members', (req) => {
+    const wan = req.query.has('wan') && req.query.get('wan') !== '0';
+    if (wan && req.query.has('segment'))
+      return { status: 400, text: 'Cannot provide a segment with wan=true' };
+    if (wan) return { json: agent.server ? [memberJson(agent, true)] : [] };
+    return { json: [memberJson(agent, false)] };
+  });
   r.on('GET', '/v1/agent/host', () => ({ json: hostResponse(agent) }));
 
   r.on('PUT', '/v1/agent/reload', async () => {

@@ -683,3 +683,34 @@ test("the seed's web.json: an HTTP-checked service joins DNS when its server is 
   p.child.kill('SIGKILL');
   await p.exited;
 });
+
+test('consul members on an agent that has joined nobody: one row, as the seed shows before `consul join`', async () => {
+  const dir = tmp();
+  const p = agent([
+    '-server',
+    '-bootstrap',
+    `-data-dir=${dir}`,
+    '-bind=127.0.0.95',
+    '-client=127.0.0.95',
+    '-node=consul-server01',
+  ]);
+  await up('127.0.0.95', 8500);
+  const r = consul(['members', '--http-addr', '127.0.0.95:8500']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(
+    r.out,
+    'Node             Address          Status  Type    Build   Protocol  DC   Partition  Segment\n' +
+      'consul-server01  127.0.0.95:8301  alive   server  1.16.4  2         dc1  default    <all>\n',
+  );
+  assert.match(
+    consul(['members', '-detailed', '-http-addr=127.0.0.95:8500']).out,
+    /^Node +Address +Status +Tags\nconsul-server01 +127\.0\.0\.95:8301 +alive +bootstrap=1,build=1\.16\.4:proconsul,dc=dc1,/,
+  );
+  assert.equal(consul(['members', '-status=failed', '-http-addr=127.0.0.95:8500']).code, 2);
+  assert.match(
+    consul(['members', '-wan', '-http-addr=127.0.0.95:8500']).out,
+    /\nconsul-server01\.dc1 +127\.0\.0\.95:8302 +alive +server/,
+  );
+  p.child.kill('SIGKILL');
+  await p.exited;
+});

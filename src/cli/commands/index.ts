@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { agentCommand } from './agent.js';
 import { infoCommand } from './info.js';
 import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
+import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
 import { listPeersCommand, operatorCommand, operatorRaftCommand } from './operator.js';
 import { leaveCommand, reloadCommand } from './simple.js';
@@ -21,6 +22,7 @@ export function allCommands(): Map<string, Command> {
     ['kv get', kvGetCommand],
     ['kv put', kvPutCommand],
     ['leave', leaveCommand],
+    ['members', membersCommand],
     ['monitor', monitorCommand],
     ['operator', operatorCommand],
     ['operator raft', operatorRaftCommand],
