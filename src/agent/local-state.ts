@@ -4,12 +4,19 @@
 // node's serfHealth check stands in for the leader's member reconcile until gossip exists.
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { CheckRunner, type CheckDef, type CheckPorts, type CheckStatus } from '../checks/runner.js';
+import {
+  CheckRunner,
+  describeInterval,
+  type CheckDef,
+  type CheckPorts,
+  type CheckStatus,
+} from '../checks/runner.js';
 import { parseGoDuration, SECOND } from '../lib/duration.js';
 import type { Logger } from '../runtime/logger.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
 import type { RegisterRequest } from '../state/catalog.js';
 import type { Server } from './server.js';
+import { VERSION } from '../structs/version.js';
 
 interface LocalService {
   id: string;
@@ -183,7 +190,25 @@ export class LocalState {
         });
         this.log.info('Synced node info');
       }
-      for (const s of this.services) {
+      // A server is also the `consul` service (the leader registers every server so; consul.service.consul).
+      const desired = [...this.services];
+      desired.push({
+        id: 'consul',
+        name: 'consul',
+        tags: [],
+        port: c.ports.server,
+        address: '',
+        meta: {
+          non_voter: 'false',
+          raft_version: '3',
+          read_replica: 'false',
+          serf_protocol_current: '2',
+          serf_protocol_max: '5',
+          serf_protocol_min: '1',
+          version: VERSION,
+        },
+      });
+      for (const s of desired) {
         const have = current?.services.find((x) => x.ID === s.id);
         const same =
           have &&
@@ -232,7 +257,7 @@ export class LocalState {
       }
       // Services and checks this agent no longer has leave the catalog.
       for (const s of current?.services ?? []) {
-        if (!this.services.some((x) => x.id === s.ID)) {
+        if (!desired.some((x) => x.id === s.ID)) {
           await srv.catalogDeregister({ Node: c.nodeName, ServiceID: s.ID });
           this.log.info('Deregistered service', 'service', s.ID);
         }
@@ -258,6 +283,51 @@ export class LocalState {
     for (const r of this.runners) r.stop();
     this.runners = [];
     this.ticker?.cancel();
+  }
+
+  /** GET /v1/agent/services: this agent's services, keyed by ID. */
+  servicesJson(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const s of this.services)
+      out[s.id] = {
+        ID: s.id,
+        Service: s.name,
+        Tags: s.tags,
+        Meta: s.meta,
+        Port: s.port,
+        Address: s.address,
+        Weights: { Passing: 1, Warning: 1 },
+        EnableTagOverride: false,
+        Datacenter: this.config.datacenter,
+      };
+    return out;
+  }
+
+  /** GET /v1/agent/checks: this agent's checks with their current status, keyed by ID. */
+  checksJson(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [id, lc] of this.checks) {
+      const svc = this.services.find((s) => s.id === lc.def.serviceId);
+      out[id] = {
+        Node: this.config.nodeName,
+        CheckID: id,
+        Name: lc.def.name,
+        Status: lc.status,
+        Notes: '',
+        Output: lc.output,
+        ServiceID: lc.def.serviceId,
+        ServiceName: svc?.name ?? '',
+        ServiceTags: svc?.tags ?? [],
+        Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : '',
+        Interval: lc.def.intervalNs ? describeInterval(lc.def.intervalNs) : '',
+        Timeout: lc.def.timeoutNs ? describeInterval(lc.def.timeoutNs) : '',
+        ExposedPort: 0,
+        Definition: {},
+        CreateIndex: 0,
+        ModifyIndex: 0,
+      };
+    }
+    return out;
   }
 
   /** Counts for `consul info`'s agent section. */

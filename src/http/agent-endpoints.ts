@@ -9,6 +9,8 @@ import type { Router } from './router.js';
 export function registerAgentEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/agent/self', () => ({ json: selfResponse(agent) }));
   r.on('GET', '/v1/agent/version', () => ({ json: versionResponse() }));
+  r.on('GET', '/v1/agent/services', () => ({ json: agent.localState?.servicesJson() ?? {} }));
+  r.on('GET', '/v1/agent/checks', () => ({ json: agent.localState?.checksJson() ?? {} }));
   // Without gossip this agent's pool holds only itself: that is what an unjoined Consul agent lists too.
   r.on('GET', '/v1/agent/members', (req) => {
     const wan = req.query.has('wan') && req.query.get('wan') !== '0';

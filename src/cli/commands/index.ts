@@ -4,6 +4,13 @@
 import type { Command } from '../command.js';
 import { agentCommand } from './agent.js';
 import { infoCommand } from './info.js';
+import {
+  catalogCommand,
+  catalogDatacentersCommand,
+  catalogNodesCommand,
+  catalogServicesCommand,
+} from './catalog.js';
+import { keygenCommand } from './keygen.js';
 import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
 import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
@@ -15,8 +22,13 @@ import { versionCommand } from './version.js';
 export function allCommands(): Map<string, Command> {
   return new Map<string, Command>([
     ['agent', agentCommand],
+    ['catalog', catalogCommand],
+    ['catalog datacenters', catalogDatacentersCommand],
+    ['catalog nodes', catalogNodesCommand],
+    ['catalog services', catalogServicesCommand],
     ['configtest', configtestCommand],
     ['info', infoCommand],
+    ['keygen', keygenCommand],
     ['kv', kvCommand],
     ['kv delete', kvDeleteCommand],
     ['kv get', kvGetCommand],

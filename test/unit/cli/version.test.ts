@@ -39,3 +39,12 @@ test('consul with no command lists commands and exits 127; an unknown command do
   assert.equal(bad.code, 1);
   assert.match(bad.err, /^flag provided but not defined: -nope\nUsage:\n/);
 });
+
+test('consul keygen prints a fresh 32-byte base64 key', () => {
+  const a = consul(['keygen']);
+  const b = consul(['keygen']);
+  assert.equal(a.code, 0);
+  assert.match(a.out, /^[A-Za-z0-9+/]{43}=\n$/);
+  assert.equal(Buffer.from(a.out.trim(), 'base64').length, 32);
+  assert.notEqual(a.out, b.out);
+});
