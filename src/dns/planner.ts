@@ -33,6 +33,11 @@ export interface PlanContext {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** Which address record an address makes (null for a hostname). */
+function addressType(addr: string): 'A' | 'AAAA' | null {
+  return IPV4.test(addr) ? 'A' : addr.includes(':') ? 'AAAA' : null;
+}
+
 function ttlOf(ns: number): number {
   return Math.floor(ns / 1e9);
 }
@@ -163,10 +168,9 @@ function nodeAnswer(
   const answers: Rr[] = [];
   const addr = entry.node.Address;
   const qn = `${[node, 'node', ...locality].join('.')}.${zone}`;
-  if ((qtype === 'A' || qtype === 'ANY') && IPV4.test(addr))
-    answers.push({ name: qn, type: 'A', ttl, class: 'IN', data: addr });
-  if ((qtype === 'AAAA' || qtype === 'ANY') && addr.includes(':'))
-    answers.push({ name: qn, type: 'AAAA', ttl, class: 'IN', data: addr });
+  const type = addressType(addr);
+  if (type !== null && (qtype === type || qtype === 'ANY'))
+    answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
   if (qtype === 'TXT' || qtype === 'ANY') {
     for (const [k, v] of Object.entries(entry.node.Meta))
       answers.push({
@@ -238,14 +242,11 @@ function serviceAnswer(
         data: { priority: 1, weight, port: s.Port, target },
       });
       if (IPV4.test(addr)) additionals.push({ name: target, type: 'A', ttl, class: 'IN', data: addr });
-    } else if ((qtype === 'A' || qtype === 'ANY') && IPV4.test(addr)) {
-      if (seen.has(addr)) continue;
+    } else {
+      const type = addressType(addr);
+      if (type === null || (qtype !== type && qtype !== 'ANY') || seen.has(addr)) continue;
       seen.add(addr);
-      answers.push({ name: qn, type: 'A', ttl, class: 'IN', data: addr });
-    } else if ((qtype === 'AAAA' || qtype === 'ANY') && addr.includes(':')) {
-      if (seen.has(addr)) continue;
-      seen.add(addr);
-      answers.push({ name: qn, type: 'AAAA', ttl, class: 'IN', data: addr });
+      answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
     }
   }
   const limited =

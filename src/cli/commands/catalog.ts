@@ -4,6 +4,7 @@ import { FlagSet } from '../../lib/flags.js';
 import { RUN_RESULT_HELP } from '../cli.js';
 import type { Command } from '../command.js';
 import { addHttpFlags } from '../http-flags.js';
+import { getJsonOrReport } from '../fetch.js';
 import { parseFlags } from '../parse.js';
 import { usage } from '../usage.js';
 import { columnize } from './operator.js';
@@ -69,14 +70,15 @@ export const catalogDatacentersCommand: Command = {
   async run({ args, ui, services }) {
     const { f, http } = dcs();
     if (parseFlags(f, args, ui) === null) return 1;
-    try {
-      const list = await http.client(services).getJson<string[]>('/v1/catalog/datacenters');
-      for (const d of list) ui.output(d);
-      return 0;
-    } catch (e) {
-      ui.error(`Error listing datacenters: ${(e as Error).message}`);
-      return 1;
-    }
+    const list = await getJsonOrReport<string[]>(
+      http.client(services),
+      ui,
+      'Error listing datacenters',
+      '/v1/catalog/datacenters',
+    );
+    if (list === null) return 1;
+    for (const d of list) ui.output(d);
+    return 0;
   },
 };
 
@@ -102,13 +104,13 @@ export const catalogNodesCommand: Command = {
   async run({ args, ui, services }) {
     const { f, http, o } = nodes();
     if (parseFlags(f, args, ui) === null) return 1;
-    let list: CatalogNode[];
-    try {
-      list = await http.client(services).getJson('/v1/catalog/nodes');
-    } catch (e) {
-      ui.error(`Error listing nodes: ${(e as Error).message}`);
-      return 1;
-    }
+    const list = await getJsonOrReport<CatalogNode[]>(
+      http.client(services),
+      ui,
+      'Error listing nodes',
+      '/v1/catalog/nodes',
+    );
+    if (list === null) return 1;
     if (list.length === 0) {
       ui.error('No nodes match the given query - try expanding your search.');
       return 0;
@@ -155,13 +157,13 @@ export const catalogServicesCommand: Command = {
   async run({ args, ui, services }) {
     const { f, http, o } = svcs();
     if (parseFlags(f, args, ui) === null) return 1;
-    let map: Record<string, string[]>;
-    try {
-      map = await http.client(services).getJson('/v1/catalog/services');
-    } catch (e) {
-      ui.error(`Error listing services: ${(e as Error).message}`);
-      return 1;
-    }
+    const map = await getJsonOrReport<Record<string, string[]>>(
+      http.client(services),
+      ui,
+      'Error listing services',
+      '/v1/catalog/services',
+    );
+    if (map === null) return 1;
     const names = Object.keys(map).sort();
     if (names.length === 0) {
       ui.error('No services match the given query - try expanding your search.');

@@ -3,6 +3,7 @@
 import { FlagSet } from '../../lib/flags.js';
 import type { Command } from '../command.js';
 import { addHttpFlags } from '../http-flags.js';
+import { getJsonOrReport } from '../fetch.js';
 import { parseFlags } from '../parse.js';
 import { usage } from '../usage.js';
 
@@ -23,13 +24,13 @@ export const infoCommand: Command = {
   async run({ args, ui, services }) {
     const { f, http } = make();
     if (parseFlags(f, args, ui) === null) return 1;
-    let self: { Stats?: Record<string, Record<string, string>> };
-    try {
-      self = await http.client(services).getJson('/v1/agent/self');
-    } catch (e) {
-      ui.error(`Error querying agent: ${(e as Error).message}`);
-      return 1;
-    }
+    const self = await getJsonOrReport<{ Stats?: Record<string, Record<string, string>> }>(
+      http.client(services),
+      ui,
+      'Error querying agent',
+      '/v1/agent/self',
+    );
+    if (self === null) return 1;
     const stats = self.Stats ?? {};
     for (const section of Object.keys(stats).sort()) {
       ui.output(`${section}:`);

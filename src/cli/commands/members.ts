@@ -3,6 +3,7 @@
 import { FlagSet } from '../../lib/flags.js';
 import type { Command } from '../command.js';
 import { addHttpFlags } from '../http-flags.js';
+import { getJsonOrReport } from '../fetch.js';
 import { parseFlags } from '../parse.js';
 import { usage } from '../usage.js';
 import { columnize } from './operator.js';
@@ -60,13 +61,14 @@ export const membersCommand: Command = {
       ui.error(`Failed to compile status regexp: ${(e as Error).message}`);
       return 1;
     }
-    let members: Member[];
-    try {
-      members = await o.http.client(services).getJson('/v1/agent/members', o.wan.value ? { wan: '1' } : {});
-    } catch (e) {
-      ui.error(`Error retrieving members: ${(e as Error).message}`);
-      return 1;
-    }
+    const members = await getJsonOrReport<Member[]>(
+      o.http.client(services),
+      ui,
+      'Error retrieving members',
+      '/v1/agent/members',
+      o.wan.value ? { wan: '1' } : {},
+    );
+    if (members === null) return 1;
     const rows = members
       .map((m) => ({ m, status: STATUS[m.Status] ?? 'none' }))
       .filter((x) => re.test(x.status))

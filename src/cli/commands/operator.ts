@@ -4,6 +4,7 @@ import { FlagSet } from '../../lib/flags.js';
 import { RUN_RESULT_HELP } from '../cli.js';
 import type { Command } from '../command.js';
 import { addHttpFlags } from '../http-flags.js';
+import { getJsonOrReport } from '../fetch.js';
 import { parseFlags } from '../parse.js';
 import { usage } from '../usage.js';
 
@@ -81,13 +82,13 @@ export const listPeersCommand: Command = {
   async run({ args, ui, services }) {
     const { f, http } = listPeersFlags();
     if (parseFlags(f, args, ui) === null) return 1;
-    let cfg: { Servers: RaftServer[] };
-    try {
-      cfg = await http.client(services).getJson('/v1/operator/raft/configuration');
-    } catch (e) {
-      ui.error(`Error getting peers: ${(e as Error).message}`);
-      return 1;
-    }
+    const cfg = await getJsonOrReport<{ Servers: RaftServer[] }>(
+      http.client(services),
+      ui,
+      'Error getting peers',
+      '/v1/operator/raft/configuration',
+    );
+    if (cfg === null) return 1;
     const leader = cfg.Servers.find((s) => s.Leader);
     const rows = [
       ['Node', 'ID', 'Address', 'State', 'Voter', 'RaftProtocol', 'Commit Index', 'Trails Leader By'],
