@@ -18,6 +18,24 @@ function formatLatency(ms: number): string {
   return `${Math.round(ms * 1000)}µs`;
 }
 
+/** Endpoints that read from the servers take ?dc and the consistency flags. */
+const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator)\//;
+
+/**
+ * Query checks every server-backed endpoint shares (consul-surface.md §2.1): conflicting consistency
+ * flags are a 400; another datacenter is unreachable until the WAN pool exists (Consul's text).
+ */
+function commonQueryError(path: string, q: URLSearchParams, dc: string): Reply | null {
+  if (!SERVER_READS.test(path)) return null;
+  if (q.has('stale') && q.has('consistent'))
+    return { status: 400, text: 'Cannot specify ?stale with ?consistent, conflicting semantics.' };
+  if (q.has('cached') && q.has('consistent'))
+    return { status: 400, text: 'Cannot specify ?cached with ?consistent, conflicting semantics.' };
+  const want = q.get('datacenter') ?? q.get('dc');
+  if (want && want.toLowerCase() !== dc) return { status: 500, text: 'No path to datacenter' };
+  return null;
+}
+
 /** Control characters in a decoded path (Consul refuses them unless the filter is disabled). */
 function hasUnprintable(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -78,6 +96,11 @@ export function createHttpHandler(agent: Agent): HttpHandler {
     try {
       if (!agent.config.disableHttpUnprintableCharFilter && hasUnprintable(path)) {
         send(ex, { status: 400, text: `Bad request: invalid characters in path` }, pretty);
+        return;
+      }
+      const common = commonQueryError(rawPath, query, agent.config.datacenter);
+      if (common) {
+        send(ex, common, pretty);
         return;
       }
       const found = router.find(ex.method, rawPath);

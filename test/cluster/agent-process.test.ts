@@ -413,6 +413,14 @@ test('KV through Raft on a -dev server: put/get/raw/keys/recurse/cas/delete, blo
   await httpGet(`${A}/web/a?index=${after.headers.get('x-consul-index')}&wait=200ms`);
   assert.ok(Date.now() - t1 >= 190, 'wait did not hold');
   assert.equal((await httpGet(`${A}/x?index=abc`)).status, 400);
+  const conflict = await httpGet(`${A}/foo?stale&consistent`);
+  assert.deepEqual(
+    [conflict.status, conflict.body],
+    [400, 'Cannot specify ?stale with ?consistent, conflicting semantics.\n'],
+  );
+  const otherDc = await httpGet(`${A}/foo?dc=dc2`);
+  assert.deepEqual([otherDc.status, otherDc.body], [500, 'No path to datacenter\n']);
+  assert.equal((await httpGet(`${A}/foo?dc=DC1`)).status, 200);
   const del = await fetch(`${A}/web?recurse`, { method: 'DELETE' });
   assert.equal((await del.text()).trim(), 'true');
   assert.equal((await httpGet(`${A}/web?recurse`)).status, 404);
