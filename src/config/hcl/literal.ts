@@ -162,8 +162,30 @@ export function heredocValue(text: string): string {
   return lines.map((l, k) => (k === lines.length - 1 ? '' : l.slice(prefix.length))).join('\n');
 }
 
+const GO_PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+const GO_NAMED_ESCAPES: Record<number, string> = {
+  7: '\\a',
+  8: '\\b',
+  12: '\\f',
+  10: '\\n',
+  13: '\\r',
+  9: '\\t',
+  11: '\\v',
+};
+
+/** Go's strconv.Quote, which strconv's error messages use. */
 function quoteGo(s: string): string {
-  return JSON.stringify(s);
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) as number;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (GO_PRINTABLE.test(ch)) out += ch;
+    else if (GO_NAMED_ESCAPES[cp] !== undefined) out += GO_NAMED_ESCAPES[cp];
+    else if (cp < 0x80) out += '\\x' + cp.toString(16).padStart(2, '0');
+    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+    else out += '\\U' + cp.toString(16).padStart(8, '0');
+  }
+  return out + '"';
 }
 
 const INT64_MAX = (1n << 63n) - 1n;

@@ -411,7 +411,7 @@ export class Scanner {
       return;
     }
     const anchor = this.src.slice(anchorStart, this.at - this.lastCharLen);
-    if (anchor.length === 0) {
+    if (anchor === '' || anchor === '-') {
       this.error('zero-length heredoc anchor');
       return;
     }
