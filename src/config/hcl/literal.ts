@@ -3,7 +3,9 @@
 // and Go's strconv rules for integers (base prefixes, int64 range) and floats.
 
 import { HclFail } from './parser.js';
-import { utf8Encoder, type Token } from './scanner.js';
+import type { Token } from './scanner.js';
+
+const utf8Encoder = new TextEncoder();
 
 /** Bytes → string the way Go's encoding/json treats invalid UTF-8: one U+FFFD per bad byte. */
 export function decodeUtf8Like(bytes: Uint8Array | number[]): string {

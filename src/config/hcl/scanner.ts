@@ -42,12 +42,12 @@ const REPLACEMENT = 0xfffd;
 const LETTER = /\p{L}/u;
 const DIGIT = /\p{Nd}/u;
 
-export function isLetter(ch: number): boolean {
+function isLetter(ch: number): boolean {
   if (ch < 0x80) return (ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || ch === 0x5f;
   return LETTER.test(String.fromCodePoint(ch));
 }
 
-export function isDigit(ch: number): boolean {
+function isDigit(ch: number): boolean {
   if (ch < 0x80) return ch >= 0x30 && ch <= 0x39;
   return DIGIT.test(String.fromCodePoint(ch));
 }
@@ -71,9 +71,8 @@ function isWhitespace(ch: number): boolean {
   return ch === 0x20 || ch === 0x09 || ch === 0x0a || ch === 0x0d;
 }
 
-const utf8Encoder = new TextEncoder();
-
-export function utf8Length(s: string): number {
+/** Length of `s` in UTF-8 bytes (hcl compares heredoc lines by byte length). */
+function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -86,8 +85,6 @@ export function utf8Length(s: string): number {
   }
   return n;
 }
-
-export { utf8Encoder };
 
 export class Scanner {
   /** Offset (UTF-16 units) of the next character to read. */

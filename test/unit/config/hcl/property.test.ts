@@ -93,7 +93,7 @@ const { value: valueArb, items: itemsArb } = fc.letrec<{ value: string; items: s
 test('generated HCL documents decode exactly as hcl decodes them', () => {
   fc.assert(
     fc.property(itemsArb, (src) => agreeWithOracle(src)),
-    { numRuns: 1500 },
+    { numRuns: 1000 },
   );
 });
 
@@ -185,6 +185,53 @@ test('short strings over HCL punctuation agree with hcl', () => {
   fc.assert(
     fc.property(fc.array(ch, { maxLength: 16 }), (cs) => agreeWithOracle(cs.join(''))),
     { numRuns: 4000 },
+  );
+});
+
+// Letters are limited to ones old enough to be in the oracle's (older) Unicode tables.
+const UNICODE = ['é', '日', '٣', 'Ⅻ', '\u0300', 'ǅ', 'ß', 'İ', 'K', '\u200b', '\u00a0', '\u2028', '😀', '𝒜'];
+const PIECES = [
+  ...UNICODE,
+  '\ufeff',
+  '\u0085',
+  '_',
+  'a',
+  '"',
+  '\\u',
+  '=',
+  '{',
+  '}',
+  ' ',
+  '\n',
+  '-',
+  '.',
+  '1',
+];
+
+test('unicode in keys, strings and stray places agrees with hcl (columns count characters)', () => {
+  const piece = fc.constantFrom(...PIECES);
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 20 }), (cs) => agreeWithOracle(cs.join(''))),
+    { numRuns: 2000 },
+  );
+  const clean = fc
+    .array(fc.constantFrom(...UNICODE, 'a', '_', '-'), { maxLength: 8 })
+    .map((cs) => cs.join(''));
+  fc.assert(
+    fc.property(clean, clean, (a, b) =>
+      agreeWithOracle(`"${a}" = 1\n${b} = "${a}"\nx "${a}" { y = "${b}" }`),
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+const oldChar = fc.integer({ min: 0, max: 0x4ff }).map((c) => String.fromCharCode(c));
+
+test('text after a partial item agrees with hcl', () => {
+  const prefix = fc.constantFrom('', 'a = ', 'a = "', 'a { b = ', 'a = [', 'a = <<EOF\n', '# ', 'k = 1\n');
+  fc.assert(
+    fc.property(prefix, fc.string({ unit: oldChar, maxLength: 30 }), (p, s) => agreeWithOracle(p + s)),
+    { numRuns: 3000 },
   );
 });
 
