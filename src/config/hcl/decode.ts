@@ -38,20 +38,48 @@ function keyValue(item: ObjectItem): string {
   return key.token.type === 'STRING' ? stringValue(key.token) : key.token.text;
 }
 
-/** Go's strings.EqualFold, close enough for keys. */
-function equalFold(a: string, b: string): boolean {
-  return a === b || a.toLowerCase() === b.toLowerCase() || a.toUpperCase() === b.toUpperCase();
+/**
+ * The items of a list grouped by first key, for hcl's ObjectList.Filter: the items whose first key
+ * equals `key` ignoring case (hcl's strings.EqualFold, here: equal lower- or upper-cased), with that
+ * key taken off. Built once per list so that many labelled blocks do not rescan it each time.
+ */
+class FirstKeyIndex {
+  private readonly byLower = new Map<string, number[]>();
+  private readonly byUpper = new Map<string, number[]>();
+
+  constructor(private readonly list: ObjectList) {
+    list.items.forEach((item, i) => {
+      if (item.keys.length < 1) return;
+      const key = keyValue(item);
+      addTo(this.byLower, key.toLowerCase(), i);
+      addTo(this.byUpper, key.toUpperCase(), i);
+    });
+  }
+
+  filter(key: string): ObjectList {
+    const a = this.byLower.get(key.toLowerCase()) ?? [];
+    const b = this.byUpper.get(key.toUpperCase()) ?? [];
+    const items: ObjectItem[] = [];
+    // Both index lists are ascending; merge them, keeping source order and dropping duplicates.
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const x = a[i] ?? Infinity;
+      const y = b[j] ?? Infinity;
+      const at = Math.min(x, y);
+      if (x === at) i++;
+      if (y === at) j++;
+      const item = this.list.items[at] as ObjectItem;
+      items.push({ ...item, keys: item.keys.slice(1) });
+    }
+    return { kind: 'list', items };
+  }
 }
 
-/** The items whose first key matches `key`, with that key taken off (hcl's ObjectList.Filter). */
-function filter(list: ObjectList, key: string): ObjectList {
-  const items: ObjectItem[] = [];
-  for (const item of list.items) {
-    if (item.keys.length < 1) continue;
-    if (!equalFold(keyValue(item), key)) continue;
-    items.push({ ...item, keys: item.keys.slice(1) });
-  }
-  return { kind: 'list', items };
+function addTo(m: Map<string, number[]>, key: string, i: number): void {
+  const list = m.get(key);
+  if (list === undefined) m.set(key, [i]);
+  else list.push(i);
 }
 
 /** Decodes `node` into an empty-interface slot that holds `current` (or nothing yet). */
@@ -133,13 +161,15 @@ function decodeMap(name: string, node: Node, into: GoMap): void {
   else if (node.kind === 'list') list = node;
   else throw failAtNode(node, `${name}: not an object type for map (${goTypeName(node)})`);
   const done = new Set<string>();
+  let index: FirstKeyIndex | undefined;
   for (const item of list.items) {
     if (item.keys.length === 0) throw failAtNode(list, `${name}: map must have string keys`, item);
     const key = keyValue(item);
     if (done.has(key)) continue;
     let val: Node = item.val;
     if (item.keys.length > 1) {
-      val = filter(list, key);
+      index ??= new FirstKeyIndex(list);
+      val = index.filter(key);
       done.add(key);
     }
     into.set(key, decodeInterface(`${name}.${key}`, val, into.get(key), 'map'));

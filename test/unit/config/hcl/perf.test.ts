@@ -39,3 +39,14 @@ test('a 1,000-line file parses in well under 50 ms', () => {
   const median = times[3] as number;
   assert.ok(median < 25, `median ${median.toFixed(2)} ms`);
 });
+
+test('many differently named labelled blocks decode without rescanning the file per block', () => {
+  // hcl's own decoder is quadratic here (one list scan per distinct key); 5,000 blocks took 1.3 s that way.
+  const src = Array.from({ length: 5000 }, (_, i) => `k${i} "label" { a = ${i} }`).join('\n');
+  const t0 = performance.now();
+  const r = parseHcl(src);
+  const ms = performance.now() - t0;
+  assert.ok(r.ok);
+  assert.deepStrictEqual(r.value.k4999, [{ label: [{ a: 4999 }] }]);
+  assert.ok(ms < 300, `${ms.toFixed(1)} ms`);
+});
