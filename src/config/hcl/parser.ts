@@ -18,6 +18,9 @@ export class HclFail {
   }
 }
 
+/** Too deep to parse; passed up as it is rather than wrapped once per enclosing list. */
+class NestingFail extends HclFail {}
+
 /** hcl's errEofToken: the input ended where an item could start (not an error at the top level). */
 const END = Symbol('end of input');
 type End = typeof END;
@@ -166,7 +169,8 @@ class Parser {
 
   private objectTypeBody(): ObjectType | HclFail {
     const open = this.tok;
-    if (this.depth > MAX_NESTING) return failAt(open, `nesting deeper than ${MAX_NESTING} levels`);
+    if (this.depth > MAX_NESTING)
+      return new NestingFail(`nesting deeper than ${MAX_NESTING} levels`, open.line, open.column);
     const { items, err } = this.objectList(true);
     // An error on the closing brace itself is dropped: hcl then takes the next token as the end.
     if (err !== undefined && this.tok.type !== 'RBRACE') return err;
@@ -187,7 +191,8 @@ class Parser {
 
   private listTypeBody(): ListType | HclFail {
     const open = this.tok;
-    if (this.depth > MAX_NESTING) return failAt(open, `nesting deeper than ${MAX_NESTING} levels`);
+    if (this.depth > MAX_NESTING)
+      return new NestingFail(`nesting deeper than ${MAX_NESTING} levels`, open.line, open.column);
     const elems: Node[] = [];
     let needComma = false;
     for (;;) {
@@ -211,6 +216,7 @@ class Parser {
           break;
         case 'LBRACE': {
           const obj = this.objectType();
+          if (obj instanceof NestingFail) return obj;
           if (obj instanceof HclFail) {
             return failAt(t, `error while trying to parse object within list: ${obj.message}`);
           }
@@ -221,6 +227,7 @@ class Parser {
         case 'LBRACK': {
           // hcl does not ask for a comma after a nested list.
           const inner = this.listType();
+          if (inner instanceof NestingFail) return inner;
           if (inner instanceof HclFail) {
             return failAt(t, `error while trying to parse list within list: ${inner.message}`);
           }

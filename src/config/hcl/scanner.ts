@@ -435,12 +435,9 @@ export class Scanner {
 function isAnchorLine(line: string, name: string): boolean {
   let i = 0;
   while (i < line.length && ' \t\n\v\f\r'.includes(line.charAt(i))) i++;
-  // Leading whitespace may end in '\r's that belong to the trailer; try every split point.
-  for (let j = 0; j <= i; j++) {
-    if (!line.startsWith(name, j)) continue;
-    let k = j + name.length;
-    while (k < line.length && line.charCodeAt(k) === 0x0d) k++;
-    if (k === line.length) return true;
-  }
-  return false;
+  // The anchor starts with a letter or digit, so it can only begin where the spaces end.
+  if (!line.startsWith(name, i)) return false;
+  let k = i + name.length;
+  while (k < line.length && line.charCodeAt(k) === 0x0d) k++;
+  return k === line.length;
 }

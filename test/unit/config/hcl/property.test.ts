@@ -262,6 +262,11 @@ test('deep nesting is an error, not a stack overflow', () => {
     const r = parseHcl(src);
     assert.equal(r.ok, false);
   }
+  assert.deepStrictEqual(parseHcl('a = ' + '['.repeat(1000)), {
+    ok: false,
+    error: { message: 'At 1:405: nesting deeper than 400 levels', line: 1, column: 405 },
+  });
+  assert.equal(parseHcl('a ' + 'b '.repeat(100_000) + '{ }').ok, false); // labels nest in the decoder
   const ok = parseHcl('a = ' + '['.repeat(200) + ']'.repeat(200));
   assert.equal(ok.ok, true);
 });
