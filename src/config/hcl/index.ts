@@ -16,7 +16,7 @@ export interface HclError {
   column: number;
 }
 
-export type HclResult = { ok: true; value: { [key: string]: HclValue } } | { ok: false; error: HclError };
+type HclResult = { ok: true; value: { [key: string]: HclValue } } | { ok: false; error: HclError };
 
 function failure(f: HclFail): HclResult {
   return { ok: false, error: { message: f.message, line: f.line, column: f.column } };
@@ -51,7 +51,9 @@ function looksLikeJson(src: string): boolean {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-export function parseHcl(src: string): HclResult {
+export function parseHcl(
+  src: string,
+): { ok: true; value: { [key: string]: HclValue } } | { ok: false; error: HclError } {
   // A lone surrogate cannot be UTF-8; Go would see U+FFFD in its place.
   const text = src.replace(LONE_SURROGATE, '\ufffd');
   try {

@@ -2,7 +2,9 @@
 // compares its outcome with parseHcl's. Never imported by src/.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { parseHcl, type HclResult } from '../../../../src/config/hcl/index.js';
+import { parseHcl } from '../../../../src/config/hcl/index.js';
+
+type HclResult = ReturnType<typeof parseHcl>;
 
 const hcl = createRequire(import.meta.url)('js-hcl-parser') as { parse(s: string): string };
 
