@@ -81,3 +81,21 @@ function normValue(v: unknown, spec: KeySpec, path: string, unknown: string[], h
 function unwrapSingle(v: unknown): unknown {
   return Array.isArray(v) && v.length === 1 && isPlainObject(v[0]) ? v[0] : v;
 }
+
+/**
+ * A singular `service` or `check` is one more element of `services`/`checks` (Consul's builder appends
+ * it); folding it here means merging files concatenates them instead of one file's clobbering another's.
+ */
+export function foldSingulars(r: Raw): Raw {
+  const out: Raw = { ...r };
+  for (const [one, many] of [
+    ['service', 'services'],
+    ['check', 'checks'],
+  ] as const) {
+    if (out[one] === undefined) continue;
+    const add = Array.isArray(out[one]) ? (out[one] as unknown[]) : [out[one]];
+    out[many] = [...(Array.isArray(out[many]) ? (out[many] as unknown[]) : []), ...add];
+    delete out[one];
+  }
+  return out;
+}

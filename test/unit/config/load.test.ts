@@ -1,12 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { newAgentFlags } from '../../../src/config/agent-flags.js';
 import { loadConfig, type LoadResult } from '../../../src/config/load.js';
 import type { RuntimeConfig } from '../../../src/config/runtime-config.js';
 import { fakeHost, MemDisk } from '../../helpers/fakes.js';
 
-const FIX = new URL('../../../../test/fixtures/', import.meta.url);
+// The compiled test may sit in dist/ or in a per-person .build/<name>/: look upwards for the fixtures.
+function fixturesDir(): URL {
+  for (let u = new URL('./', import.meta.url); u.pathname !== '/'; u = new URL('../', u)) {
+    const f = new URL('test/fixtures/', u);
+    if (existsSync(new URL('seed/', f))) return f;
+  }
+  throw new Error('test/fixtures not found');
+}
+const FIX = fixturesDir();
 const fixture = (p: string) => readFileSync(new URL(p, FIX), 'utf8');
 
 async function load(
@@ -317,7 +325,7 @@ test('malformed JSON and HCL name the file, line and column', async () => {
   );
   assert.equal(
     await fails([...base, '-config-file=/a.hcl'], { '/a.hcl': 'ports {\n  http = 8500\n' }),
-    'failed to parse /a.hcl: At 3:1: object expected closing RBRACE got: EOF',
+    'failed to parse /a.hcl: At 3:2: object expected closing RBRACE got: EOF',
   );
   assert.match(
     await fails([...base, '-config-file=/missing.json']),
