@@ -1,6 +1,6 @@
 // 0.8-era keys → their modern places (consul-surface.md §5.4), each with Consul's deprecation warning.
-// The seed document is 0.8-era, so we also take a few spellings 1.16 rejects (recursor, statsd_addr,
-// statsite_addr, …), mapped the same way and warned about, rather than refusing the seed's files.
+// Keys 1.16 no longer knows at all (recursor, statsd_addr, ports.rpc, …) are not here: the schema
+// leaves them out, so they fail as "invalid config key" exactly as in Consul 1.16.
 
 import { isPlainObject, type Raw } from './raw.js';
 
@@ -39,25 +39,17 @@ const MOVES: Move[] = [
   { from: 'ui_dir', to: 'ui_config.dir', warn: true },
   { from: 'ui_content_path', to: 'ui_config.content_path', warn: true },
   { from: 'non_voting_server', to: 'read_replica', warn: true },
-  // 0.8 spellings that 1.16 no longer has; the seed lists them.
-  { from: 'recursor', to: 'recursors', warn: true },
-  { from: 'statsd_addr', to: 'telemetry.statsd_address', warn: true },
-  { from: 'statsite_addr', to: 'telemetry.statsite_address', warn: true },
-  { from: 'statsite_prefix', to: 'telemetry.metrics_prefix', warn: true },
-  { from: 'dogstatsd_addr', to: 'telemetry.dogstatsd_addr', warn: true },
-  { from: 'dogstatsd_tags', to: 'telemetry.dogstatsd_tags', warn: true },
-  { from: 'http_api_response_headers', to: 'http_config.response_headers', warn: true },
+  { from: 'raft_boltdb', to: 'raft_logstore.boltdb', warn: true },
 ];
 
-/** 0.8-only keys that have no modern meaning: accepted, ignored, warned about. */
-export const IGNORED_LEGACY = [
-  'reap',
-  'advertise_addrs',
-  'retry_join_ec2',
-  'retry_join_gce',
-  'retry_join_azure',
-  'ports.rpc',
-  'addresses.rpc',
+/** Every deprecated key this file rewrites or drops (each is in the schema, so it parses first). */
+export const LEGACY_KEYS: readonly string[] = [
+  'acl_datacenter',
+  'acl_enforce_version_8',
+  'tls_prefer_server_cipher_suites',
+  ...MOVES.map((m) => m.from),
+  'start_join',
+  'start_join_wan',
 ];
 
 function getPath(r: Raw, path: string): unknown {
@@ -127,11 +119,6 @@ export function applyLegacy(input: Raw): { value: Raw; warnings: string[] } {
     const list = Array.isArray(v) ? v : [v];
     r[to] = [...(Array.isArray(r[to]) ? (r[to] as unknown[]) : []), ...list];
     delete r[from];
-  }
-  for (const k of IGNORED_LEGACY) {
-    if (getPath(r, k) === undefined) continue;
-    warnings.push(`The '${k}' field is no longer supported and will be ignored.`);
-    deletePath(r, k);
   }
   return { value: r, warnings };
 }

@@ -151,7 +151,7 @@ export const ROOT: ObjectSpec = {
       dns: V,
     },
   },
-  addresses: { dns: V, http: V, https: V, grpc: V, grpc_tls: V, rpc: V },
+  addresses: { dns: V, http: V, https: V, grpc: V, grpc_tls: V },
   advertise_addr: V,
   advertise_addr_ipv4: V,
   advertise_addr_ipv6: V,
@@ -289,7 +289,6 @@ export const ROOT: ObjectSpec = {
     expose_max_port: V,
     proxy_min_port: V,
     proxy_max_port: V,
-    rpc: V,
   },
   primary_datacenter: V,
   primary_gateways: V,
@@ -406,19 +405,9 @@ export const ROOT: ObjectSpec = {
   ui_dir: V,
   ui_content_path: V,
   non_voting_server: V,
-  // 0.8-only spellings (the seed's era): mapped or ignored by legacy.ts with a warning.
-  recursor: V,
-  statsd_addr: V,
-  statsite_addr: V,
-  statsite_prefix: V,
-  dogstatsd_addr: V,
-  dogstatsd_tags: V,
-  http_api_response_headers: FREE,
-  reap: V,
-  advertise_addrs: FREE,
-  retry_join_ec2: FREE,
-  retry_join_gce: FREE,
-  retry_join_azure: FREE,
+  // 0.8-only spellings (recursor, statsd_addr, statsite_addr, dogstatsd_*, http_api_response_headers,
+  // reap, advertise_addrs, retry_join_ec2/gce/azure, ports.rpc, addresses.rpc) are absent on purpose:
+  // 1.16 refuses them as invalid config keys.
 };
 
 /** Keys whose values are lists of objects even when a file gives one object (no flattening). */

@@ -293,8 +293,7 @@ test('legacy 0.8 keys map to modern ones with warnings', async () => {
       acl_enforce_version_8: true,
       verify_incoming: true,
       ca_file: '/ca.pem',
-      recursor: '1.1.1.1',
-      statsd_addr: '127.0.0.1:8125',
+      raft_boltdb: { NoFreelistSync: true },
       ui: true,
     }),
   });
@@ -306,16 +305,32 @@ test('legacy 0.8 keys map to modern ones with warnings', async () => {
   assert.equal(c.acl.tokens.agent, 'a');
   assert.equal(c.tlsDefaults.verifyIncoming, true);
   assert.equal(c.tlsHttps.caFile, '/ca.pem');
-  assert.deepEqual(c.recursors, ['1.1.1.1']);
-  assert.equal(c.telemetry.statsdAddress, '127.0.0.1:8125');
   assert.equal(c.uiConfig.enabled, true);
   for (const w of [
     "The 'acl_datacenter' field is deprecated. Use the 'primary_datacenter' field instead.",
     "The 'acl_master_token' field is deprecated. Use the 'acl.tokens.initial_management' field instead.",
     'config key "acl_enforce_version_8" is deprecated and should be removed',
     "The 'verify_incoming' field is deprecated. Use the 'tls.defaults.verify_incoming' field instead.",
+    "The 'raft_boltdb' field is deprecated. Use the 'raft_logstore.boltdb' field instead.",
   ])
     assert.ok(c.warnings.includes(w), w);
+});
+
+test('0.8-only keys that 1.16 dropped are invalid config keys', async () => {
+  for (const [body, key] of [
+    ['{"recursor": "1.1.1.1"}', 'recursor'],
+    ['{"statsd_addr": "127.0.0.1:8125"}', 'statsd_addr'],
+    ['{"statsite_addr": "127.0.0.1:8125"}', 'statsite_addr'],
+    ['{"reap": true}', 'reap'],
+    ['{"ports": {"rpc": 8400}}', 'ports.rpc'],
+    ['{"addresses": {"rpc": "127.0.0.1"}}', 'addresses.rpc'],
+    ['{"check": {"id": "c", "script": "true", "interval": "10s"}}', 'check.script'],
+    ['{"service": {"name": "s", "enableTagOverride": true}}', 'service.enableTagOverride'],
+  ]) {
+    const err = await fails([...base, '-config-file=/c.json'], { '/c.json': body! });
+    const want = `failed to parse /c.json: 1 error occurred:\n\t* invalid config key ${key}`;
+    assert.ok(err.startsWith(want), `${body}: ${err}`);
+  }
 });
 
 test('malformed JSON and HCL name the file, line and column', async () => {
