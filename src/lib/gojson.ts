@@ -25,7 +25,7 @@ function quoteChar(c: string): string {
   if (c === '\r') return "'\\r'";
   if (c === '\t') return "'\\t'";
   const code = c.codePointAt(0)!;
-  if (code < 0x20) return `'\\x${code.toString(16).padStart(2, '0')}'`;
+  if (code < 0x20 || code === 0x7f) return `'\\x${code.toString(16).padStart(2, '0')}'`;
   return `'${c}'`;
 }
 
@@ -90,7 +90,11 @@ export function parseGoJson(text: string): JsonResult {
       if (i >= n) throw end();
       if (text[i] !== ':') throw bad('after object key');
       i++;
-      out[key] = value(depth + 1);
+      const v = value(depth + 1);
+      // A "__proto__" key is data, as in Go; plain assignment would replace the prototype instead.
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v; // a repeated key: the last one wins, as in Go
       ws();
       if (i >= n) throw end();
       if (text[i] === ',') {
@@ -215,7 +219,9 @@ export function parseGoJson(text: string): JsonResult {
     ws();
     if (i < n) throw bad('after top-level value');
     return { ok: true, value: v };
-  } catch (e) {
+  } catch (e0) {
+    // Recursion may hit the JS stack limit before Go's depth limit of 10000; answer as Go would.
+    const e = e0 instanceof RangeError ? new Fail('exceeded max depth', i) : e0;
     if (!(e instanceof Fail)) throw e;
     const before = text.slice(0, e.offset);
     const line = (before.match(/\n/g)?.length ?? 0) + 1;
