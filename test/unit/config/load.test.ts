@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { newAgentFlags } from '../../../src/config/agent-flags.js';
-import { loadConfig, type LoadResult } from '../../../src/config/load.js';
+import { loadConfig, loadRawConfig, type LoadResult } from '../../../src/config/load.js';
 import type { RuntimeConfig } from '../../../src/config/runtime-config.js';
 import { fakeHost, MemDisk } from '../../helpers/fakes.js';
 
@@ -86,6 +86,31 @@ test('the seed: server.json + web.json from -config-dir, in JSON and in HCL, bui
     { name: 'web', tags: ['master'], port: 8080, check: { http: 'http://127.0.0.1:8080', interval: '10s' } },
   ]);
   assert.deepEqual(json.sourceFiles, ['/etc/consul.d/server.json', '/etc/consul.d/web.json']);
+});
+
+test('the seed in JSON and in HCL merge to the identical raw config', async () => {
+  const raw = async (files: Record<string, string>) => {
+    const { flags, values } = newAgentFlags();
+    assert.ok(flags.parse(['-config-dir=/etc/consul.d']).ok);
+    const r = await loadRawConfig({ flags: values, disk: new MemDisk(files), host: fakeHost(), cwd: '/' });
+    assert.ok(r.ok, r.ok ? '' : r.error);
+    return r;
+  };
+  const json = await raw({
+    '/etc/consul.d/server.json': fixture('seed/conf/server.json'),
+    '/etc/consul.d/web.json': fixture('seed/conf/web.json'),
+  });
+  const hcl = await raw({
+    '/etc/consul.d/server.hcl': fixture('seed/hcl/server.hcl'),
+    '/etc/consul.d/web.hcl': fixture('seed/hcl/web.hcl'),
+  });
+  assert.deepEqual(hcl.raw, json.raw);
+  assert.deepEqual(hcl.warnings, json.warnings);
+  assert.deepEqual(json.sourceFiles, ['/etc/consul.d/server.json', '/etc/consul.d/web.json']);
+  assert.deepEqual(json.raw.services, [
+    { name: 'web', tags: ['master'], port: 8080, check: { http: 'http://127.0.0.1:8080', interval: '10s' } },
+  ]);
+  assert.equal((json.raw.ui_config as { dir: string }).dir, '/opt/consul/web');
 });
 
 test('defaults match Consul 1.16', async () => {
