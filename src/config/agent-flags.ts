@@ -181,6 +181,7 @@ export const AGENT_FLAG_TABLE: Array<[string, Kind, string, string]> = [
     'serf_lan_allowed_cidrs',
     'Networks (eg: 192.168.1.0/24) allowed for Serf LAN. Can be specified multiple times.',
   ],
+  ['segment', 'string', 'segment', '(Enterprise-only) Sets the network segment to join.'],
   ['serf-lan-bind', 'string', 'serf_lan', 'Address to bind Serf LAN listeners to.'],
   ['serf-lan-port', 'int', 'ports.serf_lan', 'Sets the Serf LAN port to listen on.'],
   [
@@ -215,6 +216,20 @@ export interface AgentFlagValues {
   dev: boolean;
 }
 
+/** Go's strconv.Quote for the ASCII texts flags carry (enough for error messages). */
+function goQuote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** Go's strconv.Atoi on a 64-bit platform, with its error texts (Consul's int flags use it as is). */
+function atoi(raw: string): number | Error {
+  if (!/^[+-]?\d+$/.test(raw)) return new Error(`strconv.Atoi: parsing ${goQuote(raw)}: invalid syntax`);
+  const big = BigInt(raw);
+  if (big > 9223372036854775807n || big < -9223372036854775808n)
+    return new Error(`strconv.Atoi: parsing ${goQuote(raw)}: value out of range`);
+  return Number(big);
+}
+
 function setPath(r: Raw, path: string, fn: (prev: unknown) => unknown): void {
   const parts = path.split('.');
   let cur = r;
@@ -239,25 +254,24 @@ export function newAgentFlags(): { flags: FlagSet; values: AgentFlagValues } {
         switch (kind) {
           case 'bool': {
             const b = parseGoBool(raw);
-            if (b === null) return new Error('parse error');
+            if (b === null) return new Error(`strconv.ParseBool: parsing ${goQuote(raw)}: invalid syntax`);
             setPath(values.fragment, path, () => b);
             return;
           }
           case 'int': {
-            if (!/^[+-]?\d+$/.test(raw.trim())) return new Error('parse error');
-            setPath(values.fragment, path, () => Number(raw.trim()));
+            const n = atoi(raw);
+            if (n instanceof Error) return n;
+            setPath(values.fragment, path, () => n);
             return;
           }
           case 'slice':
             setPath(values.fragment, path, (prev) => [...(Array.isArray(prev) ? prev : []), raw]);
             return;
           case 'map': {
+            // Consul 1.16 takes "key" alone as key with an empty value; the builder validates meta.
             const i = raw.indexOf(':');
-            if (i < 0) return new Error(`Invalid node metadata pair: ${raw}`);
-            setPath(values.fragment, path, (prev) => ({
-              ...(prev as Raw),
-              [raw.slice(0, i)]: raw.slice(i + 1),
-            }));
+            const [k, v] = i < 0 ? [raw, ''] : [raw.slice(0, i), raw.slice(i + 1)];
+            setPath(values.fragment, path, (prev) => ({ ...(prev as Raw), [k]: v }));
             return;
           }
           default:

@@ -20,7 +20,7 @@ test('every agent flag parses and lands on a config key the schema knows', () =>
   }
 });
 
-test('bool flags take -flag, -flag=true|false; int flags reject non-numbers; -node-meta needs key:value', () => {
+test("bool flags take -flag, -flag=true|false; int flags take Go's Atoi; -node-meta splits at the first colon", () => {
   const { flags, values } = newAgentFlags();
   assert.ok(flags.parse(['-server', '-ui=false', '-syslog=1']).ok);
   assert.deepEqual(
@@ -34,13 +34,28 @@ test('bool flags take -flag, -flag=true|false; int flags reject non-numbers; -no
   assert.deepEqual(newAgentFlags().flags.parse(['-bootstrap-expect=three']), {
     ok: false,
     help: false,
-    error: 'invalid value "three" for flag -bootstrap-expect: parse error',
+    error: 'invalid value "three" for flag -bootstrap-expect: strconv.Atoi: parsing "three": invalid syntax',
   });
-  assert.deepEqual(newAgentFlags().flags.parse(['-node-meta=nocolon']), {
+  assert.deepEqual(newAgentFlags().flags.parse(['-retry-max= 3']), {
     ok: false,
     help: false,
-    error: 'invalid value "nocolon" for flag -node-meta: Invalid node metadata pair: nocolon',
+    error: 'invalid value " 3" for flag -retry-max: strconv.Atoi: parsing " 3": invalid syntax',
   });
+  assert.deepEqual(newAgentFlags().flags.parse(['-http-port=99999999999999999999']), {
+    ok: false,
+    help: false,
+    error:
+      'invalid value "99999999999999999999" for flag -http-port: strconv.Atoi: parsing "99999999999999999999": value out of range',
+  });
+  assert.deepEqual(newAgentFlags().flags.parse(['-server=maybe']), {
+    ok: false,
+    help: false,
+    error: 'invalid boolean value "maybe" for -server: strconv.ParseBool: parsing "maybe": invalid syntax',
+  });
+  const n = newAgentFlags();
+  assert.ok(n.flags.parse(['-bootstrap-expect=+3', '-node-meta=rack:r1:a', '-node-meta=solo']).ok);
+  assert.equal(n.values.fragment.bootstrap_expect, 3);
+  assert.deepEqual(n.values.fragment.node_meta, { rack: 'r1:a', solo: '' });
 });
 
 test('config sources and -dev are recorded in order, apart from the fragment', () => {
