@@ -1,6 +1,7 @@
 // A small, fast, seeded PRNG (sfc32 seeded through splitmix32) usable as the Rng port, so a seed
 // fixes every random choice of a simulated run. fork(label) derives an independent stream from the
-// parent's seed and the label alone, so adding a component does not shift the others' streams.
+// stream's identity (root seed and fork path) and the label alone — never from how many numbers were
+// drawn — so adding a component, or a draw in one component, does not shift any other stream.
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -13,11 +14,14 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** FNV-1a over the label's UTF-16 units, keyed by the parent's seed. */
 function hashLabel(seed: number, label: string): number {
   let h = (seed ^ 0x811c9dc5) >>> 0;
   for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }
+
+const TWO_POW_32 = 4294967296;
 
 // Structurally an Rng (runtime/rng.ts); lib sits below runtime, so it does not name the port.
 export class SeededRng {
@@ -25,9 +29,16 @@ export class SeededRng {
   private b: number;
   private c: number;
   private d: number;
+  /** The 32-bit seed this stream was built from (forks have derived seeds). */
+  readonly seed: number;
 
-  constructor(readonly seed: number) {
-    const sm = splitmix32(seed);
+  constructor(seed: number) {
+    // Seeds beyond 32 bits (SIM_SEED=<big>) fold their high word in rather than being silently cut.
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`SeededRng: seed must be a safe integer, got ${seed}`);
+    const high = seed >= TWO_POW_32 ? Math.floor(seed / TWO_POW_32) >>> 0 : 0;
+    const folded = (seed >>> 0) ^ Math.imul(high, 0x9e3779b1);
+    this.seed = folded >>> 0;
+    const sm = splitmix32(this.seed);
     this.a = sm();
     this.b = sm();
     this.c = sm();
@@ -46,13 +57,36 @@ export class SeededRng {
     return t;
   }
 
+  /** Uniform float in [0, 1) with 53 random bits. */
   float(): number {
-    // 53 random bits → [0, 1)
     return ((this.next() >>> 5) * 67108864 + (this.next() >>> 6)) / 9007199254740992;
   }
 
+  /** Uniform integer in [0, n); n must be positive (an empty range is a caller bug). */
   int(n: number): number {
+    if (!(n > 0) || n > Number.MAX_SAFE_INTEGER) throw new RangeError(`SeededRng.int: bad bound ${n}`);
     return Math.floor(this.float() * n);
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return p > 0 && this.float() < p;
+  }
+
+  /** A uniformly chosen element; the array must not be empty. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+
+  /** Fisher–Yates shuffle in place; returns the array. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = items[i]!;
+      items[i] = items[j]!;
+      items[j] = t;
+    }
+    return items;
   }
 
   bytes(n: number): Uint8Array {
