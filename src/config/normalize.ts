@@ -7,7 +7,7 @@
 
 import { mergeRaw } from './merge.js';
 import { isPlainObject, type Raw } from './raw.js';
-import { FREE, isListOfObjects, suggestKey, type KeySpec, type ObjectSpec } from './schema.js';
+import { FREE, isListOfObjects, OPEN, suggestKey, type KeySpec, type ObjectSpec } from './schema.js';
 
 const ALIASES: Record<string, string> = {
   serviceid: 'service_id',
@@ -32,7 +32,7 @@ export function normalize(raw: Raw, spec: ObjectSpec): NormalizeResult {
 }
 
 function findKey(spec: ObjectSpec, key: string): string | null {
-  if (key in spec) return key;
+  if (Object.hasOwn(spec, key)) return key; // own keys only: "constructor" is not a config key
   const lower = key.toLowerCase();
   for (const k of Object.keys(spec)) if (k.toLowerCase() === lower) return k;
   return null;
@@ -44,6 +44,10 @@ function normObject(raw: Raw, spec: ObjectSpec, path: string, unknown: string[],
     const found = findKey(spec, k0);
     const key = found ? (ALIASES[found] ?? found) : null;
     const dotted = path ? `${path}.${k0}` : k0;
+    if (key === null && OPEN in spec) {
+      out[k0] = unwrapSingle(v);
+      continue;
+    }
     if (key === null) {
       unknown.push(dotted);
       const s = suggestKey(spec, k0);

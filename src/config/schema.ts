@@ -6,6 +6,12 @@
 export const V = 'v' as const;
 /** A map whose keys are user data (node_meta, meta, header, …): any key, no further checks. */
 export const FREE = 'free' as const;
+/**
+ * In an ObjectSpec, `[OPEN]: V` lets keys outside the spec through untouched: Consul decodes watches
+ * into map[string]interface{}, so a bad watch key fails later ("Invalid parameters") rather than as an
+ * invalid config key.
+ */
+export const OPEN = '*' as const;
 
 export type KeySpec = typeof V | typeof FREE | ObjectSpec | ListOf;
 export interface ObjectSpec {
@@ -123,6 +129,7 @@ export const WATCH: ObjectSpec = {
   args: V,
   handler: V,
   http_handler_config: { path: V, method: V, header: FREE, timeout: V, tls_skip_verify: V },
+  [OPEN]: V,
 };
 
 export const ROOT: ObjectSpec = {
@@ -447,6 +454,7 @@ export function specAt(path: string, root: ObjectSpec = ROOT): KeySpec | undefin
   let cur: KeySpec | undefined = root;
   for (const part of path.split('.')) {
     if (typeof cur !== 'object' || 'listOf' in cur) return undefined;
+    if (!Object.hasOwn(cur, part)) return undefined;
     cur = (cur as ObjectSpec)[part];
   }
   return cur;

@@ -70,3 +70,29 @@ test('singular service/check append to services/checks after any list given in t
     },
   );
 });
+
+test('watch definitions keep keys outside the spec for the watch parser to judge; prototype names are not keys', () => {
+  const n = normalize(
+    {
+      watches: [
+        {
+          type: 'key',
+          key: 'k',
+          handler_type: 'http',
+          http_handler_config: [{ path: 'http://x' }],
+          bogus: 1,
+        },
+      ],
+      constructor: 1,
+      ports: { toString: 2 },
+    },
+    ROOT,
+  );
+  assert.deepEqual(n.value, {
+    watches: [
+      { type: 'key', key: 'k', handler_type: 'http', http_handler_config: { path: 'http://x' }, bogus: 1 },
+    ],
+    ports: {},
+  });
+  assert.deepEqual(n.unknown, ['constructor', 'ports.toString']);
+});
