@@ -1,18 +1,56 @@
-// A simulated disk with real durability rules: writes are volatile until synced. writeFileAtomic and
-// createExclusive sync (as the real ones fsync); appendFile does not until sync(path). crash() loses
-// every unsynced byte and, with a seeded coin, tears the last unsynced append (keeps a prefix of it).
+// A simulated disk with real durability rules. Readers see the page cache (everything written); a crash
+// keeps only what was synced. writeFileAtomic and createExclusive sync (the real ones fsync file and
+// directory); appendFile does not until fsync(path). crash() drops every unsynced byte, except that with a
+// seeded coin a file keeps a strict prefix of its unsynced tail — a torn last append, as a power cut
+// leaves it. Directories and removals are durable at once (a simplification: the real disk fsyncs the
+// directory only in writeFileAtomic). Errors carry Node's errno codes, as the real Disk port's would.
+// Without options it is a plain in-memory Disk for unit tests (`put` and `text` help there).
 
+import { SeededRng } from '../../src/lib/prng.js';
 import type { DirEntry, Disk, FileStat } from '../../src/runtime/disk.js';
 import type { Rng } from '../../src/runtime/rng.js';
 
+export type DiskOp =
+  | 'readFile'
+  | 'writeFileAtomic'
+  | 'createExclusive'
+  | 'appendFile'
+  | 'fsync'
+  | 'mkdirp'
+  | 'readdir'
+  | 'stat'
+  | 'remove'
+  | 'rename';
+
+export interface SimDiskOptions {
+  /** Decides torn tails on crash (default: a fixed-seed stream). */
+  rng?: Rng;
+  /** Virtual time for mtimeMs (default 0). */
+  now?: () => number;
+  /** Chance that a file with unsynced bytes keeps a torn prefix of them on crash (default 0.5). */
+  tearProbability?: number;
+}
+
+/** What a crash did to one file that had unsynced bytes. */
+export interface CrashLoss {
+  path: string;
+  /** Unsynced bytes that survived (a torn prefix), 0 when all were lost. */
+  keptUnsynced: number;
+  lostBytes: number;
+  /** True when the file itself vanished (created by appends that were never synced). */
+  vanished: boolean;
+}
+
 interface File {
-  durable: Uint8Array;
-  volatile: Uint8Array;
+  /** What a crash keeps; null when not even the file's existence is durable yet. */
+  durable: Uint8Array | null;
+  /** The page cache: what readers see. `durable` is always a prefix of it. */
+  data: Uint8Array;
   mtimeMs: number;
 }
 
 const enc = new TextEncoder();
-const bytes = (d: Uint8Array | string) => (typeof d === 'string' ? enc.encode(d) : d);
+const toBytes = (d: Uint8Array | string): Uint8Array => (typeof d === 'string' ? enc.encode(d) : d.slice());
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -21,105 +59,269 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** An error shaped like Node's fs errors (code, syscall, path). */
+export function fsError(code: string, syscall: string, p: string): Error {
+  const text: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EEXIST: 'file already exists',
+    EISDIR: 'illegal operation on a directory',
+    ENOTDIR: 'not a directory',
+    EIO: 'i/o error',
+    ENOSPC: 'no space left on device',
+  };
+  const err = new Error(`${code}: ${text[code] ?? 'error'}, ${syscall} '${p}'`) as Error & {
+    code: string;
+    syscall: string;
+    path: string;
+  };
+  err.code = code;
+  err.syscall = syscall;
+  err.path = p;
+  return err;
+}
+
+/** "a//b/" → "/a/b"; relative paths count from "/". */
+function norm(p: string): string {
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  return `/${parts.join('/')}`;
+}
+
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+function byteOrder(a: string, b: string): number {
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
 export class SimDisk implements Disk {
   private readonly files = new Map<string, File>();
   private readonly dirs = new Set<string>(['/']);
+  private readonly rng: Rng;
+  private readonly now: () => number;
+  private readonly tearProbability: number;
+  private fault: ((op: DiskOp, path: string) => string | undefined) | null = null;
+  /** Operations so far, by kind (a test can assert that something was, or was not, synced). */
+  readonly stats = { writes: 0, appends: 0, fsyncs: 0, crashes: 0 };
 
-  constructor(
-    private readonly rng: Rng,
-    private readonly now: () => number = () => 0,
-  ) {}
-
-  private parentsOf(p: string): void {
-    let d = p.slice(0, p.lastIndexOf('/'));
-    while (d !== '') {
-      this.dirs.add(d);
-      d = d.slice(0, d.lastIndexOf('/'));
-    }
+  /** `new SimDisk()`, `new SimDisk({ rng, now })`, or the older `new SimDisk(rng, now)`. */
+  constructor(opts: SimDiskOptions | Rng = {}, now?: () => number) {
+    const o: SimDiskOptions = 'float' in opts ? { rng: opts, ...(now ? { now } : {}) } : opts;
+    this.rng = o.rng ?? new SeededRng(0);
+    this.now = o.now ?? (() => 0);
+    this.tearProbability = o.tearProbability ?? 0.5;
   }
 
-  async readFile(p: string): Promise<Uint8Array | null> {
-    const f = this.files.get(p);
-    return f ? f.volatile.slice() : null;
+  /**
+   * Makes operations fail: fn sees each operation before it takes effect and returns an errno code
+   * ("EIO", "ENOSPC") to reject it with, or undefined to let it through. null removes the hook.
+   */
+  injectFaults(fn: ((op: DiskOp, path: string) => string | undefined) | null): void {
+    this.fault = fn;
   }
 
-  async writeFileAtomic(p: string, data: Uint8Array | string): Promise<void> {
-    const b = bytes(data).slice();
-    this.parentsOf(p);
-    this.files.set(p, { durable: b, volatile: b, mtimeMs: this.now() });
+  private check(op: DiskOp, syscall: string, p: string): void {
+    const code = this.fault?.(op, p);
+    if (code) throw fsError(code, syscall, p);
   }
 
-  async createExclusive(p: string, data: Uint8Array | string): Promise<boolean> {
-    if (this.files.has(p)) return false;
-    await this.writeFileAtomic(p, data);
+  private needParentDir(p: string, syscall: string): void {
+    const d = parentOf(p);
+    if (!this.dirs.has(d)) throw fsError(this.files.has(d) ? 'ENOTDIR' : 'ENOENT', syscall, p);
+  }
+
+  // --- the Disk port ---
+
+  async readFile(path: string): Promise<Uint8Array | null> {
+    const p = norm(path);
+    this.check('readFile', 'open', p);
+    if (this.dirs.has(p)) throw fsError('EISDIR', 'read', p);
+    return this.files.get(p)?.data.slice() ?? null;
+  }
+
+  async writeFileAtomic(path: string, data: Uint8Array | string, _mode?: number): Promise<void> {
+    const p = norm(path);
+    this.check('writeFileAtomic', 'open', p);
+    this.needParentDir(p, 'open');
+    if (this.dirs.has(p)) throw fsError('EISDIR', 'rename', p);
+    const b = toBytes(data);
+    this.files.set(p, { durable: b, data: b, mtimeMs: this.now() });
+    this.stats.writes++;
+  }
+
+  async createExclusive(path: string, data: Uint8Array | string, _mode?: number): Promise<boolean> {
+    const p = norm(path);
+    this.check('createExclusive', 'open', p);
+    if (this.files.has(p) || this.dirs.has(p)) return false;
+    this.needParentDir(p, 'open');
+    const b = toBytes(data);
+    this.files.set(p, { durable: b, data: b, mtimeMs: this.now() });
+    this.stats.writes++;
     return true;
   }
 
-  async appendFile(p: string, data: Uint8Array | string): Promise<void> {
-    this.parentsOf(p);
-    const f = this.files.get(p) ?? { durable: new Uint8Array(), volatile: new Uint8Array(), mtimeMs: 0 };
-    f.volatile = concat(f.volatile, bytes(data));
-    f.mtimeMs = this.now();
-    this.files.set(p, f);
-  }
-
-  /** fsync(path): what was written so far survives a crash. */
-  async sync(p: string): Promise<void> {
+  async appendFile(path: string, data: Uint8Array | string): Promise<void> {
+    const p = norm(path);
+    this.check('appendFile', 'open', p);
+    if (this.dirs.has(p)) throw fsError('EISDIR', 'open', p);
+    this.needParentDir(p, 'open');
     const f = this.files.get(p);
-    if (f) f.durable = f.volatile.slice();
+    const b = toBytes(data);
+    if (f) {
+      f.data = concat(f.data, b);
+      f.mtimeMs = this.now();
+    } else this.files.set(p, { durable: null, data: b, mtimeMs: this.now() });
+    this.stats.appends++;
   }
 
-  async mkdirp(p: string): Promise<void> {
-    this.parentsOf(`${p.replace(/\/+$/, '')}/x`);
+  async mkdirp(path: string, _mode?: number): Promise<void> {
+    const p = norm(path);
+    this.check('mkdirp', 'mkdir', p);
+    const parts = p.split('/').slice(1);
+    let d = '';
+    for (const part of parts) {
+      d += `/${part}`;
+      if (this.files.has(d)) throw fsError(d === p ? 'EEXIST' : 'ENOTDIR', 'mkdir', p);
+    }
+    d = '';
+    for (const part of parts) {
+      d += `/${part}`;
+      this.dirs.add(d);
+    }
   }
 
-  async readdir(p: string): Promise<DirEntry[] | null> {
-    const dir = p.replace(/\/+$/, '') || '/';
+  async readdir(path: string): Promise<DirEntry[] | null> {
+    const dir = norm(path);
+    this.check('readdir', 'scandir', dir);
+    if (this.files.has(dir)) throw fsError('ENOTDIR', 'scandir', dir);
     if (!this.dirs.has(dir)) return null;
     const prefix = dir === '/' ? '/' : `${dir}/`;
-    const out = new Map<string, DirEntry>();
+    const out: DirEntry[] = [];
     for (const f of this.files.keys()) {
-      const rest = f.startsWith(prefix) ? f.slice(prefix.length) : null;
-      if (rest && !rest.includes('/')) out.set(rest, { name: rest, isFile: true, isDirectory: false });
+      const rest = f.startsWith(prefix) ? f.slice(prefix.length) : '';
+      if (rest !== '' && !rest.includes('/')) out.push({ name: rest, isFile: true, isDirectory: false });
     }
     for (const d of this.dirs) {
-      const rest = d.startsWith(prefix) ? d.slice(prefix.length) : null;
-      if (rest && !rest.includes('/')) out.set(rest, { name: rest, isFile: false, isDirectory: true });
+      const rest = d.startsWith(prefix) ? d.slice(prefix.length) : '';
+      if (rest !== '' && !rest.includes('/')) out.push({ name: rest, isFile: false, isDirectory: true });
     }
-    return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out.sort((a, b) => byteOrder(a.name, b.name));
   }
 
-  async stat(p: string): Promise<FileStat | null> {
+  async stat(path: string): Promise<FileStat | null> {
+    const p = norm(path);
+    this.check('stat', 'stat', p);
     const f = this.files.get(p);
-    if (f) return { isFile: true, isDirectory: false, size: f.volatile.length, mtimeMs: f.mtimeMs };
-    if (this.dirs.has(p.replace(/\/+$/, '') || '/'))
-      return { isFile: false, isDirectory: true, size: 0, mtimeMs: 0 };
+    if (f) return { isFile: true, isDirectory: false, size: f.data.length, mtimeMs: f.mtimeMs };
+    if (this.dirs.has(p)) return { isFile: false, isDirectory: true, size: 0, mtimeMs: 0 };
     return null;
   }
 
-  async remove(p: string): Promise<void> {
-    this.files.delete(p);
-    for (const f of [...this.files.keys()]) if (f.startsWith(`${p}/`)) this.files.delete(f);
-    for (const d of [...this.dirs]) if (d === p || d.startsWith(`${p}/`)) this.dirs.delete(d);
+  /** rm -rf: missing paths are fine. */
+  async remove(path: string): Promise<void> {
+    const p = norm(path);
+    this.check('remove', 'rm', p);
+    if (p === '/') throw fsError('EISDIR', 'rm', p);
+    const under = `${p}/`;
+    for (const f of [...this.files.keys()]) if (f === p || f.startsWith(under)) this.files.delete(f);
+    for (const d of [...this.dirs]) if (d === p || d.startsWith(under)) this.dirs.delete(d);
   }
 
+  /** Renames a file (replacing a file at `to`) or a directory; durable at once, like a synced rename. */
   async rename(from: string, to: string): Promise<void> {
-    const f = this.files.get(from);
-    if (!f) throw new Error(`rename ${from}: no such file`);
-    this.files.delete(from);
-    this.parentsOf(to);
-    this.files.set(to, f);
+    const a = norm(from);
+    const b = norm(to);
+    this.check('rename', 'rename', a);
+    if (a === b) return;
+    this.needParentDir(b, 'rename');
+    const f = this.files.get(a);
+    if (f) {
+      if (this.dirs.has(b)) throw fsError('EISDIR', 'rename', b);
+      this.files.delete(a);
+      this.files.set(b, f);
+      return;
+    }
+    if (!this.dirs.has(a) || a === '/') throw fsError('ENOENT', 'rename', a);
+    if (b.startsWith(`${a}/`)) throw fsError('EINVAL', 'rename', a);
+    if (this.files.has(b)) throw fsError('ENOTDIR', 'rename', b);
+    const moved = (x: string) => b + x.slice(a.length);
+    for (const d of [...this.dirs]) if (d === a || d.startsWith(`${a}/`)) {
+      this.dirs.delete(d);
+      this.dirs.add(moved(d));
+    }
+    for (const [k, v] of [...this.files]) if (k.startsWith(`${a}/`)) {
+      this.files.delete(k);
+      this.files.set(moved(k), v);
+    }
   }
 
-  /** Power loss: unsynced bytes vanish; the last unsynced append of a file may survive torn. */
-  crash(): void {
-    for (const [p, f] of this.files) {
-      const extra = f.volatile.length - f.durable.length;
-      let keep = f.durable;
-      if (extra > 0 && this.rng.float() < 0.5)
-        keep = f.volatile.slice(0, f.durable.length + this.rng.int(extra));
-      if (keep.length === 0 && f.durable.length === 0 && f.volatile.length > 0) this.files.delete(p);
-      else this.files.set(p, { durable: keep.slice(), volatile: keep.slice(), mtimeMs: f.mtimeMs });
+  // --- durability and crashes ---
+
+  /** fsync(path): everything written to the file so far survives a crash. */
+  async fsync(path: string): Promise<void> {
+    const p = norm(path);
+    this.check('fsync', 'fsync', p);
+    const f = this.files.get(p);
+    if (!f) throw fsError('ENOENT', 'open', p);
+    f.durable = f.data;
+    this.stats.fsyncs++;
+  }
+
+  /** The older name of fsync. */
+  sync(path: string): Promise<void> {
+    return this.fsync(path);
+  }
+
+  /** Bytes of the file a crash would lose now (0 for absent or fully synced files). */
+  unsyncedBytes(path: string): number {
+    const f = this.files.get(norm(path));
+    return f ? f.data.length - (f.durable?.length ?? 0) : 0;
+  }
+
+  /** Power loss: unsynced bytes vanish, a file may keep a torn prefix of them. Returns what was lost. */
+  crash(): CrashLoss[] {
+    this.stats.crashes++;
+    const losses: CrashLoss[] = [];
+    for (const [p, f] of [...this.files]) {
+      const durable = f.durable ?? new Uint8Array();
+      const extra = f.data.length - durable.length;
+      if (extra === 0 && f.durable !== null) continue;
+      const kept = extra > 0 && this.rng.float() < this.tearProbability ? this.rng.int(extra) : 0;
+      const survivor = f.data.slice(0, durable.length + kept);
+      const vanished = f.durable === null && survivor.length === 0;
+      if (vanished) this.files.delete(p);
+      else this.files.set(p, { durable: survivor, data: survivor, mtimeMs: f.mtimeMs });
+      losses.push({ path: p, keptUnsynced: kept, lostBytes: extra - kept, vanished });
     }
+    return losses;
+  }
+
+  // --- conveniences for unit tests (synchronous, durable) ---
+
+  /** Creates a file, and its directories, as already synced. */
+  put(path: string, content: Uint8Array | string): void {
+    const p = norm(path);
+    let d = parentOf(p);
+    while (d !== '/') {
+      this.dirs.add(d);
+      d = parentOf(d);
+    }
+    const b = toBytes(content);
+    this.files.set(p, { durable: b, data: b, mtimeMs: this.now() });
+  }
+
+  /** What a reader would see, as text; undefined when absent. */
+  text(path: string): string | undefined {
+    const f = this.files.get(norm(path));
+    return f && new TextDecoder().decode(f.data);
+  }
+
+  /** Every file path, sorted (for assertions and traces). */
+  paths(): string[] {
+    return [...this.files.keys()].sort(byteOrder);
   }
 }
