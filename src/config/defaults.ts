@@ -1,7 +1,10 @@
 // Consul 1.16's built-in defaults and `-dev` overrides, written as raw config fragments (exactly like a
-// config file), so they pass through the same merge and builder as user sources.
-// Values that depend on server vs client mode (leave_on_terminate, skip_leave_on_interrupt, grpc_tls)
-// are resolved by the builder.
+// config file), so they pass through the same merge and builder as user sources. The values are
+// Consul's DefaultSource/DevSource (consul-surface.md §4.4, §5.2, §5.3, §3.5, §7.13); a few knobs
+// Consul leaves to its builder (dns_config.soa, recursor_strategy, node_ttl, http_config.use_cache) are
+// spelled out here too, with the same values, so that this file is the one list of defaults.
+// Values that depend on server vs client mode (leave_on_terminate, skip_leave_on_interrupt,
+// ports.grpc_tls, rpc.enable_streaming) are resolved by the builder.
 
 import type { Raw } from './raw.js';
 
@@ -33,11 +36,13 @@ export function defaultConfig(): Raw {
     disable_host_node_id: true,
     disable_remote_exec: true,
     domain: 'consul.',
+    enable_central_service_config: true,
     encrypt_verify_incoming: true,
     encrypt_verify_outgoing: true,
     log_level: 'INFO',
     log_rotate_duration: '24h',
     max_query_time: '600s',
+    primary_gateways_interval: '30s',
     protocol: 2,
     raft_protocol: 3,
     raft_snapshot_threshold: 16384,
@@ -84,6 +89,7 @@ export function defaultConfig(): Raw {
       https_handshake_timeout: '5s',
       rpc_handshake_timeout: '5s',
       rpc_client_timeout: '60s',
+      request_limits: { mode: 'disabled', read_rate: -1, write_rate: -1 },
       rpc_rate: -1,
       rpc_max_burst: 1000,
       rpc_max_conns_per_client: 100,
@@ -99,14 +105,20 @@ export function defaultConfig(): Raw {
       serf_lan: 8301,
       serf_wan: 8302,
       server: 8300,
+      proxy_min_port: 20000,
+      proxy_max_port: 20255,
       sidecar_min_port: 21000,
       sidecar_max_port: 21255,
       expose_min_port: 21500,
       expose_max_port: 21755,
     },
+    raft_logstore: { backend: 'boltdb', wal: { segment_size_mb: 64 } },
     telemetry: { metrics_prefix: 'consul', filter_default: true, retry_failed_connection: true },
     tls: { defaults: { tls_min_version: 'TLSv1_2' } },
     ui_config: { content_path: '/ui/' },
+    xds: { update_max_per_second: 250 },
+    connect: { enabled: true },
+    peering: { enabled: true },
   };
 }
 
@@ -132,6 +144,8 @@ export function devConfig(): Raw {
       probe_timeout: '100ms',
       suspicion_mult: 3,
     },
+    connect: { enabled: true },
+    peering: { enabled: true },
     performance: { raft_multiplier: 1 },
     ports: { grpc: 8502 },
   };

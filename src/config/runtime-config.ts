@@ -68,6 +68,10 @@ export interface TelemetryConfig {
   statsiteAddress: string;
   dogstatsdAddr: string;
   dogstatsdTags: string[];
+  /** prefix_filter split into its "+" and "-" rules. */
+  allowedPrefixes: string[];
+  blockedPrefixes: string[];
+  retryFailedConnection: boolean;
 }
 
 export interface TlsListenerConfig {
@@ -127,13 +131,18 @@ export interface RuntimeConfig {
   advertiseAddrLan: string;
   advertiseAddrWan: string;
   serfBindAddrLan: string;
+  /** "" when the WAN pool is disabled (ports.serf_wan = -1). */
   serfBindAddrWan: string;
+  serfAllowedCidrsLan: string[];
+  serfAllowedCidrsWan: string[];
   ports: Ports;
   httpAddrs: ListenAddr[];
   httpsAddrs: ListenAddr[];
   dnsAddrs: ListenAddr[];
   grpcAddrs: ListenAddr[];
+  grpcTlsAddrs: ListenAddr[];
   translateWanAddrs: boolean;
+  /** lan, wan (and lan_ipv4/lan_ipv6/wan_ipv4/wan_ipv6 by family) plus the user's tagged_addresses. */
   taggedAddresses: Record<string, string>;
   unixSockets: { user: string; group: string; mode: string };
 
@@ -149,6 +158,7 @@ export interface RuntimeConfig {
   skipLeaveOnInterrupt: boolean;
   reconnectTimeoutLanNs: number;
   reconnectTimeoutWanNs: number;
+  advertiseReconnectTimeoutNs: number;
   gossipLan: GossipConfig;
   gossipWan: GossipConfig;
   encryptKey: string;
@@ -188,12 +198,14 @@ export interface RuntimeConfig {
   httpBlockEndpoints: string[];
   allowWriteHttpFrom: string[];
   httpUseCache: boolean;
+  httpMaxHeaderBytes: number;
   httpMaxConnsPerClient: number;
+  httpsHandshakeTimeoutNs: number;
   kvMaxValueSize: number;
   txnMaxReqLen: number;
   defaultQueryTimeNs: number;
   maxQueryTimeNs: number;
-  uiConfig: { enabled: boolean; dir: string; contentPath: string };
+  uiConfig: { enabled: boolean; dir: string; contentPath: string; metricsProvider: string };
   enableDebug: boolean;
   disableHttpUnprintableCharFilter: boolean;
 
@@ -221,11 +233,20 @@ export interface RuntimeConfig {
   disableAnonymousSignature: boolean;
   disableCoordinates: boolean;
   autoReloadConfig: boolean;
+  /** rpc.enable_streaming (defaults to server mode) and use_streaming_backend (defaults to true). */
+  rpcEnableStreaming: boolean;
+  useStreamingBackend: boolean;
   limits: {
+    /** Requests per second; Infinity when unlimited (a negative setting, Go's rate.Inf). */
     rpcRate: number;
     rpcMaxBurst: number;
     rpcMaxConnsPerClient: number;
     rpcHandshakeTimeoutNs: number;
+    rpcClientTimeoutNs: number;
+    /** "disabled", "permissive" or "enforcing". */
+    requestLimitsMode: string;
+    requestLimitsReadRate: number;
+    requestLimitsWriteRate: number;
   };
 
   /** Every file that contributed, in load order (for `consul reload` and debugging). */

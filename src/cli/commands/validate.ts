@@ -1,6 +1,7 @@
 // `consul validate [options] FILE_OR_DIRECTORY...` — and the 0.8 spelling `consul configtest
 // -config-dir=… -config-file=…` that the seed's systemd unit runs in ExecStartPre. Both load exactly as
-// the agent does (config/load.ts), so what validates is what starts.
+// the agent does (config/load.ts), so what validates is what starts. Warnings go to stderr unless
+// -quiet, which silences a success completely.
 
 import { newAgentFlags } from '../../config/agent-flags.js';
 import { loadConfig } from '../../config/load.js';
@@ -47,7 +48,7 @@ function validateFlags(legacy: boolean) {
   const format = f.string(
     'config-format',
     '',
-    "The format of configuration files to load. Must be 'hcl' or 'json'",
+    "Config files are in this format irrespective of their extension. Must be 'hcl' or 'json'",
   );
   const quiet = f.bool('quiet', false, 'When given, a successful run will produce no output.');
   const paths: string[] = [];
@@ -73,6 +74,11 @@ async function run(ctx: CommandContext, legacy: boolean): Promise<number> {
     ctx.ui.error('Must specify at least one config file or directory');
     return 1;
   }
+  if (format.value !== '' && format.value !== 'json' && format.value !== 'hcl') {
+    // Consul's text, unbalanced quote included.
+    ctx.ui.error("-config-format must be either 'hcl' or 'json");
+    return 1;
+  }
   const { values } = newAgentFlags();
   values.configFiles = files;
   values.configFormat = format.value;
@@ -81,8 +87,8 @@ async function run(ctx: CommandContext, legacy: boolean): Promise<number> {
     disk: ctx.services.disk,
     host: ctx.services.host,
     cwd: ctx.services.cwd,
-    // validate checks files, not a machine: a data_dir is assumed unless the files set one.
-    baseFragment: { data_dir: '/tmp' },
+    // No data_dir is assumed: like Consul (hashicorp/consul#4065), validate wants the complete
+    // configuration the agent will run with, so files without data_dir fail as the agent would.
   });
   if (!r.ok) {
     ctx.ui.error(`Config validation failed: ${r.error}`);
