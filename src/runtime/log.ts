@@ -2,7 +2,7 @@
 // to `consul monitor` subscribers at their own level. Nothing is formatted for a level nobody wants.
 
 import type { Clock } from './clock.js';
-import { levelRank, type LogLevel, type LogRecord, type LogSink, type Logger } from './logger.js';
+import { LOG_LEVELS, levelRank, type LogLevel, type LogRecord, type LogSink, type Logger } from './logger.js';
 
 interface Subscriber {
   rank: number;
@@ -25,7 +25,7 @@ export class LogHub {
   }
 
   get level(): LogLevel {
-    return (['trace', 'debug', 'info', 'warn', 'error'] as const)[this.rank]!;
+    return LOG_LEVELS[this.rank]!;
   }
 
   setLevel(level: LogLevel): void {
@@ -33,11 +33,13 @@ export class LogHub {
     this.recompute();
   }
 
+  /** Sinks get every record at or above the hub's level, in the order they were added. */
   addSink(sink: LogSink): () => void {
     this.sinks.add(sink);
     return () => void this.sinks.delete(sink);
   }
 
+  /** A `consul monitor` stream: records at or above its own level, even below the hub's level. */
   subscribe(level: LogLevel, fn: (rec: LogRecord) => void): () => void {
     const s = { rank: levelRank(level), fn };
     this.subscribers.add(s);

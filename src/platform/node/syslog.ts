@@ -1,27 +1,32 @@
-// -syslog: log lines to the local syslog socket, as Consul does through Go's log/syslog: a unix datagram
-// socket at /dev/log (then /var/run/syslog, /var/run/log), falling back to a stream socket; messages
-// "<PRI>Mmm dd hh:mm:ss consul[PID]: text", with hclog levels mapped to syslog severities as Consul's
-// syslog wrapper maps them (TRACE→debug, DEBUG→info, INFO→notice, WARN→warning, ERROR→err).
+// -syslog (enable_syslog) as Consul 1.16 does it through go-syslog: the facility name is checked first
+// ("invalid syslog facility: X"), then the local daemon is dialled the way Go's log/syslog does — a unix
+// datagram socket at /dev/log, /var/run/syslog, /var/run/log, then a stream socket at the same paths —
+// else "Unix syslog delivery error". Each record goes out in hclog's text form (even with -log-json),
+// cut after the "[LEVEL]" token by Consul's syslog wrapper, with the severity that wrapper maps the level
+// to, framed as log/syslog frames local messages: "<PRI>Jan _2 15:04:05 consul[PID]: text\n".
 import net from 'node:net';
+import { MS, formatGoDuration } from '../../lib/duration.js';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatHclog } from '../../runtime/log-format.js';
 import type { LogLevel, LogRecord, LogSink } from '../../runtime/logger.js';
+import type { Timers } from '../../runtime/timers.js';
 import { localOffset } from './log-console.js';
 
 interface UnixDgramSocket {
-  send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void;
+  connect(path: string): void;
+  send(buf: Buffer, cb: (err?: Error & { code?: unknown }) => void): void;
   on(ev: 'error', fn: (e: Error) => void): void;
+  on(ev: 'writable', fn: () => void): void;
+  removeAllListeners(ev?: string): void;
   close(): void;
 }
 const unixDgram = createRequire(import.meta.url)('unix-dgram') as {
-  createSocket(
-    type: 'unix_dgram',
-    onMessage?: (msg: Buffer) => void,
-  ): UnixDgramSocket & { bind(path: string): void };
+  createSocket(type: 'unix_dgram'): UnixDgramSocket;
 };
 
-export const FACILITIES: Record<string, number> = {
+/** The names go-syslog accepts (any case) and their facility codes. */
+export const FACILITIES: Readonly<Record<string, number>> = {
   KERN: 0,
   USER: 1,
   MAIL: 2,
@@ -44,67 +49,193 @@ export const FACILITIES: Record<string, number> = {
   LOCAL7: 23,
 };
 
-const SEVERITY: Record<LogLevel, number> = { trace: 7, debug: 6, info: 5, warn: 4, error: 3 };
+/** Facility code for a syslog_facility value, or go-syslog's error. */
+export function facilityCode(name: string): number | Error {
+  const up = name.toUpperCase();
+  const code = Object.hasOwn(FACILITIES, up) ? FACILITIES[up] : undefined;
+  return code ?? new Error(`invalid syslog facility: ${up}`);
+}
+
+/** Consul's wrapper: TRACE→debug, DEBUG→info, INFO→notice, WARN→warning, ERROR→err. */
+export const SEVERITY: Readonly<Record<LogLevel, number>> = {
+  trace: 7,
+  debug: 6,
+  info: 5,
+  warn: 4,
+  error: 3,
+};
+
+export const DEFAULT_SYSLOG_PATHS: readonly string[] = ['/dev/log', '/var/run/syslog', '/var/run/log'];
+
+/** Consul retries syslog setup 12 times, 5s apart, then gives up with this error. */
+export const SYSLOG_SETUP_RETRIES = 12;
+export const SYSLOG_SETUP_DELAY_MS = 5000;
+
+/** Messages held while the daemon's socket buffer is full; beyond this the oldest are dropped. */
+export const MAX_PENDING_SYSLOG = 1024;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Go's time.Stamp layout "Jan _2 15:04:05" in local time. */
-function stamp(ms: number): string {
-  const d = new Date(ms + localOffset(ms) * 60_000);
+export function syslogStamp(ms: number, offsetMin = localOffset(ms)): string {
+  const d = new Date(ms + offsetMin * 60_000);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
-/** One syslog datagram for a record (exported for tests). */
-export function syslogMessage(rec: LogRecord, facility: number, pid: number, tag = 'consul'): string {
-  const line = formatHclog(rec, localOffset(rec.timeMs));
-  // Consul's wrapper sends the text after "[LEVEL] ".
-  const after = line.slice(line.indexOf(']') + 2);
-  return `<${facility * 8 + SEVERITY[rec.level]}>${stamp(rec.timeMs)} ${tag}[${pid}]: ${after}\n`;
+/** What Consul's wrapper hands to syslog: the hclog line after "[LEVEL]", leading spaces trimmed. */
+export function syslogText(rec: LogRecord, offsetMin = localOffset(rec.timeMs)): string {
+  const line = formatHclog(rec, offsetMin);
+  return line.slice(line.indexOf(']') + 2).replace(/^ +/, '');
 }
 
-export const DEFAULT_SYSLOG_PATHS = ['/dev/log', '/var/run/syslog', '/var/run/log'];
+/** One message as Go's log/syslog writes it to a local socket. */
+export function syslogMessage(
+  rec: LogRecord,
+  facility: number,
+  pid: number,
+  tag = 'consul',
+  offsetMin = localOffset(rec.timeMs),
+): string {
+  const pri = facility * 8 + SEVERITY[rec.level];
+  return `<${pri}>${syslogStamp(rec.timeMs, offsetMin)} ${tag}[${pid}]: ${syslogText(rec, offsetMin)}\n`;
+}
+
+type Conn = { kind: 'dgram'; sock: UnixDgramSocket } | { kind: 'stream'; sock: net.Socket };
+
+/** Dials the local daemon as log/syslog does: datagram on every path first, then stream. */
+function dial(paths: readonly string[]): Conn | null {
+  for (const p of paths) {
+    const sock = unixDgram.createSocket('unix_dgram');
+    let failed = false;
+    sock.on('error', () => {
+      failed = true;
+    });
+    // unix-dgram connects synchronously and reports failure through 'error' before returning.
+    sock.connect(p);
+    if (!failed) {
+      sock.removeAllListeners('error');
+      return { kind: 'dgram', sock };
+    }
+    sock.close();
+  }
+  for (const p of paths) {
+    let isSocket = false;
+    try {
+      isSocket = statSync(p).isSocket();
+    } catch {
+      // missing path: try the next one
+    }
+    // Node connects stream sockets asynchronously; writes queue until it is up.
+    if (isSocket) return { kind: 'stream', sock: net.createConnection(p).on('error', () => {}) };
+  }
+  return null;
+}
+
+export interface SyslogOptions {
+  /** Socket paths to try, in order (tests pass their own). */
+  paths?: readonly string[];
+  pid?: number;
+  tag?: string;
+}
 
 export class SyslogSink implements LogSink {
-  private dgram: UnixDgramSocket | null = null;
-  private stream: net.Socket | null = null;
+  private pending: Buffer[] = [];
 
   private constructor(
+    private conn: Conn,
     private readonly facility: number,
-    private readonly socketPath: string,
-  ) {}
+    private readonly paths: readonly string[],
+    private readonly pid: number,
+    private readonly tag: string,
+  ) {
+    this.watch();
+  }
 
-  /** Connects to the first syslog socket that exists, or returns an Error (Consul: "Syslog setup failed"). */
-  static open(facilityName: string, paths: readonly string[] = DEFAULT_SYSLOG_PATHS): SyslogSink | Error {
-    const facility = FACILITIES[facilityName.toUpperCase()];
-    if (facility === undefined) return new Error(`invalid syslog facility: ${facilityName}`);
-    const found = paths.find((p) => {
-      try {
-        return statSync(p).isSocket();
-      } catch {
-        return false;
-      }
-    });
-    if (!found) return new Error('Unix syslog delivery error');
-    const sink = new SyslogSink(facility, found);
-    const sock = unixDgram.createSocket('unix_dgram');
-    sock.on('error', () => {
-      // Not a datagram socket (or it went away): fall back to a stream connection, as Go does.
-      sink.dgram = null;
-      sink.stream ??= net.createConnection(found).on('error', () => {});
-    });
-    sink.dgram = sock;
-    return sink;
+  /** Connects to the local syslog daemon, or returns go-syslog's error as a value. */
+  static open(facilityName: string, opts: SyslogOptions = {}): SyslogSink | Error {
+    const facility = facilityCode(facilityName);
+    if (facility instanceof Error) return facility;
+    const paths = opts.paths ?? DEFAULT_SYSLOG_PATHS;
+    const conn = dial(paths);
+    if (!conn) return new Error('Unix syslog delivery error');
+    return new SyslogSink(conn, facility, paths, opts.pid ?? process.pid, opts.tag ?? 'consul');
   }
 
   write(rec: LogRecord): void {
-    const msg = Buffer.from(syslogMessage(rec, this.facility, process.pid));
-    if (this.dgram) this.dgram.send(msg, 0, msg.length, this.socketPath, () => {});
-    else this.stream?.write(msg);
+    this.send(Buffer.from(syslogMessage(rec, this.facility, this.pid, this.tag)), true);
   }
 
   close(): void {
-    this.dgram?.close();
-    this.stream?.end();
+    if (this.conn.kind === 'dgram') this.conn.sock.close();
+    else this.conn.sock.end();
+    this.pending = [];
+  }
+
+  private send(msg: Buffer, retry: boolean): void {
+    const c = this.conn;
+    if (c.kind === 'stream') {
+      c.sock.write(msg);
+      return;
+    }
+    if (this.pending.length > 0) {
+      this.hold(msg);
+      return;
+    }
+    c.sock.send(msg, (err) => {
+      if (!err) return;
+      if (err.message === 'congestion') this.hold(msg);
+      else if (retry && this.redial()) this.send(msg, false);
+      // else dropped, as log/syslog drops a message it cannot write after one redial
+    });
+  }
+
+  /** Keeps a message until the socket drains, in order and bounded. */
+  private hold(msg: Buffer): void {
+    if (this.pending.length >= MAX_PENDING_SYSLOG) this.pending.shift();
+    this.pending.push(msg);
+  }
+
+  /** The daemon went away (restarted): dial again, as log/syslog's writeAndRetry does once. */
+  private redial(): boolean {
+    const next = dial(this.paths);
+    if (!next) return false;
+    this.close();
+    this.conn = next;
+    this.watch();
+    return true;
+  }
+
+  private watch(): void {
+    const c = this.conn;
+    if (c.kind !== 'dgram') return;
+    c.sock.on('error', () => {});
+    c.sock.on('writable', () => {
+      const queued = this.pending;
+      this.pending = [];
+      for (const m of queued) this.send(m, true);
+    });
+  }
+}
+
+/**
+ * Consul's setup loop: try `SyslogSink.open` up to 13 times, 5s apart, then fail with Consul's
+ * timeout error (which stops the agent from starting).
+ */
+export async function openSyslogWithRetry(
+  facilityName: string,
+  timers: Timers,
+  opts: SyslogOptions = {},
+  retries = SYSLOG_SETUP_RETRIES,
+  delayMs = SYSLOG_SETUP_DELAY_MS,
+): Promise<SyslogSink | Error> {
+  for (let i = 0; ; i++) {
+    const s = SyslogSink.open(facilityName, opts);
+    if (!(s instanceof Error)) return s;
+    if (i >= retries)
+      return new Error(
+        `Syslog setup did not succeed within timeout (${formatGoDuration(retries * delayMs * MS)}).`,
+      );
+    await new Promise<void>((resolve) => timers.after(delayMs, resolve));
   }
 }
