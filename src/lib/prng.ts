@@ -34,7 +34,8 @@ export class SeededRng {
 
   constructor(seed: number) {
     // Seeds beyond 32 bits (SIM_SEED=<big>) fold their high word in rather than being silently cut.
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`SeededRng: seed must be a safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed))
+      throw new RangeError(`SeededRng: seed must be a safe integer, got ${seed}`);
     const high = seed >= TWO_POW_32 ? Math.floor(seed / TWO_POW_32) >>> 0 : 0;
     const folded = (seed >>> 0) ^ Math.imul(high, 0x9e3779b1);
     this.seed = folded >>> 0;

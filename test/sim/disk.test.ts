@@ -11,33 +11,40 @@ const text = async (d: Disk, p: string) => {
   return b === null ? null : dec.decode(b);
 };
 
-forEachSeed('crash keeps acknowledged synced data, loses unsynced data, may tear the tail', [1, 2, 3, 4, 5, 6, 7, 8], async (seed) => {
-  const disk = new SimDisk({ rng: new SeededRng(seed) });
-  await disk.mkdirp('/d');
-  await disk.writeFileAtomic('/d/meta', 'synced');
-  await disk.appendFile('/d/log', 'aaaa');
-  await disk.fsync('/d/log');
-  await disk.appendFile('/d/log', 'bbbb');
-  await disk.appendFile('/d/log', 'cccc');
-  await disk.appendFile('/d/tmp', 'never synced');
-  assert.equal(await text(disk, '/d/log'), 'aaaabbbbcccc', 'readers see unsynced data before a crash');
-  assert.equal(disk.unsyncedBytes('/d/log'), 8);
-  const losses = disk.crash();
-  assert.equal(await text(disk, '/d/meta'), 'synced');
-  const log = (await text(disk, '/d/log'))!;
-  assert.ok(/^aaaa(bbbb|bbbbc{0,3}|b{0,3})$/.test(log), `survivor must be synced data plus a strict prefix: ${log}`);
-  assert.notEqual(log, 'aaaabbbbcccc');
-  const tmp = await text(disk, '/d/tmp');
-  assert.ok(tmp === null || (tmp.length < 12 && 'never synced'.startsWith(tmp)), String(tmp));
-  assert.deepEqual(
-    losses.map((l) => l.path),
-    ['/d/log', '/d/tmp'],
-  );
-  assert.equal(losses[1]!.vanished, tmp === null);
-  // After the crash the survivor is durable: a second crash changes nothing.
-  disk.crash();
-  assert.equal(await text(disk, '/d/log'), log);
-});
+forEachSeed(
+  'crash keeps acknowledged synced data, loses unsynced data, may tear the tail',
+  [1, 2, 3, 4, 5, 6, 7, 8],
+  async (seed) => {
+    const disk = new SimDisk({ rng: new SeededRng(seed) });
+    await disk.mkdirp('/d');
+    await disk.writeFileAtomic('/d/meta', 'synced');
+    await disk.appendFile('/d/log', 'aaaa');
+    await disk.fsync('/d/log');
+    await disk.appendFile('/d/log', 'bbbb');
+    await disk.appendFile('/d/log', 'cccc');
+    await disk.appendFile('/d/tmp', 'never synced');
+    assert.equal(await text(disk, '/d/log'), 'aaaabbbbcccc', 'readers see unsynced data before a crash');
+    assert.equal(disk.unsyncedBytes('/d/log'), 8);
+    const losses = disk.crash();
+    assert.equal(await text(disk, '/d/meta'), 'synced');
+    const log = (await text(disk, '/d/log'))!;
+    assert.ok(
+      /^aaaa(bbbb|bbbbc{0,3}|b{0,3})$/.test(log),
+      `survivor must be synced data plus a strict prefix: ${log}`,
+    );
+    assert.notEqual(log, 'aaaabbbbcccc');
+    const tmp = await text(disk, '/d/tmp');
+    assert.ok(tmp === null || (tmp.length < 12 && 'never synced'.startsWith(tmp)), String(tmp));
+    assert.deepEqual(
+      losses.map((l) => l.path),
+      ['/d/log', '/d/tmp'],
+    );
+    assert.equal(losses[1]!.vanished, tmp === null);
+    // After the crash the survivor is durable: a second crash changes nothing.
+    disk.crash();
+    assert.equal(await text(disk, '/d/log'), log);
+  },
+);
 
 test('over many seeds both outcomes happen: clean loss and a torn tail', () => {
   let torn = 0;
@@ -118,8 +125,13 @@ test('rename and remove, for files and whole directories', async () => {
 test('injected faults reject the operation before it takes effect', async () => {
   const disk = new SimDisk();
   disk.put('/d/log', 'a');
-  disk.injectFaults((op, p) => (op === 'appendFile' && p === '/d/log' ? 'ENOSPC' : op === 'fsync' ? 'EIO' : undefined));
-  await assert.rejects(disk.appendFile('/d/log', 'b'), { code: 'ENOSPC', message: /no space left on device/ });
+  disk.injectFaults((op, p) =>
+    op === 'appendFile' && p === '/d/log' ? 'ENOSPC' : op === 'fsync' ? 'EIO' : undefined,
+  );
+  await assert.rejects(disk.appendFile('/d/log', 'b'), {
+    code: 'ENOSPC',
+    message: /no space left on device/,
+  });
   await assert.rejects(disk.fsync('/d/log'), { code: 'EIO' });
   assert.equal(disk.text('/d/log'), 'a');
   disk.injectFaults(null);

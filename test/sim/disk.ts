@@ -249,14 +249,16 @@ export class SimDisk implements Disk {
     if (b.startsWith(`${a}/`)) throw fsError('EINVAL', 'rename', a);
     if (this.files.has(b)) throw fsError('ENOTDIR', 'rename', b);
     const moved = (x: string) => b + x.slice(a.length);
-    for (const d of [...this.dirs]) if (d === a || d.startsWith(`${a}/`)) {
-      this.dirs.delete(d);
-      this.dirs.add(moved(d));
-    }
-    for (const [k, v] of [...this.files]) if (k.startsWith(`${a}/`)) {
-      this.files.delete(k);
-      this.files.set(moved(k), v);
-    }
+    for (const d of [...this.dirs])
+      if (d === a || d.startsWith(`${a}/`)) {
+        this.dirs.delete(d);
+        this.dirs.add(moved(d));
+      }
+    for (const [k, v] of [...this.files])
+      if (k.startsWith(`${a}/`)) {
+        this.files.delete(k);
+        this.files.set(moved(k), v);
+      }
   }
 
   // --- durability and crashes ---

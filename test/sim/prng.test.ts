@@ -63,7 +63,10 @@ test('float, int and bytes are roughly uniform', () => {
   const bytes = rng.bytes(256 * 200);
   const counts = new Array<number>(256).fill(0);
   for (const b of bytes) counts[b]!++;
-  assert.ok(Math.min(...counts) > 120 && Math.max(...counts) < 290, `${Math.min(...counts)}..${Math.max(...counts)}`);
+  assert.ok(
+    Math.min(...counts) > 120 && Math.max(...counts) < 290,
+    `${Math.min(...counts)}..${Math.max(...counts)}`,
+  );
 });
 
 test('int rejects an empty range; chance, pick and shuffle', () => {

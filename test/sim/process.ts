@@ -97,7 +97,10 @@ export class SimProcessRunner implements ProcessRunner {
       file,
       args,
       opts,
-      stdin: typeof opts.stdin === 'string' ? opts.stdin : new TextDecoder().decode(opts.stdin ?? new Uint8Array()),
+      stdin:
+        typeof opts.stdin === 'string'
+          ? opts.stdin
+          : new TextDecoder().decode(opts.stdin ?? new Uint8Array()),
       stdout: (t) => void (!done && outFns.forEach((fn) => fn(chunk(t)))),
       stderr: (t) => void (!done && errFns.forEach((fn) => fn(chunk(t)))),
       exit,

@@ -90,7 +90,7 @@ test('timers: after/every on virtual time; cancel from inside; cancelAll for a c
   let fired = 0;
   t.after(5, () => fired++);
   t.every(5, () => fired++);
-  other.after(5, () => fired += 10);
+  other.after(5, () => (fired += 10));
   assert.equal(t.active, 2);
   t.cancelAll();
   assert.equal(t.active, 0);

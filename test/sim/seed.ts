@@ -64,7 +64,7 @@ export async function runSeed(
 }
 
 /** The test file that called into this module, from the stack (ESM frames carry file:// URLs). */
-function callerFile(): string {
+export function callerFile(): string {
   const here = fileURLToPath(import.meta.url);
   for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
     const m = /(file:\/\/[^\s)]+?|\/[^\s)(]+?):\d+:\d+\)?$/.exec(line.trim());
@@ -84,12 +84,7 @@ type SeedFn = (seed: number, t: TestContext) => void | Promise<void>;
  */
 export function forEachSeed(name: string, seeds: readonly number[], fn: SeedFn): void;
 export function forEachSeed(name: string, seeds: readonly number[], importMetaUrl: string, fn: SeedFn): void;
-export function forEachSeed(
-  name: string,
-  seeds: readonly number[],
-  a: string | SeedFn,
-  b?: SeedFn,
-): void {
+export function forEachSeed(name: string, seeds: readonly number[], a: string | SeedFn, b?: SeedFn): void {
   const file = typeof a === 'string' ? fileURLToPath(a) : callerFile();
   const fn = typeof a === 'string' ? b! : a;
   for (const seed of seedsFromEnv(seeds)) {

@@ -20,14 +20,14 @@ export class SimTimers implements Timers {
 
   /** fn once, ms from now; 0 (or less) means later at the same instant, never synchronously. */
   after(ms: number, fn: () => void): TimerHandle {
-    let ev: EventHandle;
     const handle = {
+      // `ev` is initialised below, before anyone can call cancel().
       cancel: () => {
         this.sched.cancel(ev);
         this.live.delete(handle);
       },
     };
-    ev = this.sched.after(
+    const ev: EventHandle = this.sched.after(
       ms,
       () => {
         this.live.delete(handle);
