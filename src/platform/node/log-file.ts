@@ -1,12 +1,22 @@
 // -log-file as Consul 1.16.4 writes it. The path splits like Go's filepath.Split: a path ending in "/"
 // names the directory and the file is "consul.log"; otherwise the last element is the file name, used
-// as given (no extension added, no directory check). The active file keeps that name and is appended to
-// across restarts. Before a write, if log_rotate_bytes (> 0) have been written to it or
+// as given (no extension added, no directory check). Old archives are pruned at startup, then the
+// active file keeps that name and is appended to across restarts. (One deliberate difference: a missing
+// directory is created, where Consul fails with "no such file or directory".) Before a write, if log_rotate_bytes (> 0) have been written to it or
 // log_rotate_duration (0 = 24h) has passed since it was created, it is renamed to
 // <stem>-<unix nanoseconds><ext> (ext defaults to ".log") and archives beyond log_rotate_max_files are
 // removed, oldest first (0 keeps all, a negative value keeps none). Rotation happens only on a write,
 // as in Consul, so time-based rotation reads the Clock and needs no timer.
-import { closeSync, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../../runtime/clock.js';
 import { formatHclog, formatJsonLog } from '../../runtime/log-format.js';
@@ -75,22 +85,38 @@ export class FileSink implements LogSink {
   private createdMs = 0;
   private lastArchiveNs = 0n;
 
-  /** Opens the active log, or returns Consul's "Failed to setup logging: …" error. */
+  /** Prunes and opens as Consul's setup does, or returns its "Failed to …" error as a value. */
   static open(o: LogFileOptions): FileSink | Error {
     try {
       return new FileSink(o);
     } catch (e) {
-      return new Error(`Failed to setup logging: ${e instanceof Error ? e.message : String(e)}`);
+      return e instanceof Error ? e : new Error(String(e));
     }
   }
 
-  /** Prefer `open`; the constructor throws when the file cannot be opened. */
+  /** Prefer `open`; the constructor throws Consul's setup error when the file cannot be opened. */
   constructor(private readonly o: LogFileOptions) {
     this.file = logFilePath(o.path);
     this.dir = path.dirname(this.file);
     ({ stem: this.stem, ext: this.ext } = archiveParts(path.basename(this.file)));
     this.durationMs = o.rotateDurationMs > 0 ? o.rotateDurationMs : DEFAULT_ROTATE_DURATION_MS;
-    this.fd = this.openActive(true);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      // Where Consul's open would fail on the missing directory, report it the same way.
+      const why = (e as { code?: string }).code === 'EEXIST' ? 'not a directory' : goErrno(e);
+      throw new Error(`Failed to setup logging: open ${this.file}: ${why}`, { cause: e });
+    }
+    try {
+      this.prune();
+    } catch (e) {
+      throw new Error(`Failed to prune log files: ${goErrno(e)}`, { cause: e });
+    }
+    try {
+      this.fd = this.openActive(true);
+    } catch (e) {
+      throw new Error(`Failed to setup logging: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
   }
 
   write(rec: LogRecord): void {

@@ -1,15 +1,17 @@
 // -syslog (enable_syslog) as Consul 1.16 does it through go-syslog: the facility name is checked first
 // ("invalid syslog facility: X"), then the local daemon is dialled the way Go's log/syslog does — a unix
 // datagram socket at /dev/log, /var/run/syslog, /var/run/log, then a stream socket at the same paths —
-// else "Unix syslog delivery error". Each record goes out in hclog's text form (even with -log-json),
-// cut after the "[LEVEL]" token by Consul's syslog wrapper, with the severity that wrapper maps the level
-// to, framed as log/syslog frames local messages: "<PRI>Jan _2 15:04:05 consul[PID]: text\n".
+// else "Unix syslog delivery error". Each record goes out in the agent's line format (Consul feeds one
+// hclog writer to console, file and syslog alike, so -log-json lines reach syslog as JSON), passed
+// through Consul's syslog wrapper — the text between the first "[" and "]" picks the severity, and what
+// follows "] " (leading spaces trimmed) is sent — and framed as log/syslog frames local messages:
+// "<PRI>Jan _2 15:04:05 consul[PID]: text\n".
 import net from 'node:net';
 import { MS, formatGoDuration } from '../../lib/duration.js';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { formatHclog } from '../../runtime/log-format.js';
-import type { LogLevel, LogRecord, LogSink } from '../../runtime/logger.js';
+import { formatHclog, formatJsonLog } from '../../runtime/log-format.js';
+import type { LogRecord, LogSink } from '../../runtime/logger.js';
 import type { Timers } from '../../runtime/timers.js';
 import { localOffset } from './log-console.js';
 
@@ -56,14 +58,18 @@ export function facilityCode(name: string): number | Error {
   return code ?? new Error(`invalid syslog facility: ${up}`);
 }
 
-/** Consul's wrapper: TRACE→debug, DEBUG→info, INFO→notice, WARN→warning, ERROR→err. */
-export const SEVERITY: Readonly<Record<LogLevel, number>> = {
-  trace: 7,
-  debug: 6,
-  info: 5,
-  warn: 4,
-  error: 3,
+/** Consul's wrapper: TRACE→debug, DEBUG→info, INFO→notice, WARN→warning, ERROR→err, CRIT→crit. */
+export const SEVERITY_BY_TOKEN: Readonly<Record<string, number>> = {
+  TRACE: 7,
+  DEBUG: 6,
+  INFO: 5,
+  WARN: 4,
+  ERROR: 3,
+  CRIT: 2,
 };
+
+/** What the wrapper uses for a line without a known level token. */
+export const DEFAULT_SEVERITY = 5;
 
 export const DEFAULT_SYSLOG_PATHS: readonly string[] = ['/dev/log', '/var/run/syslog', '/var/run/log'];
 
@@ -83,10 +89,14 @@ export function syslogStamp(ms: number, offsetMin = localOffset(ms)): string {
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
-/** What Consul's wrapper hands to syslog: the hclog line after "[LEVEL]", leading spaces trimmed. */
-export function syslogText(rec: LogRecord, offsetMin = localOffset(rec.timeMs)): string {
-  const line = formatHclog(rec, offsetMin);
-  return line.slice(line.indexOf(']') + 2).replace(/^ +/, '');
+/** Consul's syslog wrapper on one formatted line: the severity and the text it sends. */
+export function syslogWrap(line: string): { severity: number; text: string } {
+  const x = line.indexOf('[');
+  const y = x < 0 ? -1 : line.indexOf(']', x);
+  if (y < 0) return { severity: DEFAULT_SEVERITY, text: line };
+  const token = line.slice(x + 1, y);
+  const severity = Object.hasOwn(SEVERITY_BY_TOKEN, token) ? SEVERITY_BY_TOKEN[token]! : DEFAULT_SEVERITY;
+  return { severity, text: line.slice(y + 2).replace(/^ +/, '') };
 }
 
 /** One message as Go's log/syslog writes it to a local socket. */
@@ -94,11 +104,12 @@ export function syslogMessage(
   rec: LogRecord,
   facility: number,
   pid: number,
-  tag = 'consul',
-  offsetMin = localOffset(rec.timeMs),
+  opts: { tag?: string; json?: boolean; offsetMin?: number } = {},
 ): string {
-  const pri = facility * 8 + SEVERITY[rec.level];
-  return `<${pri}>${syslogStamp(rec.timeMs, offsetMin)} ${tag}[${pid}]: ${syslogText(rec, offsetMin)}\n`;
+  const off = opts.offsetMin ?? localOffset(rec.timeMs);
+  const line = opts.json ? formatJsonLog(rec, off) : formatHclog(rec, off);
+  const { severity, text } = syslogWrap(line);
+  return `<${facility * 8 + severity}>${syslogStamp(rec.timeMs, off)} ${opts.tag ?? 'consul'}[${pid}]: ${text}\n`;
 }
 
 type Conn = { kind: 'dgram'; sock: UnixDgramSocket } | { kind: 'stream'; sock: net.Socket };
@@ -137,6 +148,8 @@ export interface SyslogOptions {
   paths?: readonly string[];
   pid?: number;
   tag?: string;
+  /** -log-json: the lines are JSON, as on the console. */
+  json?: boolean;
 }
 
 export class SyslogSink implements LogSink {
@@ -148,6 +161,7 @@ export class SyslogSink implements LogSink {
     private readonly paths: readonly string[],
     private readonly pid: number,
     private readonly tag: string,
+    private readonly json: boolean,
   ) {
     this.watch();
   }
@@ -159,11 +173,19 @@ export class SyslogSink implements LogSink {
     const paths = opts.paths ?? DEFAULT_SYSLOG_PATHS;
     const conn = dial(paths);
     if (!conn) return new Error('Unix syslog delivery error');
-    return new SyslogSink(conn, facility, paths, opts.pid ?? process.pid, opts.tag ?? 'consul');
+    return new SyslogSink(
+      conn,
+      facility,
+      paths,
+      opts.pid ?? process.pid,
+      opts.tag ?? 'consul',
+      opts.json ?? false,
+    );
   }
 
   write(rec: LogRecord): void {
-    this.send(Buffer.from(syslogMessage(rec, this.facility, this.pid, this.tag)), true);
+    const msg = syslogMessage(rec, this.facility, this.pid, { tag: this.tag, json: this.json });
+    this.send(Buffer.from(msg), true);
   }
 
   close(): void {

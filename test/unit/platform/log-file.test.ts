@@ -198,18 +198,43 @@ test('a restart appends to the active file and counts its bytes toward rotation'
   });
 });
 
+test('archives beyond max_files are pruned at startup; a missing directory is created', () => {
+  withDir(({ dir, open }) => {
+    for (const ns of ['1000000000000000001', '1000000000000000002', '1000000000000000003'])
+      writeFileSync(`${dir}/consul-${ns}.log`, `${ns}\n`);
+    writeFileSync(`${dir}/other.log`, 'kept\n');
+    const sink = open({ maxFiles: 1 });
+    assert.deepEqual(
+      sink.archives().map((a) => path.basename(a)),
+      ['consul-1000000000000000003.log'],
+    );
+    assert.deepEqual(readdirSync(dir).sort(), ['consul-1000000000000000003.log', 'consul.log', 'other.log']);
+    const nested = open({ path: `${dir}/a/b/` });
+    nested.write(rec('deep'));
+    assert.deepEqual(messages(`${dir}/a/b/consul.log`), ['deep']);
+  });
+});
+
 test("an unopenable path is an error value with Consul's text", () => {
-  const r = FileSink.open({
-    path: '/nonexistent-dir-for-test/consul.log',
+  const opts = {
     json: false,
     rotateBytes: 0,
     rotateDurationMs: 0,
     maxFiles: 0,
     clock: { monotonicMs: () => 0, wallMs: () => 0 },
-  });
-  assert.ok(r instanceof Error);
-  assert.equal(
-    r.message,
-    'Failed to setup logging: open /nonexistent-dir-for-test/consul.log: no such file or directory',
-  );
+  };
+  const dir = mkdtempSync(path.join(tmpdir(), 'logfile-'));
+  try {
+    writeFileSync(`${dir}/file`, '');
+    // the parent is a file, so neither the directory nor the log can exist
+    const r = FileSink.open({ ...opts, path: `${dir}/file/consul.log` });
+    assert.ok(r instanceof Error);
+    assert.equal(r.message, `Failed to setup logging: open ${dir}/file/consul.log: not a directory`);
+    // a directory where the file should be
+    const d = FileSink.open({ ...opts, path: dir });
+    assert.ok(d instanceof Error);
+    assert.equal(d.message, `Failed to setup logging: open ${dir}: is a directory`);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });

@@ -10,6 +10,7 @@ import {
   facilityCode,
   openSyslogWithRetry,
   syslogMessage,
+  syslogWrap,
 } from '../../../src/platform/node/syslog.js';
 import type { LogRecord } from '../../../src/runtime/logger.js';
 import type { Timers } from '../../../src/runtime/timers.js';
@@ -34,15 +35,36 @@ function tempDir(): string {
 
 test('message framing: <PRI>Mon _2 hh:mm:ss consul[pid]: text after the level token', () => {
   assert.equal(
-    syslogMessage(rec('info', 'Consul agent running!'), 16, 8902, 'consul', 0),
+    syslogMessage(rec('info', 'Consul agent running!'), 16, 8902, { offsetMin: 0 }),
     '<133>May  1 10:50:14 consul[8902]: agent: Consul agent running!\n',
   );
   assert.equal(
-    syslogMessage(rec('error', 'Reload config failed', 'error', new Error('bad file')), 16, 1, 'consul', 120),
+    syslogMessage(rec('error', 'Reload config failed', 'error', new Error('bad file')), 16, 1, {
+      offsetMin: 120,
+    }),
     '<131>May  1 12:50:14 consul[1]: agent: Reload config failed: error="bad file"\n',
   );
   const later = { ...rec('info', 'x'), timeMs: Date.UTC(2017, 10, 23, 1, 2, 3) };
-  assert.equal(syslogMessage(later, 16, 1, 'consul', 0), '<133>Nov 23 01:02:03 consul[1]: agent: x\n');
+  assert.equal(syslogMessage(later, 16, 1, { offsetMin: 0 }), '<133>Nov 23 01:02:03 consul[1]: agent: x\n');
+});
+
+test("with -log-json the JSON line goes to syslog whole, at the wrapper's default severity", () => {
+  assert.equal(
+    syslogMessage(rec('error', 'json line', 'k', 1), 16, 7, { json: true, offsetMin: 0 }),
+    '<133>May  1 10:50:14 consul[7]: {"@level":"error","@message":"json line","@module":"agent","@timestamp":"2017-05-01T10:50:14.000000Z","k":1}\n',
+  );
+});
+
+test("Consul's wrapper: the first [TOKEN] picks the severity; text after it, leading spaces trimmed", () => {
+  assert.deepEqual(syslogWrap('2017-05-01T10:50:14.000Z [TRACE] agent: t'), {
+    severity: 7,
+    text: 'agent: t',
+  });
+  assert.deepEqual(syslogWrap('[INFO]     x'), { severity: 5, text: 'x' });
+  assert.deepEqual(syslogWrap('[CRIT]  x'), { severity: 2, text: 'x' });
+  assert.deepEqual(syslogWrap('[INVALID]     x'), { severity: 5, text: 'x' });
+  assert.deepEqual(syslogWrap('{"@message":"a [b] c"}'), { severity: 5, text: 'c"}' });
+  assert.deepEqual(syslogWrap('no brackets'), { severity: 5, text: 'no brackets' });
 });
 
 test('PRI = facility*8 + severity, severities as Consul maps hclog levels', () => {
