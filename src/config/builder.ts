@@ -397,7 +397,9 @@ class Builder {
     const contentPath = contentPathRaw === '' ? '/ui/' : `/${contentPathRaw.replace(/^\/+|\/+$/g, '')}/`;
 
     const tls = this.tlsConfig();
-    const nodeName = this.str('node_name').trim() || this.ctx.host.hostname().trim();
+    // The hostname stands in only for an unset name; a name of spaces trims to "" and is refused.
+    const nodeNameRaw = this.str('node_name');
+    const nodeName = (nodeNameRaw === '' ? this.ctx.host.hostname() : nodeNameRaw).trim();
     const aclEnabled = this.bool('acl.enabled');
 
     const rt: RuntimeConfig = {
