@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { SeededRng } from '../../src/lib/prng.js';
 import type { Disk } from '../../src/runtime/disk.js';
 import { SimDisk } from './disk.js';
+import { Scheduler } from './scheduler.js';
 import { forEachSeed } from './seed.js';
 
 const dec = new TextDecoder();
@@ -140,4 +141,48 @@ test('injected faults reject the operation before it takes effect', async () => 
   disk.crash();
   assert.equal(disk.text('/d/log'), 'ab');
   assert.deepEqual(disk.stats, { writes: 0, appends: 1, fsyncs: 1, crashes: 1 });
+});
+
+test('with latency: fsync covers only earlier writes, and a crash mid-fsync loses them and never acks', async () => {
+  const sched = new Scheduler();
+  const disk = new SimDisk({
+    rng: new SeededRng(1),
+    tearProbability: 0,
+    latency: { sched, syncMs: 10, opMs: 1 },
+  });
+  disk.put('/log', '');
+  const acked: string[] = [];
+  const write = async (rec: string) => {
+    await disk.appendFile('/log', rec);
+    await disk.fsync('/log');
+    acked.push(rec); // "persist before ack"
+  };
+  void write('a;');
+  await sched.runForAsync(5); // a's fsync is in progress
+  void disk.appendFile('/log', 'late;'); // after the fsync started: not covered by it
+  await sched.runUntilIdleAsync();
+  assert.deepEqual(acked, ['a;']);
+  assert.equal(disk.unsyncedBytes('/log'), 5);
+  void write('b;');
+  await sched.runForAsync(5);
+  disk.crash();
+  await sched.runUntilIdleAsync();
+  assert.deepEqual(acked, ['a;'], 'a write whose fsync was cut by the crash is never acknowledged');
+  assert.equal(disk.text('/log'), 'a;');
+});
+
+test('with latency: writeFileAtomic replaces the file only when it completes', async () => {
+  const sched = new Scheduler();
+  const disk = new SimDisk({ latency: { sched, syncMs: 10 } });
+  disk.put('/d/node-id', 'old');
+  let done = false;
+  void disk.writeFileAtomic('/d/node-id', 'new').then(() => (done = true));
+  await sched.runForAsync(5);
+  assert.equal(disk.text('/d/node-id'), 'old');
+  disk.crash();
+  await sched.runUntilIdleAsync();
+  assert.equal(disk.text('/d/node-id'), 'old');
+  assert.equal(done, false);
+  assert.equal(await sched.settle(disk.writeFileAtomic('/d/node-id', 'new')), undefined);
+  assert.equal(disk.text('/d/node-id'), 'new');
 });

@@ -9,6 +9,7 @@
 import { SeededRng } from '../../src/lib/prng.js';
 import type { DirEntry, Disk, FileStat } from '../../src/runtime/disk.js';
 import type { Rng } from '../../src/runtime/rng.js';
+import type { Scheduler } from './scheduler.js';
 
 export type DiskOp =
   | 'readFile'
@@ -29,6 +30,14 @@ export interface SimDiskOptions {
   now?: () => number;
   /** Chance that a file with unsynced bytes keeps a torn prefix of them on crash (default 0.5). */
   tearProbability?: number;
+  /**
+   * Virtual time operations take (default: none, everything completes at once): opMs for reads, writes
+   * and appends, syncMs more for fsync and the syncing writes. With latency, fsync
+   * makes durable what was written before the call only when it completes; writeFileAtomic and
+   * createExclusive take effect when they complete; and an operation pending at a crash never settles,
+   * as the process that awaited it is dead (so code after `await fsync` cannot run for a lost write).
+   */
+  latency?: { sched: Scheduler; syncMs: number; opMs?: number };
 }
 
 /** What a crash did to one file that had unsynced bytes. */
@@ -105,6 +114,9 @@ export class SimDisk implements Disk {
   private readonly now: () => number;
   private readonly tearProbability: number;
   private fault: ((op: DiskOp, path: string) => string | undefined) | null = null;
+  private readonly latency: SimDiskOptions['latency'];
+  /** Counts crashes, so operations that were pending at one never complete. */
+  private epoch = 0;
   /** Operations so far, by kind (a test can assert that something was, or was not, synced). */
   readonly stats = { writes: 0, appends: 0, fsyncs: 0, crashes: 0 };
 
@@ -114,6 +126,23 @@ export class SimDisk implements Disk {
     this.rng = o.rng ?? new SeededRng(0);
     this.now = o.now ?? (() => 0);
     this.tearProbability = o.tearProbability ?? 0.5;
+    this.latency = o.latency;
+  }
+
+  /** Waits `ms` of virtual time (nothing without latency); never returns if a crash happens meanwhile. */
+  private pause(ms: number): Promise<void> | null {
+    if (!this.latency || ms <= 0) return null; // no await at all: effects stay synchronous
+    const epoch = this.epoch;
+    const sched = this.latency.sched;
+    return new Promise<void>((resolve) => sched.after(ms, () => epoch === this.epoch && resolve(), 'disk'));
+  }
+
+  private get opMs(): number {
+    return this.latency?.opMs ?? 0;
+  }
+
+  private get syncMs(): number {
+    return this.latency?.syncMs ?? 0;
   }
 
   /**
@@ -139,6 +168,8 @@ export class SimDisk implements Disk {
   async readFile(path: string): Promise<Uint8Array | null> {
     const p = norm(path);
     this.check('readFile', 'open', p);
+    const wait = this.pause(this.opMs);
+    if (wait) await wait;
     if (this.dirs.has(p)) throw fsError('EISDIR', 'read', p);
     return this.files.get(p)?.data.slice() ?? null;
   }
@@ -149,6 +180,10 @@ export class SimDisk implements Disk {
     this.needParentDir(p, 'open');
     if (this.dirs.has(p)) throw fsError('EISDIR', 'rename', p);
     const b = toBytes(data);
+    // The rename is the commit point: until it, readers and crashes see the old file.
+    const wait = this.pause(this.opMs + this.syncMs);
+    if (wait) await wait;
+    this.needParentDir(p, 'rename');
     this.files.set(p, { durable: b, data: b, mtimeMs: this.now() });
     this.stats.writes++;
   }
@@ -159,7 +194,11 @@ export class SimDisk implements Disk {
     if (this.files.has(p) || this.dirs.has(p)) return false;
     this.needParentDir(p, 'open');
     const b = toBytes(data);
-    this.files.set(p, { durable: b, data: b, mtimeMs: this.now() });
+    const f: File = { durable: null, data: b, mtimeMs: this.now() };
+    this.files.set(p, f);
+    const wait = this.pause(this.opMs + this.syncMs);
+    if (wait) await wait;
+    f.durable = b;
     this.stats.writes++;
     return true;
   }
@@ -176,6 +215,8 @@ export class SimDisk implements Disk {
       f.mtimeMs = this.now();
     } else this.files.set(p, { durable: null, data: b, mtimeMs: this.now() });
     this.stats.appends++;
+    const wait = this.pause(this.opMs);
+    if (wait) await wait;
   }
 
   async mkdirp(path: string, _mode?: number): Promise<void> {
@@ -269,7 +310,11 @@ export class SimDisk implements Disk {
     this.check('fsync', 'fsync', p);
     const f = this.files.get(p);
     if (!f) throw fsError('ENOENT', 'open', p);
-    f.durable = f.data;
+    // Only what was written before the call is covered; later appends stay volatile.
+    const covered = f.data;
+    const wait = this.pause(this.syncMs);
+    if (wait) await wait;
+    if (this.files.get(p) === f && covered.length > (f.durable?.length ?? -1)) f.durable = covered;
     this.stats.fsyncs++;
   }
 
@@ -287,6 +332,7 @@ export class SimDisk implements Disk {
   /** Power loss: unsynced bytes vanish, a file may keep a torn prefix of them. Returns what was lost. */
   crash(): CrashLoss[] {
     this.stats.crashes++;
+    this.epoch++;
     const losses: CrashLoss[] = [];
     for (const [p, f] of [...this.files]) {
       const durable = f.durable ?? new Uint8Array();
