@@ -7,11 +7,10 @@ export function levelRank(l: LogLevel): number {
   return LOG_LEVELS.indexOf(l);
 }
 
-/** Accepts Consul's spellings: trace, debug, info, warn, err/error (any case). Null when unknown. */
+/** Accepts exactly Consul's spellings: trace, debug, info, warn, err/error, in any case. Null when unknown. */
 export function parseLogLevel(s: string): LogLevel | null {
-  const v = s.trim().toLowerCase();
+  const v = s.toLowerCase();
   if (v === 'err') return 'error';
-  if (v === 'warning') return 'warn';
   return (LOG_LEVELS as readonly string[]).includes(v) ? (v as LogLevel) : null;
 }
 

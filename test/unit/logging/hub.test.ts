@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogHub } from '../../../src/runtime/log.js';
-import type { LogRecord } from '../../../src/runtime/logger.js';
+import { parseLogLevel, type LogRecord } from '../../../src/runtime/logger.js';
 
 const T = Date.UTC(2023, 11, 12, 10, 21, 17, 123);
 
@@ -116,4 +116,14 @@ test('removing a sink stops its records', () => {
   remove();
   hub.logger().info('two');
   assert.deepEqual(got, ['one']);
+});
+
+test("log level names: Consul's TRACE DEBUG INFO WARN ERR ERROR in any case, nothing else", () => {
+  assert.equal(parseLogLevel('TRACE'), 'trace');
+  assert.equal(parseLogLevel('Debug'), 'debug');
+  assert.equal(parseLogLevel('info'), 'info');
+  assert.equal(parseLogLevel('WARN'), 'warn');
+  assert.equal(parseLogLevel('err'), 'error');
+  assert.equal(parseLogLevel('ERROR'), 'error');
+  for (const bad of ['warning', ' info', 'off', 'crit', '']) assert.equal(parseLogLevel(bad), null, bad);
 });
