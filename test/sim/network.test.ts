@@ -249,3 +249,20 @@ test('the network trace is a function of the seed', async () => {
   assert.equal(await run(1), await run(1));
   assert.notEqual(await run(1), await run(2));
 });
+
+test('one packet’s fate does not shift the next ones’: changing loss keeps the survivors’ delays', async () => {
+  const arrivals = async (loss: number) => {
+    const { sched, net } = world(3);
+    net.faults = { ...net.faults, jitterMs: 50, loss };
+    const { b, send } = await udpPair(net);
+    const at = new Map<number, number>();
+    b.onPacket((_f, d) => at.set(d[0]!, sched.now()));
+    for (let i = 0; i < 100; i++) send(i);
+    sched.runUntilIdle();
+    return at;
+  };
+  const all = await arrivals(0);
+  const some = await arrivals(0.5);
+  assert.ok(some.size > 20 && some.size < 80);
+  for (const [i, t] of some) assert.equal(t, all.get(i));
+});

@@ -226,9 +226,15 @@ export class SimNetwork implements PacketTransport {
     this.trace('send', 'udp', from, to, data.length);
     const f = this.link(from.ip, to.ip);
     const rng = this.linkRng(from.ip, to.ip);
-    // Always draw the same numbers per packet, so a fault setting does not shift later packets' fates.
+    // Every packet draws the same six numbers whatever its fate, so changing one fault setting (or a
+    // partition dropping a packet) does not shift the fates of the packets after it.
     const lossDraw = rng.float();
     const dupDraw = rng.float();
+    const fates = [0, 1].map(() => {
+      const jitter = rng.float() * f.jitterMs;
+      const held = rng.float() < f.reorder;
+      return { delay: f.delayMs + jitter + (held ? f.reorderMs : 0), held };
+    });
     if (this.blocked(from.ip, to.ip) || lossDraw < f.loss || data.length > MAX_DATAGRAM_BYTES) {
       this.stats.dropped++;
       this.trace('drop', 'udp', from, to, data.length);
@@ -241,11 +247,8 @@ export class SimNetwork implements PacketTransport {
     }
     const payload = data.slice();
     for (let i = 0; i < copies; i++) {
-      let delay = f.delayMs + rng.float() * f.jitterMs;
-      if (rng.float() < f.reorder) {
-        delay += f.reorderMs;
-        this.stats.reordered++;
-      }
+      const { delay, held } = fates[i]!;
+      if (held) this.stats.reordered++;
       this.sched.after(
         delay,
         () => {
@@ -394,7 +397,7 @@ export class SimHost implements PacketTransport, StreamTransport {
     });
   }
 
-  /** @internal Listeners on this host track their accepted ends themselves. */
+  /** Dialled connections close with the host; accepted ones close with their listener. */
   private track(c: ConnEnd): void {
     const close = () => c.destroy();
     this.closers.add(close);
@@ -434,8 +437,12 @@ class ConnEnd implements StreamConn {
     const chunk = data.slice();
     this.toPeer(() => {
       if (this.peer.fired) return;
-      if (this.net.blocked(this.local.ip, this.remote.ip)) {
-        // Data across a partition: the connection dies rather than stalling (TCP giving up, compressed).
+      if (
+        this.net.blocked(this.local.ip, this.remote.ip) ||
+        this.net.blocked(this.remote.ip, this.local.ip)
+      ) {
+        // Data across a partition (either way: TCP needs the acks back): the connection dies rather than
+        // stalling, as TCP gives up after its retries (compressed in time).
         this.net.stats.resets++;
         this.net.trace('reset', 'tcp', this.local, this.remote, chunk.length);
         this.peer.finish(netError('ECONNRESET', 'read ECONNRESET'));
