@@ -62,6 +62,9 @@ export const SYSLOG_FACILITIES = [
 /** The levels Consul's logging setup accepts (case-insensitive). */
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERR', 'ERROR'];
 
+/** Consul's TLS version names, sorted as its error message lists them. */
+const TLS_VERSIONS = ['TLS_AUTO', 'TLSv1_0', 'TLSv1_1', 'TLSv1_2', 'TLSv1_3'];
+
 const MAX_RAFT_MULTIPLIER = 10;
 const META_MAX_PAIRS = 64;
 const META_KEY_MAX = 128;
@@ -148,9 +151,19 @@ class Builder {
     return def;
   }
 
+  /** mapstructure's decode error for a value of the wrong type. */
   private typeError(path: string, want: string, v: unknown): void {
-    const got = Array.isArray(v) ? '[]interface {}' : isPlainObject(v) ? 'map[string]interface {}' : typeof v;
-    this.errs.push(`'${path}' expected type '${want}', got unconvertible type '${got}'`);
+    const got = Array.isArray(v)
+      ? '[]interface {}'
+      : isPlainObject(v)
+        ? 'map[string]interface {}'
+        : typeof v === 'number'
+          ? Number.isInteger(v)
+            ? 'int'
+            : 'float64'
+          : typeof v;
+    const shown = Array.isArray(v) ? `[${v.join(' ')}]` : isPlainObject(v) ? 'map[…]' : String(v);
+    this.errs.push(`'${path}' expected type '${want}', got unconvertible type '${got}', value: '${shown}'`);
   }
 
   /** A Go duration; `name` is the label Consul uses in its error (not always the key path). */
@@ -735,6 +748,19 @@ class Builder {
           name === 'internal_rpc' ? this.bool('tls.internal_rpc.verify_server_hostname') : false,
       };
     };
+    // Versions and cipher suites are checked where they are written, defaults first.
+    for (const sec of ['defaults', 'internal_rpc', 'https', 'grpc']) {
+      const v = this.str(`tls.${sec}.tls_min_version`);
+      if (v !== '' && !TLS_VERSIONS.includes(v))
+        this.errs.push(
+          `tls.${sec}.tls_min_version: invalid TLS version: no matching TLS version found for ${v}, please specify one of [${TLS_VERSIONS.join(', ')}]`,
+        );
+      if (this.has(`tls.${sec}.tls_cipher_suites`)) {
+        const min = v || this.str('tls.defaults.tls_min_version');
+        if (min === 'TLSv1_3')
+          this.errs.push(`tls.${sec}.tls_cipher_suites: TLS 1.3 cipher suites are not configurable`);
+      }
+    }
     const internal = listener('internal_rpc');
     // verify_server_hostname implies verify_outgoing (Consul's tlsutil does the same).
     internal.verifyOutgoing = internal.verifyOutgoing || internal.verifyServerHostname;

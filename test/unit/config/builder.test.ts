@@ -399,6 +399,20 @@ test("every validation error, with Consul's text", () => {
     ],
     [{ tls: { grpc: { verify_outgoing: true } } }, 'verify_outgoing is not valid in the tls.grpc stanza'],
     [
+      { tls: { https: { tls_min_version: 'tls9' } } },
+      multi(
+        'tls.https.tls_min_version: invalid TLS version: no matching TLS version found for tls9, please specify one of [TLS_AUTO, TLSv1_0, TLSv1_1, TLSv1_2, TLSv1_3]',
+      ),
+    ],
+    [
+      { tls: { defaults: { tls_min_version: 'TLSv1_3', tls_cipher_suites: 'TLS_AES_128_GCM_SHA256' } } },
+      multi('tls.defaults.tls_cipher_suites: TLS 1.3 cipher suites are not configurable'),
+    ],
+    [
+      { ports: { http: 'eighty' } },
+      multi("'ports.http' expected type 'int', got unconvertible type 'string', value: 'eighty'"),
+    ],
+    [
       { server: true, advertise_reconnect_timeout: '1h' },
       'advertise_reconnect_timeout can only be used on a client',
     ],
