@@ -53,14 +53,19 @@ function validateFlags(legacy: boolean) {
   const quiet = f.bool('quiet', false, 'When given, a successful run will produce no output.');
   const paths: string[] = [];
   if (legacy) {
-    for (const name of ['config-file', 'config-dir']) {
-      f.define({
-        name,
-        kind: 'value',
-        usage: `Path to a ${name === 'config-dir' ? 'directory of configuration files' : 'configuration file'} to test. Can be specified multiple times.`,
-        set: (v) => void paths.push(v),
-      });
-    }
+    // 0.8's configtest flags and their help texts.
+    const usages: Array<[string, string]> = [
+      [
+        'config-file',
+        'Path to a JSON file to read configuration from. This can be specified multiple times.',
+      ],
+      [
+        'config-dir',
+        'Path to a directory to read configuration files from. This will read every file ending in ".json" as configuration in this directory in alphabetical order.',
+      ],
+    ];
+    for (const [name, usage] of usages)
+      f.define({ name, kind: 'value', usage, set: (v) => void paths.push(v) });
   }
   return { f, format, quiet, paths };
 }
