@@ -9,6 +9,7 @@
 
 import { formatGoDuration, HOUR, parseGoDuration } from '../lib/duration.js';
 import type { Host } from '../runtime/host.js';
+import { goQuote } from '../runtime/log-values.js';
 import { parseLogLevel } from '../runtime/logger.js';
 import { isAnyAddr, isIP, isV4, parseCidr, parseIP } from './ip.js';
 import { isPlainObject, type Raw } from './raw.js';
@@ -174,7 +175,7 @@ class Builder {
     const s = String(v);
     const d = parseGoDuration(s);
     if (d instanceof Error) {
-      this.errs.push(`${name}: invalid duration: ${JSON.stringify(s)}: ${d.message}`);
+      this.errs.push(`${name}: invalid duration: ${goQuote(s)}: ${d.message}`);
       return 0;
     }
     return d;
@@ -207,7 +208,7 @@ class Builder {
     if (s === '') return [];
     const x = expandTemplate(s, this.ctx.host);
     if (x instanceof Error) {
-      this.errs.push(`${name}: error parsing ${JSON.stringify(s)}: ${x.message}`);
+      this.errs.push(`${name}: error parsing ${goQuote(s)}: ${x.message}`);
       return [];
     }
     const out: Addr[] = [];
@@ -269,7 +270,7 @@ class Builder {
       const d = parseGoDuration(v);
       if (d instanceof Error)
         this.errs.push(
-          `dns_config.service_ttl[${JSON.stringify(k)}]: invalid duration: ${JSON.stringify(v)}: ${d.message}`,
+          `dns_config.service_ttl[${goQuote(k)}]: invalid duration: ${goQuote(v)}: ${d.message}`,
         );
       serviceTtl[k] = d instanceof Error ? 0 : d;
     }
@@ -370,8 +371,7 @@ class Builder {
     const recursors: string[] = [];
     for (const r of this.strList('recursors')) {
       const x = expandTemplate(r, this.ctx.host);
-      if (x instanceof Error)
-        throw new Fatal(`Invalid DNS recursor template ${JSON.stringify(r)}: ${x.message}`);
+      if (x instanceof Error) throw new Fatal(`Invalid DNS recursor template ${goQuote(r)}: ${x.message}`);
       for (const a of x.split(/\s+/).filter(Boolean)) {
         if (a.startsWith('unix://')) throw new Fatal(`DNS Recursors cannot be unix sockets: ${a}`);
         if (!recursors.includes(a)) recursors.push(a);
@@ -392,7 +392,7 @@ class Builder {
       if (rule === '') this.warn('Cannot have empty filter rule in prefix_filter');
       else if (rule.startsWith('+')) allowedPrefixes.push(rule.slice(1));
       else if (rule.startsWith('-')) blockedPrefixes.push(rule.slice(1));
-      else this.warn(`Filter rule must begin with either '+' or '-': ${JSON.stringify(rule)}`);
+      else this.warn(`Filter rule must begin with either '+' or '-': ${goQuote(rule)}`);
     }
 
     const raftMultiplier = this.int('performance.raft_multiplier');
@@ -650,14 +650,14 @@ class Builder {
     const v = this.str('dns_config.recursor_strategy');
     if (v === '' || v === 'sequential') return 'sequential';
     if (v === 'random') return 'random';
-    this.errs.push(`dns_config.recursor_strategy: invalid strategy: ${JSON.stringify(v)}`);
+    this.errs.push(`dns_config.recursor_strategy: invalid strategy: ${goQuote(v)}`);
     return '';
   }
 
   private requestLimitsMode(): string {
     const v = this.str('limits.request_limits.mode', 'disabled');
     if (['disabled', 'permissive', 'enforcing'].includes(v)) return v;
-    this.errs.push(`limits.request_limits.mode: invalid mode: ${JSON.stringify(v)}`);
+    this.errs.push(`limits.request_limits.mode: invalid mode: ${goQuote(v)}`);
     return '';
   }
 
@@ -688,7 +688,7 @@ class Builder {
       if (s === '') continue;
       const x = expandTemplate(s, this.ctx.host);
       if (x instanceof Error) {
-        this.errs.push(`${path}: error parsing ${JSON.stringify(s)}: ${x.message}`);
+        this.errs.push(`${path}: error parsing ${goQuote(s)}: ${x.message}`);
         continue;
       }
       out.push(...(x !== s ? x.split(/\s+/).filter(Boolean) : [s]));
@@ -710,7 +710,7 @@ class Builder {
       if (typeof v !== 'string') continue;
       const d = parseGoDuration(v);
       if (d instanceof Error)
-        this.errs.push(`check[${id}].${k}: invalid duration: ${JSON.stringify(v)}: ${d.message}`);
+        this.errs.push(`check[${id}].${k}: invalid duration: ${goQuote(v)}: ${d.message}`);
     }
     return c;
   }
@@ -781,22 +781,20 @@ class Builder {
     if (rt.dataDir === '' && !rt.devMode) throw new Fatal('data_dir cannot be empty');
     if (!/^[A-Za-z0-9/_-]+$/.test(rt.uiConfig.contentPath))
       throw new Fatal(
-        `ui-content-path can only contain alphanumeric, -, _, or /. received: ${JSON.stringify(rt.uiConfig.contentPath)}`,
+        `ui-content-path can only contain alphanumeric, -, _, or /. received: ${goQuote(rt.uiConfig.contentPath)}`,
       );
     if (/^\/v\d+\/$/.test(rt.uiConfig.contentPath))
-      throw new Fatal(
-        `ui-content-path cannot have 'v[0-9]'. received: ${JSON.stringify(rt.uiConfig.contentPath)}`,
-      );
+      throw new Fatal(`ui-content-path cannot have 'v[0-9]'. received: ${goQuote(rt.uiConfig.contentPath)}`);
     basicName('ui_config.metrics_provider', rt.uiConfig.metricsProvider, true);
 
     if (rt.nodeName === '') throw new Fatal('node_name cannot be empty');
     if (/[^A-Za-z0-9\\-]+/.test(rt.nodeName))
       this.warn(
-        `Node name ${JSON.stringify(rt.nodeName)} will not be discoverable via DNS due to invalid characters. Valid characters include all alpha-numerics and dashes.`,
+        `Node name ${goQuote(rt.nodeName)} will not be discoverable via DNS due to invalid characters. Valid characters include all alpha-numerics and dashes.`,
       );
     else if (rt.nodeName.length > 63)
       this.warn(
-        `Node name ${JSON.stringify(rt.nodeName)} will not be discoverable via DNS due to it being too long. Valid lengths are between 1 and 63 bytes.`,
+        `Node name ${goQuote(rt.nodeName)} will not be discoverable via DNS due to it being too long. Valid lengths are between 1 and 63 bytes.`,
       );
 
     if (isAnyAddr(rt.advertiseAddrLan)) throw new Fatal('Advertise address cannot be 0.0.0.0, :: or [::]');
@@ -865,11 +863,11 @@ class Builder {
 
     for (const s of rt.services) {
       const err = serviceError(s);
-      if (err !== null) throw new Fatal(`service ${JSON.stringify(s.name ?? '')}: ${err}`);
+      if (err !== null) throw new Fatal(`service ${goQuote(String(s.name ?? ''))}: ${err}`);
     }
     for (const c of rt.checks) {
       const err = checkError(c);
-      if (err !== null) throw new Fatal(`check ${JSON.stringify(c.name ?? '')}: ${err}`);
+      if (err !== null) throw new Fatal(`check ${goQuote(String(c.name ?? ''))}: ${err}`);
     }
 
     if (rt.serverMode && this.bool('auto_encrypt.tls'))
@@ -968,7 +966,7 @@ function basicName(field: string, value: string, allowEmpty: boolean): void {
   }
   if (!/^[a-z0-9_-]+$/.test(value))
     throw new Fatal(
-      `${field} can only contain lowercase alphanumeric, - or _ characters. received: ${JSON.stringify(value)}`,
+      `${field} can only contain lowercase alphanumeric, - or _ characters. received: ${goQuote(value)}`,
     );
 }
 
@@ -1021,7 +1019,7 @@ function uuidError(id: string): string | null {
   const bad = /[^0-9a-fA-F]/.exec(hex);
   if (bad !== null) {
     const c = bad[0];
-    return `encoding/hex: invalid byte: U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(c).replace(/^"|"$/g, "'")}`;
+    return `encoding/hex: invalid byte: U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} ${goQuote(c).replace(/^"|"$/g, "'")}`;
   }
   return null;
 }
