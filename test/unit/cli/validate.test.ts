@@ -117,6 +117,17 @@ test('usage errors: no files, a bad -config-format, a missing path', { timeout: 
   // -config-format makes any extension parseable: the seed's JSON read as HCL is still valid HCL.
   const forced = consul('validate', '-config-format=hcl', join(FIX, 'seed/hcl/server.hcl'));
   assert.equal(forced.code, 0, forced.err);
+  // With -config-format any file name is read in that format.
+  const conf = consul('validate', '-config-format=json', join(V, 'agent.conf'));
+  assert.equal(conf.code, 0, conf.err);
+  assert.equal(conf.out, 'Configuration is valid!\n');
+  // In a directory, files of other extensions are skipped with a warning.
+  const dir = consul('validate', join(V, 'dir'));
+  assert.equal(dir.code, 0, dir.err);
+  assert.equal(
+    dir.err,
+    `skipping file ${join(V, 'dir/README')}, extension must be .hcl or .json, or config format must be set\n`,
+  );
   const missing = join(V, 'does-not-exist.json');
   const m = consul('validate', missing);
   assert.equal(m.code, 1);
