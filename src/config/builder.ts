@@ -715,12 +715,34 @@ class Builder {
     return c;
   }
 
+  /** Consul's serviceVal: embedded check durations, meta, weights, socket path vs address. */
   private serviceDurations(s: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
     for (const key of ['checks', 'check']) {
       const v = s[key];
       for (const c of Array.isArray(v) ? v : v === undefined ? [] : [v])
         if (isPlainObject(c)) this.checkDurations(c);
     }
+    const name = typeof s.name === 'string' ? s.name : '';
+    if (isPlainObject(s.meta)) {
+      const meta = Object.fromEntries(Object.entries(s.meta).map(([k, v]) => [k, String(v)]));
+      const err = metaError(meta, 'Service', []);
+      if (err !== null) this.errs.push(`invalid meta for service ${name}: ${err}`);
+    }
+    if (isPlainObject(s.weights)) {
+      const passing = typeof s.weights.passing === 'number' ? s.weights.passing : 1;
+      const warning = typeof s.weights.warning === 'number' ? s.weights.warning : 1;
+      const err =
+        passing <= 0
+          ? 'Passing must be greater than 0'
+          : warning < 0
+            ? 'Warning must be greater or equal than 0'
+            : null;
+      if (err !== null) this.errs.push(`Invalid weight definition for service ${name}: ${err}`);
+    }
+    if ((s.port !== undefined || s.address !== undefined) && s.socket_path !== undefined)
+      this.errs.push(
+        `service ${name} cannot have both socket path ${String(s.socket_path)} and address/port`,
+      );
     return s;
   }
 
@@ -840,7 +862,7 @@ class Builder {
       throw new Fatal(
         `dns_config.a_record_limit cannot be ${rt.dnsConfig.aRecordLimit}. Must be greater than or equal to zero`,
       );
-    const metaErr = nodeMetaError(rt.nodeMeta);
+    const metaErr = metaError(rt.nodeMeta, 'Node', ['consul-network-segment']);
     if (metaErr !== null) throw new Fatal(`node_meta invalid: ${metaErr}`);
     if (rt.encryptKey !== '') {
       const bad = base64Error(rt.encryptKey);
@@ -970,16 +992,16 @@ function basicName(field: string, value: string, allowEmpty: boolean): void {
     );
 }
 
-/** Consul's structs.ValidateNodeMetadata (user-supplied: "consul-" keys are reserved). */
-function nodeMetaError(meta: Record<string, string>): string | null {
+/** Consul's structs.ValidateNodeMetadata / ValidateServiceMetadata (user-supplied: "consul-" is reserved). */
+function metaError(meta: Record<string, string>, what: string, allowed: readonly string[]): string | null {
   const keys = Object.keys(meta);
   if (keys.length > META_MAX_PAIRS)
-    return `Node metadata cannot contain more than ${META_MAX_PAIRS} key/value pairs`;
+    return `${what} metadata cannot contain more than ${META_MAX_PAIRS} key/value pairs`;
   for (const k of keys) {
     if (k === '') return 'Key cannot be blank';
     if (!/^[a-zA-Z0-9_-]+$/.test(k)) return 'Key contains invalid characters';
     if (k.length > META_KEY_MAX) return `Key is too long (limit: ${META_KEY_MAX} characters)`;
-    if (k.startsWith('consul-') && k !== 'consul-network-segment')
+    if (k.startsWith('consul-') && !allowed.includes(k))
       return "Key prefix 'consul-' is reserved for internal use";
     if (meta[k]!.length > META_VALUE_MAX) return `Value is too long (limit: ${META_VALUE_MAX} characters)`;
   }

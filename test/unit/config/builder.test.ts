@@ -394,6 +394,18 @@ test("every validation error, with Consul's text", () => {
     ],
     [{ services: [{ port: 80 }] }, 'Service name missing'],
     [
+      { services: [{ name: 'web', meta: { 'consul-x': '1' } }] },
+      multi("invalid meta for service web: Key prefix 'consul-' is reserved for internal use"),
+    ],
+    [
+      { services: [{ name: 'web', weights: { passing: 0 } }] },
+      multi('Invalid weight definition for service web: Passing must be greater than 0'),
+    ],
+    [
+      { services: [{ name: 'web', port: 80, socket_path: '/run/web.sock' }] },
+      multi('service web cannot have both socket path /run/web.sock and address/port'),
+    ],
+    [
       { tls: { defaults: { verify_server_hostname: true } } },
       'verify_server_hostname is only valid in the tls.internal_rpc stanza',
     ],
