@@ -469,6 +469,8 @@ function tokenizeAction(body: string, base: number): Cmd[] {
       let text = '';
       while (j < body.length && body[j] !== c) {
         if (c === '"' && body[j] === '\\' && j + 1 < body.length) {
+          // The escapes Go and JSON share; others (\x, \u{…} forms) are not worth modelling.
+          if (!'"\\/bfnrt'.includes(body[j + 1]!)) throw new TemplateFailure('invalid syntax');
           text += JSON.parse(`"${body.slice(j, j + 2)}"`) as string;
           j += 2;
         } else text += body[j++];

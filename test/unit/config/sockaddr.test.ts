@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Host, NetInterfaceAddr } from '../../../src/runtime/host.js';
 import { expandTemplate, privateIPv4s, publicIPv6s } from '../../../src/config/sockaddr.js';
+import { SeededRng } from '../../../src/lib/prng.js';
 
 /** [name, address, prefix length] — "lo" is the loopback interface. */
 function host(ifaces: Array<[string, string, number]>): Host {
@@ -120,6 +121,9 @@ test("errors read as go-sockaddr's", () => {
       'error calling include: invalid selector "colour"',
   );
   assert.match(err('{{ GetInterfaceIP }}'), /wrong number of args for GetInterfaceIP: want 1 got 0/);
+  assert.match(err('{{ GetInterfaceIP "\\x65th0" }}'), /sockaddr\.Parse:1: invalid syntax$/);
+  assert.match(err('{{ GetInterfaceIP "eth0 }}'), /sockaddr\.Parse:1: unterminated quoted string$/);
+  assert.equal(ev('{{ GetInterfaceIP "eth\\"0" }}'), '');
 });
 
 test("Consul's advertise detection: private IPv4 (RFC 1918 + 6598) and public IPv6 candidates", () => {
@@ -139,4 +143,31 @@ test("Consul's advertise detection: private IPv4 (RFC 1918 + 6598) and public IP
   assert.deepEqual(publicIPv6s(loOnly), []);
   const ula = host([['eth0', 'fd00::1', 64]]);
   assert.deepEqual(publicIPv6s(ula), []); // unique local addresses are not public
+});
+
+test('never throws: any text gives a string or an Error', () => {
+  const rng = new SeededRng(7);
+  const parts = [
+    '{{',
+    '}}',
+    ' ',
+    '|',
+    '"',
+    'GetAllInterfaces',
+    'include',
+    'attr',
+    '"name"',
+    '"lo"',
+    '.',
+    '-1',
+    'x',
+    '\\',
+  ];
+  for (let n = 0; n < 2000; n++) {
+    let t = '';
+    const len = rng.int(12);
+    for (let i = 0; i < len; i++) t += parts[rng.int(parts.length)];
+    const r = expandTemplate(t, vm);
+    assert.ok(typeof r === 'string' || r instanceof Error, t);
+  }
 });
