@@ -393,7 +393,8 @@ test("invalid values give Consul's errors", async () => {
       {},
       /retry_interval: invalid duration: "10": time: missing unit in duration "10"/,
     ],
-    [['-data-dir=/d', '-bind=300.1.1.1'], {}, /bind_addr: invalid ip address: 300\.1\.1\.1/],
+    // Consul's expandAddrs drops an address it cannot parse, so the emptiness check fires first.
+    [['-data-dir=/d', '-bind=300.1.1.1'], {}, 'bind_addr cannot be empty'],
     [[...base, '-advertise=0.0.0.0'], {}, 'Advertise address cannot be 0.0.0.0, :: or [::]'],
     [
       [...base, '-datacenter=dc 1'],
@@ -404,7 +405,7 @@ test("invalid values give Consul's errors", async () => {
     [[...base, '-log-level=loud'], {}, /Invalid log level: loud/],
     [[...base, '-ui', '-ui-dir=/x'], {}, /^Both the ui_config.enabled and ui_config.dir/],
     [[...base, '-raft-protocol=2'], {}, 'raft_protocol version 2 is not supported by this version of Consul'],
-    [[...base, '-node-id=nope'], {}, 'node_id: invalid node ID: "nope"'],
+    [[...base, '-node-id=nope'], {}, 'Failed to setup node ID: uuid string is wrong length'],
     [[...base, '-encrypt=!!!'], {}, /^encrypt has invalid key: illegal base64 data/],
     [
       ['-data-dir=/d'],
@@ -414,7 +415,7 @@ test("invalid values give Consul's errors", async () => {
     [
       [...base, '-config-file=/c.json'],
       { '/c.json': '{"server": "maybe"}' },
-      /cannot parse 'server' as bool/,
+      /'server' expected type 'bool', got unconvertible type 'string', value: 'maybe'/,
     ],
     [
       [...base, '-syslog', '-config-file=/c.json'],
@@ -450,13 +451,14 @@ test('bind 0.0.0.0 advertises the single private IPv4; go-sockaddr templates res
     '-data-dir=/d',
     '-bind={{ GetPrivateIP }}',
     '-client',
-    '{{ GetInterfaceIP "lo" }} {{ GetPrivateIP }}',
+    '{{ GetInterfaceIP "eth0" }} 127.0.0.1',
   ]);
   assert.equal(t.bindAddr, '10.0.0.5');
-  assert.deepEqual(t.clientAddrs, ['127.0.0.1', '10.0.0.5']);
+  assert.deepEqual(t.clientAddrs, ['10.0.0.5', '127.0.0.1']);
+  // go-sockaddr's GetInterfaceIP keeps only forwardable addresses (loopback is not; Consul issue
+  // #5371) and an unknown interface is an empty result, not an error.
+  const lo = await fails(['-data-dir=/d', '-bind={{ GetInterfaceIP "lo" }}']);
+  assert.equal(lo, 'bind_addr cannot be empty');
   const bad = await fails(['-data-dir=/d', '-bind={{ GetInterfaceIP "eth9" }}']);
-  assert.match(
-    bad,
-    /bind_addr: error parsing "\{\{ GetInterfaceIP \\"eth9\\" \}\}": unable to find interface "eth9"/,
-  );
+  assert.equal(bad, 'bind_addr cannot be empty');
 });
