@@ -18,6 +18,8 @@ import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
 import { Server } from './server.js';
 import { LocalState } from './local-state.js';
+import { AgentGossip } from './gossip.js';
+import { memberTags } from './self.js';
 import type { RaftStorage } from '../raft/storage.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
@@ -63,6 +65,9 @@ export class Agent {
   server: Server | null = null;
   /** This agent's services and checks (from config) and their sync to the catalog. */
   localState: LocalState | null = null;
+  /** The LAN pool (every agent) and the WAN pool (servers). */
+  gossip: AgentGossip | null = null;
+  private retryJoins: Array<{ cancel(): void }> = [];
   private listeners: HttpListener[] = [];
   private dnsSockets: Array<PacketSocket | StreamListener> = [];
   private pidWritten = false;
@@ -149,6 +154,20 @@ export class Agent {
         return fail(e as Error);
       }
     }
+    this.gossip = new AgentGossip(
+      c,
+      this.nodeId,
+      (pool) => new Map(Object.entries(memberTags(this, pool === 'wan'))),
+      d,
+      (pool, e) => this.server?.onSerfEvent(pool, e),
+    );
+    this.server?.attachGossip(() => this.gossip?.members('lan') ?? []);
+    try {
+      await this.gossip.start();
+    } catch (e) {
+      const what = c.serverMode ? 'Failed to start Consul server' : 'Failed to start Consul client';
+      return fail(new Error(`${what}: Failed to start LAN Serf: ${(e as Error).message}`));
+    }
     const err = await this.listen(c.httpAddrs);
     if (err) return fail(err);
     const dnsErr = await this.listenDns(c.dnsAddrs);
@@ -169,7 +188,69 @@ export class Agent {
     d.onBannerDone?.();
     for (const w of this.warnings) this.logger.warn(w);
     this.logger.info('Consul agent running!');
+    this.startRetryJoin('lan', c.retryJoinLan, c.retryIntervalLanNs / 1e6, c.retryMaxLan);
+    if (this.gossip.wan)
+      this.startRetryJoin('wan', c.retryJoinWan, c.retryIntervalWanNs / 1e6, c.retryMaxWan);
     return null;
+  }
+
+  /** Consul's retry-join loop: every interval until one address answers, or retry_max attempts fail. */
+  private startRetryJoin(
+    pool: 'lan' | 'wan',
+    addrs: readonly string[],
+    intervalMs: number,
+    max: number,
+  ): void {
+    if (addrs.length === 0) return;
+    const cluster = pool.toUpperCase();
+    const log = this.logger;
+    log.info(
+      `Retry join is supported for the following discovery methods`,
+      'cluster',
+      cluster,
+      'discovery_methods',
+      'os',
+    );
+    log.info('Joining cluster...', 'cluster', cluster);
+    let attempt = 0;
+    let cancelled = false;
+    let timer: { cancel(): void } | null = null;
+    const handle = {
+      cancel: () => {
+        cancelled = true;
+        timer?.cancel();
+      },
+    };
+    this.retryJoins.push(handle);
+    const tryOnce = async () => {
+      if (cancelled || !this.gossip) return;
+      attempt++;
+      log.info(`(${cluster}) joining`, `${pool}_addresses`, [...addrs]);
+      const r = await this.gossip.join([...addrs], pool);
+      if (cancelled) return;
+      if (r.n > 0) {
+        log.info(`(${cluster}) joined`, 'number_of_nodes', r.n);
+        log.info('Join cluster completed. Synced with initial agents', 'cluster', cluster, 'num_agents', r.n);
+        return;
+      }
+      log.warn(`(${cluster}) couldn't join`, 'number_of_nodes', 0, 'error', r.err ?? '');
+      if (max > 0 && attempt >= max) {
+        log.error('Join cluster failed, exceeded retry_max', 'cluster', cluster);
+        void this.shutdown(1);
+        return;
+      }
+      log.warn(
+        'Join cluster failed, will retry',
+        'cluster',
+        cluster,
+        'retry_interval',
+        `${intervalMs / 1000}s`,
+        'error',
+        r.err ?? '',
+      );
+      timer = this.deps.timers.after(intervalMs, () => void tryOnce());
+    };
+    void tryOnce();
   }
 
   private async listen(addrs: readonly ListenAddr[]): Promise<Error | null> {
@@ -300,9 +381,11 @@ export class Agent {
     );
   }
 
-  /** Graceful leave of the cluster. With no gossip or Raft yet there is nobody to notify. */
+  /** Graceful leave: Serf leave intents go out (WAN, then LAN) before the process stops. */
   async leave(): Promise<void> {
     this.leaving = true;
+    for (const r of this.retryJoins) r.cancel();
+    await this.gossip?.leave();
   }
 
   /** `consul leave` / PUT /v1/agent/leave: leave, then the process exits 0. */
@@ -323,6 +406,10 @@ export class Agent {
   }
 
   private async cleanup(): Promise<void> {
+    for (const r of this.retryJoins) r.cancel();
+    const g = this.gossip;
+    this.gossip = null;
+    await g?.shutdown().catch(() => {});
     this.localState?.stop();
     this.localState = null;
     const srv = this.server;

@@ -14,9 +14,10 @@ import {
   BUILD_DATE,
 } from '../structs/version.js';
 import type { Agent } from './agent.js';
+import type { Member } from '../gossip/serf/serf.js';
 
 /** The Serf tags this agent advertises (Consul's role/dc/id/vsn/port/build… tags). */
-export function memberTags(a: Agent): Record<string, string> {
+export function memberTags(a: Agent, wan = false): Record<string, string> {
   const c = a.config;
   const tags: Record<string, string> = {
     build: `${VERSION}:${REVISION}`,
@@ -34,13 +35,37 @@ export function memberTags(a: Agent): Record<string, string> {
     if (c.bootstrap) tags.bootstrap = '1';
     if (c.bootstrapExpect > 0) tags.expect = String(c.bootstrapExpect);
     if (c.ports.grpcTls > 0) tags.grpc_tls_port = String(c.ports.grpcTls);
+    if (c.ports.grpc > 0) tags.grpc_port = String(c.ports.grpc);
+    tags.acls = c.acl.enabled ? '1' : '0';
+    tags.ft_fs = '1';
+    tags.ft_si = '1';
+    if (!wan && c.ports.serfWan > 0) tags.wan_join_port = String(c.ports.serfWan);
   }
   return tags;
+}
+
+/** A Serf member in Consul's /v1/agent/members shape. */
+export function serfMemberJson(m: Member): Record<string, unknown> {
+  return {
+    Name: m.name,
+    Addr: m.addr,
+    Port: m.port,
+    Tags: Object.fromEntries([...m.tags].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
+    Status: m.status,
+    ProtocolMin: m.protocolMin,
+    ProtocolMax: m.protocolMax,
+    ProtocolCur: m.protocolCur,
+    DelegateMin: m.delegateMin,
+    DelegateMax: m.delegateMax,
+    DelegateCur: m.delegateCur,
+  };
 }
 
 /** This agent as a member of its LAN (or, for servers, WAN) pool: Consul's agent member shape. */
 export function memberJson(a: Agent, wan: boolean): Record<string, unknown> {
   const c = a.config;
+  const pool = a.gossip?.pool(wan ? 'wan' : 'lan');
+  if (pool) return serfMemberJson(pool.serf.localMember());
   return {
     Name: wan ? `${c.nodeName}.${c.datacenter}` : c.nodeName,
     Addr: wan ? c.advertiseAddrWan : c.advertiseAddrLan,

@@ -18,6 +18,8 @@ import type { Timers } from '../runtime/timers.js';
 import type { Disk } from '../runtime/disk.js';
 import type { StreamTransport } from '../runtime/transport.js';
 import { parseAddr, RaftTransport } from '../raft/transport.js';
+import { MemberStatus, type Member, type SerfEvent } from '../gossip/serf/serf.js';
+import type { Logger } from '../runtime/logger.js';
 
 export interface ServerDeps {
   clock: Clock;
@@ -99,6 +101,9 @@ export class Server {
   readonly addresses = new Map<string, string>();
 
   private transport: RaftTransport | null = null;
+  private lanMembers: () => Member[] = () => [];
+  private readonly log: Logger;
+  private reconcileTimer: { cancel(): void } | null = null;
 
   /** Builds the server: its Raft configuration, storage, and (with peers) the Raft transport. */
   static async create(config: RuntimeConfig, nodeId: string, deps: ServerDeps): Promise<Server> {
@@ -132,6 +137,9 @@ export class Server {
   ) {
     this.state = new StateStore(config.datacenter);
     this.fsm = new FSM(this.state);
+    this.log = deps.hub.logger('agent.server');
+    // The leader mirrors the LAN pool into the catalog on every member event and once a minute.
+    this.reconcileTimer = deps.timers.every(60_000, () => void this.reconcileAll());
     const rpcAddr = `${config.advertiseAddrLan}:${config.ports.server}`;
     this.addresses.set(nodeId, rpcAddr);
     for (const p of peers ?? []) this.addresses.set(p.id, p.address);
@@ -151,7 +159,10 @@ export class Server {
       logger: log.named('raft'),
       selfAddress: rpcAddr,
       onLeaderChange: (leader) => {
-        if (leader === nodeId) log.info('cluster leadership acquired');
+        if (leader === nodeId) {
+          log.info('cluster leadership acquired');
+          void this.reconcileAll();
+        }
         if (leader !== '')
           log.info('New leader elected', 'payload', leader === nodeId ? config.nodeName : leader);
       },
@@ -261,7 +272,99 @@ export class Server {
     };
   }
 
+  /** Where the LAN members come from (the agent's gossip pool). */
+  attachGossip(lanMembers: () => Member[]): void {
+    this.lanMembers = lanMembers;
+  }
+
+  isLeader(): boolean {
+    return this.raft !== null && this.raft.leader === this.nodeId;
+  }
+
+  onSerfEvent(pool: 'lan' | 'wan', e: SerfEvent): void {
+    if (pool !== 'lan' || !('members' in e) || !this.isLeader()) return;
+    for (const m of e.members) void this.reconcileMember(m, e.type === 'member-reap');
+  }
+
+  private async reconcileAll(): Promise<void> {
+    if (!this.isLeader()) return;
+    const members = this.lanMembers();
+    for (const m of members) await this.reconcileMember(m, false);
+    // Nodes in the catalog that no member backs any more were reaped while we were not leading.
+    const known = new Set(members.map((m) => m.name));
+    for (const n of this.state.catalog.listNodes()) {
+      if (known.has(n.Node) || n.Node === this.config.nodeName) continue;
+      const checks = this.state.catalog.nodeChecks(n.Node);
+      if (!checks.some((c) => c.CheckID === 'serfHealth')) continue;
+      this.log.info('deregistering member', 'member', n.Node, 'partition', 'default', 'reason', 'reaped');
+      await this.catalogDeregister({ Node: n.Node }).catch(() => {});
+    }
+  }
+
+  /** Consul's reconcileMember: alive → registered with serfHealth passing, failed → critical, left/reaped → gone. */
+  private async reconcileMember(m: Member, reaped: boolean): Promise<void> {
+    if (!this.isLeader() || m.tags.get('dc') !== this.config.datacenter) return;
+    if (m.tags.get('role') !== 'node' && m.tags.get('role') !== 'consul') return;
+    try {
+      const node = this.state.catalog.node(m.name)?.node;
+      const serf = this.state.catalog.nodeChecks(m.name).find((c) => c.CheckID === 'serfHealth');
+      if (reaped || m.status === MemberStatus.left) {
+        if (!node || m.name === this.config.nodeName) return;
+        this.log.info(
+          'deregistering member',
+          'member',
+          m.name,
+          'partition',
+          'default',
+          'reason',
+          reaped ? 'reaped' : 'left',
+        );
+        await this.catalogDeregister({ Node: m.name });
+        return;
+      }
+      if (m.status === MemberStatus.alive) {
+        if (node && node.Address === m.addr && serf?.Status === 'passing') return;
+        this.log.info('member joined, marking health alive', 'member', m.name, 'partition', 'default');
+        const server = m.tags.get('role') === 'consul';
+        await this.catalogRegister({
+          ID: m.tags.get('id') ?? '',
+          Node: m.name,
+          Address: m.addr,
+          ...(server && m.name !== this.config.nodeName
+            ? { Service: { ID: 'consul', Service: 'consul', Port: Number(m.tags.get('port') ?? 8300) } }
+            : {}),
+          Check: {
+            CheckID: 'serfHealth',
+            Name: 'Serf Health Status',
+            Status: 'passing',
+            Output: 'Agent alive and reachable',
+          },
+        });
+        return;
+      }
+      if (m.status === MemberStatus.failed) {
+        if (!node || serf?.Status === 'critical') return;
+        this.log.info('member failed, marking health critical', 'member', m.name, 'partition', 'default');
+        await this.catalogRegister({
+          ID: m.tags.get('id') ?? '',
+          Node: m.name,
+          Address: m.addr,
+          SkipNodeUpdate: true,
+          Check: {
+            CheckID: 'serfHealth',
+            Name: 'Serf Health Status',
+            Status: 'critical',
+            Output: 'Agent not live or unreachable',
+          },
+        });
+      }
+    } catch (e) {
+      this.log.error('failed to reconcile member', 'member', m.name, 'error', e);
+    }
+  }
+
   async stop(): Promise<void> {
+    this.reconcileTimer?.cancel();
     await this.transport?.close();
     await this.raft?.stop();
   }

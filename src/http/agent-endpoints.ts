@@ -1,7 +1,7 @@
 // /v1/agent/* endpoints that exist today: self, version, host, reload, leave, monitor.
 
 import type { Agent } from '../agent/agent.js';
-import { hostResponse, memberJson, selfResponse, versionResponse } from '../agent/self.js';
+import { hostResponse, memberJson, selfResponse, serfMemberJson, versionResponse } from '../agent/self.js';
 import { formatHclog, formatJsonLog } from '../runtime/log-format.js';
 import { parseLogLevel } from '../runtime/logger.js';
 import type { Router } from './router.js';
@@ -11,13 +11,41 @@ export function registerAgentEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/agent/version', () => ({ json: versionResponse() }));
   r.on('GET', '/v1/agent/services', () => ({ json: agent.localState?.servicesJson() ?? {} }));
   r.on('GET', '/v1/agent/checks', () => ({ json: agent.localState?.checksJson() ?? {} }));
-  // Without gossip this agent's pool holds only itself: that is what an unjoined Consul agent lists too.
   r.on('GET', '/v1/agent/members', (req) => {
-    const wan = req.query.has('wan') && req.query.get('wan') !== '0';
+    const wan = flag(req.query, 'wan');
     if (wan && req.query.has('segment'))
       return { status: 400, text: 'Cannot provide a segment with wan=true' };
-    if (wan) return { json: agent.server ? [memberJson(agent, true)] : [] };
-    return { json: [memberJson(agent, false)] };
+    const g = agent.gossip;
+    if (!g)
+      return { json: wan ? (agent.server ? [memberJson(agent, true)] : []) : [memberJson(agent, false)] };
+    const members = g
+      .members(wan ? 'wan' : 'lan')
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { json: members.map(serfMemberJson) };
+  });
+
+  // PUT /v1/agent/join/<address>[?wan]: empty 200, or Consul's 500 with the join error text.
+  r.on('PUT', '/v1/agent/join/*', async (req) => {
+    const addr = req.params['*'] ?? '';
+    const wan = flag(req.query, 'wan');
+    const g = agent.gossip;
+    if (!g) return { status: 500, text: 'agent not started' };
+    if (wan && !agent.server) return { status: 500, text: 'Must be a server to join WAN cluster' };
+    const r2 = await g.join([addr], wan ? 'wan' : 'lan');
+    if (r2.n === 0) return { status: 500, text: r2.err ?? 'Failed to join' };
+    return { json: null };
+  });
+
+  // PUT /v1/agent/force-leave/<node>[?prune][?wan]
+  r.on('PUT', '/v1/agent/force-leave/*', (req) => {
+    const node = req.params['*'] ?? '';
+    const g = agent.gossip;
+    if (!g) return { status: 500, text: 'agent not started' };
+    const prune = flag(req.query, 'prune');
+    const wan = flag(req.query, 'wan');
+    const err = g.forceLeave(node, prune, wan ? 'wan' : 'lan');
+    if (err) return { status: 500, text: err };
+    return { json: null };
   });
   r.on('GET', '/v1/agent/host', () => ({ json: hostResponse(agent) }));
 
@@ -45,4 +73,11 @@ export function registerAgentEndpoints(r: Router, agent: Agent): void {
     req.ex.onClose(unsubscribe);
     return undefined;
   });
+}
+
+/** Consul's presence flags: `?wan`, `?wan=1`, `?wan=true` set it; `?wan=0`/`false` do not. */
+function flag(q: URLSearchParams, name: string): boolean {
+  if (!q.has(name)) return false;
+  const v = (q.get(name) ?? '').toLowerCase();
+  return v !== '0' && v !== 'false';
 }

@@ -740,7 +740,7 @@ test('consul members on an agent that has joined nobody: one row, as the seed sh
   );
   assert.match(
     consul(['members', '-detailed', '-http-addr=127.0.0.95:8500']).out,
-    /^Node +Address +Status +Tags\nconsul-server01 +127\.0\.0\.95:8301 +alive +bootstrap=1,build=1\.16\.4:proconsul,dc=dc1,/,
+    /^Node +Address +Status +Tags\nconsul-server01 +127\.0\.0\.95:8301 +alive +acls=0,bootstrap=1,build=1\.16\.4:proconsul,dc=dc1,ft_fs=1,ft_si=1,/,
   );
   assert.equal(consul(['members', '-status=failed', '-http-addr=127.0.0.95:8500']).code, 2);
   assert.match(

@@ -10,6 +10,8 @@ import {
   catalogNodesCommand,
   catalogServicesCommand,
 } from './catalog.js';
+import { forceLeaveCommand } from './force-leave.js';
+import { joinCommand } from './join.js';
 import { keygenCommand } from './keygen.js';
 import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
 import { membersCommand } from './members.js';
@@ -27,7 +29,9 @@ export function allCommands(): Map<string, Command> {
     ['catalog nodes', catalogNodesCommand],
     ['catalog services', catalogServicesCommand],
     ['configtest', configtestCommand],
+    ['force-leave', forceLeaveCommand],
     ['info', infoCommand],
+    ['join', joinCommand],
     ['keygen', keygenCommand],
     ['kv', kvCommand],
     ['kv delete', kvDeleteCommand],

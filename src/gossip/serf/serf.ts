@@ -85,8 +85,8 @@ export interface SerfConfig {
   userEventSizeLimit: number;
   eventBuffer: number;
   queryBuffer: number;
-  /** Consul's merge filter: a reason to refuse a member (other dc, duplicate node ID, bad tags), or null. */
-  filterMember?: (m: Member) => string | null;
+  /** Consul's merge filter: a reason to refuse these members (other dc, duplicate node ID, bad tags), or null. */
+  mergeFilter?: (members: Member[]) => string | null;
   /** Serf keyring file writer; called with base64 keys, primary first, after a keyring change. */
   onKeyringChange?: (keys: Uint8Array[]) => void;
 }
@@ -290,22 +290,26 @@ export class Serf implements MemberlistDelegate {
     return this.members.get(name)?.statusLTime;
   }
 
-  /** Joins through each address in turn; `done` gets how many answered and the last error. */
-  join(addrs: Addr[], ignoreOld: boolean, done: (n: number, err: string | null) => void): void {
-    if (this.state !== 'alive') return done(0, "Serf can't Join after Leave or Shutdown");
+  /** Joins through each address; `done` gets how many answered and memberlist's per-address errors. */
+  join(
+    addrs: Addr[],
+    ignoreOld: boolean,
+    done: (n: number, err: string | null, errs: string[]) => void,
+  ): void {
+    if (this.state !== 'alive') return done(0, "Serf can't Join after Leave or Shutdown", []);
     let ok = 0;
-    let lastErr: string | null = null;
+    const errs: string[] = [];
     let pending = addrs.length;
-    if (pending === 0) return done(0, null);
+    if (pending === 0) return done(0, null, []);
     this.eventJoinIgnore = ignoreOld;
     for (const a of addrs) {
       this.memberlist.join(a, (err) => {
-        if (err) lastErr = `Failed to join ${a.ip}:${a.port}: ${err}`;
+        if (err) errs.push(`Failed to join ${a.ip.includes(':') ? `[${a.ip}]` : a.ip}:${a.port}: ${err}`);
         else ok++;
         if (--pending === 0) {
           this.eventJoinIgnore = false;
           if (ok > 0) this.broadcastJoin(this.clock.time());
-          done(ok, ok > 0 ? null : lastErr);
+          done(ok, errs.length > 0 ? errs.join('; ') : null, errs);
         }
       });
     }
@@ -665,18 +669,13 @@ export class Serf implements MemberlistDelegate {
   }
 
   notifyAlive(n: NodeInfo): string | null {
-    if (!this.config.filterMember || n.name === this.config.nodeName) return null;
-    return this.config.filterMember(this.newMember(n, decodeTags(n.meta)));
+    if (!this.config.mergeFilter) return null;
+    return this.config.mergeFilter([this.newMember(n, decodeTags(n.meta))]);
   }
 
   notifyMerge(nodes: NodeInfo[]): string | null {
-    if (!this.config.filterMember) return null;
-    for (const n of nodes) {
-      if (n.name === this.config.nodeName) continue;
-      const err = this.config.filterMember(this.newMember(n, decodeTags(n.meta)));
-      if (err) return err;
-    }
-    return null;
+    if (!this.config.mergeFilter) return null;
+    return this.config.mergeFilter(nodes.map((n) => this.newMember(n, decodeTags(n.meta))));
   }
 
   notifyConflict(existing: NodeInfo, other: NodeInfo): void {

@@ -1,0 +1,197 @@
+// Real agents forming a LAN pool over gossip on 127.0.0.220–225: `consul join`, `consul members` on
+// every agent, the leader mirroring members into the catalog, graceful leave vs kill -9, the seed's
+// node-ID conflict refusal, and gossip encryption (a node without the key cannot join).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+
+const procs: Proc[] = [];
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all(procs.map(stop));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function agent(name: string, ip: string, extra: string[] = []): Proc {
+  const d = mkdtempSync(path.join(tmpdir(), 'proconsul-gossip-'));
+  dirs.push(d);
+  const p = startConsul([
+    'agent',
+    `-node=${name}`,
+    `-bind=${ip}`,
+    `-client=${ip}`,
+    `-data-dir=${d}`,
+    ...extra,
+  ]);
+  procs.push(p);
+  return p;
+}
+
+const up = (ip: string) =>
+  waitFor(
+    `agent on ${ip}`,
+    () => httpGet(`http://${ip}:8500/v1/agent/self`).then((r) => r.status === 200),
+    10_000,
+  );
+
+async function members(ip: string): Promise<Record<string, number>> {
+  const r = await httpGet(`http://${ip}:8500/v1/agent/members`);
+  const list = JSON.parse(r.body) as Array<{ Name: string; Status: number }>;
+  return Object.fromEntries(list.map((m) => [m.Name, m.Status]));
+}
+
+async function catalogNodes(ip: string): Promise<string[]> {
+  const r = await httpGet(`http://${ip}:8500/v1/catalog/nodes`);
+  return (JSON.parse(r.body) as Array<{ Node: string }>).map((n) => n.Node);
+}
+
+async function serfHealth(ip: string, node: string): Promise<string | undefined> {
+  const r = await httpGet(`http://${ip}:8500/v1/health/node/${node}`);
+  return (JSON.parse(r.body) as Array<{ CheckID: string; Status: string }>).find(
+    (c) => c.CheckID === 'serfHealth',
+  )?.Status;
+}
+
+test(
+  'agents join over gossip; members and catalog follow joins, leaves and kills',
+  { timeout: 120_000 },
+  async () => {
+    const s = agent('g-server', '127.0.0.220', ['-server', '-bootstrap']);
+    const a = agent('g-client-a', '127.0.0.221');
+    const b = agent('g-client-b', '127.0.0.222');
+    await Promise.all(['127.0.0.220', '127.0.0.221', '127.0.0.222'].map(up));
+
+    // Before joining, each agent lists only itself (as the seed shows).
+    assert.deepEqual(await members('127.0.0.221'), { 'g-client-a': 1 });
+
+    let r = consul(['join', '-http-addr=127.0.0.221:8500', '127.0.0.220']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Successfully joined cluster by contacting 1 nodes.\n');
+    r = consul(['join', '--http-addr', '127.0.0.222:8500', '127.0.0.220:8301']);
+    assert.equal(r.code, 0, r.err);
+
+    const all = { 'g-server': 1, 'g-client-a': 1, 'g-client-b': 1 };
+    for (const ip of ['127.0.0.220', '127.0.0.221', '127.0.0.222'])
+      await waitFor(
+        `3 alive members on ${ip}`,
+        async () => JSON.stringify(await members(ip)) === JSON.stringify(sortKeys(all)),
+        10_000,
+      );
+
+    const table = consul(['members', '-http-addr=127.0.0.222:8500']);
+    assert.equal(table.code, 0);
+    const rows = table.out.trim().split('\n');
+    assert.match(rows[0]!, /^Node +Address +Status +Type +Build +Protocol +DC +Partition +Segment$/);
+    assert.match(
+      rows[1]!,
+      /^g-server +127\.0\.0\.220:8301 +alive +server +1\.16\.4 +2 +dc1 +default +<all>$/,
+    );
+    assert.match(
+      rows[2]!,
+      /^g-client-a +127\.0\.0\.221:8301 +alive +client +1\.16\.4 +2 +dc1 +default +<default>$/,
+    );
+
+    // The leader mirrors the pool into the catalog with serfHealth passing.
+    await waitFor(
+      'catalog has all nodes',
+      async () => (await catalogNodes('127.0.0.220')).length === 3,
+      20_000,
+    );
+    assert.equal(await serfHealth('127.0.0.220', 'g-client-a'), 'passing');
+
+    // Graceful leave: "left" everywhere, node deregistered.
+    r = consul(['leave', '-http-addr=127.0.0.221:8500']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(await a.exited, 0);
+    await waitFor('g-client-a left', async () => (await members('127.0.0.220'))['g-client-a'] === 3, 10_000);
+    await waitFor(
+      'g-client-a deregistered',
+      async () => !(await catalogNodes('127.0.0.220')).includes('g-client-a'),
+      10_000,
+    );
+    assert.equal((await members('127.0.0.222'))['g-client-a'], 3);
+
+    // kill -9: "failed", node kept with serfHealth critical.
+    b.child.kill('SIGKILL');
+    await b.exited;
+    await waitFor(
+      'g-client-b failed',
+      async () => (await members('127.0.0.220'))['g-client-b'] === 4,
+      30_000,
+    );
+    await waitFor(
+      'serfHealth critical',
+      async () => (await serfHealth('127.0.0.220', 'g-client-b')) === 'critical',
+      10_000,
+    );
+    assert.ok((await catalogNodes('127.0.0.220')).includes('g-client-b'));
+
+    // force-leave turns the failed member into "left".
+    r = consul(['force-leave', '-http-addr=127.0.0.220:8500', 'g-client-b']);
+    assert.equal(r.code, 0, r.err);
+    await waitFor(
+      'g-client-b left after force-leave',
+      async () => (await members('127.0.0.220'))['g-client-b'] === 3,
+      10_000,
+    );
+    void s;
+  },
+);
+
+test(
+  "a joining agent with this agent's node ID is refused with the seed's message",
+  { timeout: 60_000 },
+  async () => {
+    const id = 'b76ff298-accd-05ff-8c64-5d79d866dfa9';
+    agent('consul-server01', '127.0.0.223', ['-node-id', id]);
+    agent('consul-server02', '127.0.0.224', ['-node-id', id]);
+    await Promise.all(['127.0.0.223', '127.0.0.224'].map(up));
+    const r = consul(['join', '--http-addr', '127.0.0.224:8500', '127.0.0.223']);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /Error joining address '127\.0\.0\.223': Unexpected response code: 500 \(1 error occurred:\n\t\* Failed to join 127\.0\.0\.223:8301: Member 'consul-server01' has conflicting node ID 'b76ff298-accd-05ff-8c64-5d79d866dfa9' with this agent's ID/,
+    );
+    assert.match(r.err, /Failed to join any nodes\.\n$/);
+    assert.deepEqual(await members('127.0.0.224'), { 'consul-server02': 1 });
+    assert.equal((await members('127.0.0.223'))['consul-server02'], undefined);
+  },
+);
+
+test(
+  'gossip encryption: agents sharing the key join; one without it is refused',
+  { timeout: 60_000 },
+  async () => {
+    const key = consul(['keygen']).out.trim();
+    assert.match(key, /^[A-Za-z0-9+/]{43}=$/);
+    agent('enc-a', '127.0.0.225', ['-encrypt', key]);
+    agent('enc-b', '127.0.0.226', ['-encrypt', key]);
+    agent('plain-c', '127.0.0.227');
+    await Promise.all(['127.0.0.225', '127.0.0.226', '127.0.0.227'].map(up));
+    let r = consul(['join', '-http-addr=127.0.0.226:8500', '127.0.0.225']);
+    assert.equal(r.code, 0, r.err);
+    await waitFor('enc pool', async () => Object.keys(await members('127.0.0.225')).length === 2, 10_000);
+    r = consul(['join', '-http-addr=127.0.0.227:8500', '127.0.0.225']);
+    assert.equal(r.code, 1);
+    // memberlist's listener answers a plaintext push/pull with an err message, in its words.
+    assert.match(
+      r.err,
+      /Failed to join 127\.0\.0\.225:8301: Encryption is configured but remote state is not encrypted/,
+    );
+    r = consul(['join', '-http-addr=127.0.0.225:8500', '127.0.0.227']);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /Failed to join 127\.0\.0\.227:8301: Remote state is encrypted and encryption is not configured/,
+    );
+    assert.deepEqual(Object.keys(await members('127.0.0.225')).sort(), ['enc-a', 'enc-b']);
+    assert.deepEqual(Object.keys(await members('127.0.0.227')), ['plain-c']);
+  },
+);
+
+function sortKeys(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
+}
