@@ -94,24 +94,27 @@ export class NoLeaderError extends Error {
 }
 
 export class Server {
-  readonly raft: RaftNode | null;
+  readonly raft: RaftNode;
   readonly state: StateStore;
   private readonly fsm: FSM;
   /** Raft server ID (the node ID, as raft protocol 3) → RPC address. */
   readonly addresses = new Map<string, string>();
+  /** Raft server ID → node name, learned from the LAN pool. */
+  private readonly names = new Map<string, string>();
 
   private transport: RaftTransport | null = null;
   private lanMembers: () => Member[] = () => [];
   private readonly log: Logger;
   private reconcileTimer: { cancel(): void } | null = null;
+  private changing = false;
 
-  /** Builds the server: its Raft configuration, storage, and (with peers) the Raft transport. */
+  /** Builds the server: its Raft configuration, storage, and the Raft transport on the server port. */
   static async create(config: RuntimeConfig, nodeId: string, deps: ServerDeps): Promise<Server> {
     const log = deps.hub.logger('agent.server');
     const peers = await startingConfiguration(config, nodeId, deps.disk, log);
     if (peers instanceof Error) throw peers;
     const srv = new Server(config, nodeId, deps, peers);
-    if (srv.raft && srv.addresses.size > 1) {
+    if (!config.devMode) {
       const me = {
         id: nodeId,
         addr: srv.addresses.get(nodeId) ?? `${config.advertiseAddrLan}:${config.ports.server}`,
@@ -120,7 +123,7 @@ export class Server {
         me,
         deps.streams,
         (id) => srv.addresses.get(id),
-        (env) => srv.raft?.step(env),
+        (env) => srv.raft.step(env),
         log.named('raft'),
       );
       await t.listen({ ip: config.bindAddr, port: config.ports.server });
@@ -132,7 +135,7 @@ export class Server {
   private constructor(
     private readonly config: RuntimeConfig,
     readonly nodeId: string,
-    deps: ServerDeps,
+    private readonly deps: ServerDeps,
     peers: PeerEntry[] | null,
   ) {
     this.state = new StateStore(config.datacenter);
@@ -142,13 +145,10 @@ export class Server {
     this.reconcileTimer = deps.timers.every(60_000, () => void this.reconcileAll());
     const rpcAddr = `${config.advertiseAddrLan}:${config.ports.server}`;
     this.addresses.set(nodeId, rpcAddr);
+    this.names.set(nodeId, config.nodeName);
     for (const p of peers ?? []) this.addresses.set(p.id, p.address);
-    const log = deps.hub.logger('agent.server');
-    if (peers === null) {
-      this.raft = null;
-      return;
-    }
-    const voters = peers.filter((p) => !p.non_voter).map((p) => p.id);
+    const log = this.log;
+    const voters = (peers ?? []).filter((p) => !p.non_voter).map((p) => p.id);
     this.raft = new RaftNode(nodeId, voters, timingsFor(config.devMode ? 0.05 : config.raftMultiplier), {
       clock: deps.clock,
       timers: deps.timers,
@@ -164,14 +164,29 @@ export class Server {
           void this.reconcileAll();
         }
         if (leader !== '')
-          log.info('New leader elected', 'payload', leader === nodeId ? config.nodeName : leader);
+          log.info(
+            'New leader elected',
+            'payload',
+            leader === nodeId ? config.nodeName : (this.names.get(leader) ?? leader),
+          );
+      },
+      onConfigurationChange: (servers) => {
+        for (const sv of servers) if (sv.address) this.addresses.set(sv.id, sv.address);
       },
     });
+    if (peers === null && config.bootstrapExpect === 0 && !config.devMode)
+      log.info('no known peers; waiting for the leader to add this server (consul join)');
+  }
+
+  /** Servers of the configuration in force (empty before bootstrap). */
+  private configured(): Array<{ id: string; address: string; voter: boolean }> {
+    return this.raft.core
+      .configuration()
+      .map((sv) => ({ ...sv, address: sv.address || (this.addresses.get(sv.id) ?? '') }));
   }
 
   /** Commits a command through Raft and returns the FSM's result ("No cluster leader" without one). */
   async apply(data: Uint8Array): Promise<unknown> {
-    if (!this.raft) throw new NoLeaderError();
     try {
       return await this.raft.propose(data);
     } catch (e) {
@@ -197,19 +212,19 @@ export class Server {
   /** What read responses report about this server's view of the leader (X-Consul-KnownLeader, -LastContact). */
   readMeta(nowMs: number): { knownLeader: boolean; lastContactMs: number } {
     const r = this.raft;
-    if (!r) return { knownLeader: false, lastContactMs: 0 };
+    if (r.core.votersList.length === 0) return { knownLeader: false, lastContactMs: 0 };
     return { knownLeader: r.leader !== '', lastContactMs: Math.round(r.core.lastContactAgo(nowMs)) };
   }
 
   /** The leader's RPC address, or "" when there is none (what /v1/status/leader answers). */
   leaderAddress(): string {
-    const l = this.raft?.leader ?? '';
+    const l = this.raft.leader;
     return l === '' ? '' : (this.addresses.get(l) ?? '');
   }
 
   /** RPC addresses of every server in the Raft configuration. */
   peerAddresses(): string[] {
-    return this.raft ? [...this.addresses.values()] : [];
+    return this.configured().map((sv) => sv.address);
   }
 
   /** Parsed RPC address of a server (for tests and the RPC layer). */
@@ -221,29 +236,28 @@ export class Server {
   /** GET /v1/operator/raft/configuration: every server of the configuration as this server sees it. */
   raftConfiguration(nodeName: string): { Servers: Array<Record<string, unknown>>; Index: number } {
     const r = this.raft;
-    if (!r) return { Servers: [], Index: 0 };
     const c = r.core;
     const matches = c.matchIndexes();
-    const voters = new Set(c.votersList);
-    const servers = [...this.addresses].map(([id, address]) => ({
-      ID: id,
-      // Names of other servers come from gossip (the cluster layer); until then Consul shows this.
-      Node: id === this.nodeId ? nodeName : '(unknown)',
-      Address: address,
-      Leader: r.leader === id,
-      Voter: voters.has(id),
+    const servers = this.configured().map((sv) => ({
+      ID: sv.id,
+      Node: sv.id === this.nodeId ? nodeName : (this.names.get(sv.id) ?? '(unknown)'),
+      Address: sv.address,
+      Leader: r.leader === sv.id,
+      Voter: sv.voter,
       ProtocolVersion: '3',
-      LastIndex: id === this.nodeId ? c.lastIndex : (matches.get(id) ?? 0),
+      LastIndex: sv.id === this.nodeId ? c.lastIndex : (matches.get(sv.id) ?? 0),
     }));
-    return { Servers: servers, Index: 1 };
+    return { Servers: servers, Index: servers.length > 0 ? Math.max(1, c.commitIndex) : 0 };
   }
 
   /** The `raft` section of `consul info`. */
   raftStats(): Record<string, string> {
     const r = this.raft;
-    if (!r) return {};
     const c = r.core;
-    const cfg = [...this.addresses].map(([id, a]) => `{Suffrage:Voter ID:${id} Address:${a}}`).join(' ');
+    const conf = this.configured();
+    const cfg = conf
+      .map((sv) => `{Suffrage:${sv.voter ? 'Voter' : 'Nonvoter'} ID:${sv.id} Address:${sv.address}}`)
+      .join(' ');
     const state = {
       leader: 'Leader',
       follower: 'Follower',
@@ -261,7 +275,7 @@ export class Server {
       last_snapshot_term: '0',
       latest_configuration: `[${cfg}]`,
       latest_configuration_index: '0',
-      num_peers: String(this.addresses.size - 1),
+      num_peers: String(Math.max(0, conf.filter((sv) => sv.voter && sv.id !== this.nodeId).length)),
       protocol_version: '3',
       protocol_version_max: '3',
       protocol_version_min: '0',
@@ -272,22 +286,121 @@ export class Server {
     };
   }
 
+  /** LAN members that are servers of our datacenter, with their Raft ID and RPC address. */
+  private lanServers(): Array<{ m: Member; id: string; address: string; expect: number }> {
+    const out = [];
+    for (const m of this.lanMembers()) {
+      if (m.tags.get('role') !== 'consul' || m.tags.get('dc') !== this.config.datacenter) continue;
+      const id = m.tags.get('id') ?? '';
+      if (id === '') continue;
+      this.names.set(id, m.name);
+      out.push({
+        m,
+        id,
+        address: `${m.addr}:${m.tags.get('port') ?? '8300'}`,
+        expect: Number(m.tags.get('expect') ?? 0),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * bootstrap_expect: once that many servers of our datacenter (with the same expect) are alive in the
+   * LAN pool, every one of them bootstraps Raft with all of them, as Consul's maybeBootstrap does.
+   */
+  private maybeBootstrap(): void {
+    const expect = this.config.bootstrapExpect;
+    if (expect === 0 || this.raft.core.votersList.length > 0 || this.raft.core.lastIndex > 0) return;
+    const servers = this.lanServers().filter((s) => s.m.status === MemberStatus.alive);
+    for (const s of servers)
+      if (s.expect !== 0 && s.expect !== expect) {
+        this.log.error(
+          'Member has a conflicting expect value. All nodes should expect the same number.',
+          'member',
+          s.m.name,
+        );
+        return;
+      }
+    if (servers.length < expect) return;
+    const chosen = servers.sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.log.info(
+      'Found expected number of peers, attempting bootstrap',
+      'peers',
+      chosen.map((s) => s.address).join(','),
+    );
+    for (const s of chosen) this.addresses.set(s.id, s.address);
+    const peers = chosen.map((s) => ({ id: s.id, address: s.address }));
+    if (this.raft.bootstrap(peers.map((p) => p.id)) && this.config.dataDir !== '' && !this.config.devMode) {
+      const dir = `${this.config.dataDir}/raft`;
+      void this.deps.disk
+        .mkdirp(dir, 0o700)
+        .then(() => this.deps.disk.writeFileAtomic(`${dir}/configuration.json`, JSON.stringify(peers)))
+        .catch((e: Error) => this.log.error('failed to persist the bootstrap configuration', 'error', e));
+    }
+  }
+
+  /**
+   * The leader's server reconcile: alive servers of our datacenter that Raft does not know are added as
+   * voters; servers that left are removed. One change at a time, as Raft allows.
+   */
+  private async reconcileServers(): Promise<void> {
+    if (!this.isLeader() || this.changing) return;
+    this.changing = true;
+    try {
+      for (;;) {
+        const conf = this.configured();
+        const known = new Set(conf.map((sv) => sv.id));
+        const servers = this.lanServers();
+        const add = servers.find((s) => s.m.status === MemberStatus.alive && !known.has(s.id));
+        const gone = servers.find(
+          (s) => s.m.status === MemberStatus.left && known.has(s.id) && s.id !== this.nodeId,
+        );
+        if (add) {
+          this.addresses.set(add.id, add.address);
+          this.log.info(
+            'Adding LAN server',
+            'server',
+            `${add.m.name} (Addr: tcp/${add.address}) (DC: ${this.config.datacenter})`,
+          );
+          await this.raft.changeConfiguration([...conf, { id: add.id, address: add.address, voter: true }]);
+        } else if (gone) {
+          this.log.info('removing server by ID', 'id', gone.id);
+          await this.raft.changeConfiguration(conf.filter((sv) => sv.id !== gone.id));
+        } else return;
+        if (!this.isLeader()) return;
+      }
+    } catch (e) {
+      this.log.error('failed to reconcile servers', 'error', e);
+    } finally {
+      this.changing = false;
+    }
+  }
+
   /** Where the LAN members come from (the agent's gossip pool). */
   attachGossip(lanMembers: () => Member[]): void {
     this.lanMembers = lanMembers;
   }
 
   isLeader(): boolean {
-    return this.raft !== null && this.raft.leader === this.nodeId;
+    return this.raft.leader === this.nodeId;
   }
 
   onSerfEvent(pool: 'lan' | 'wan', e: SerfEvent): void {
-    if (pool !== 'lan' || !('members' in e) || !this.isLeader()) return;
+    if (pool !== 'lan' || !('members' in e)) return;
+    for (const m of e.members) {
+      const id = m.tags.get('id');
+      if (id && m.tags.get('role') === 'consul') this.names.set(id, m.name);
+    }
+    this.maybeBootstrap();
+    if (!this.isLeader()) return;
     for (const m of e.members) void this.reconcileMember(m, e.type === 'member-reap');
+    void this.reconcileServers();
   }
 
   private async reconcileAll(): Promise<void> {
+    this.maybeBootstrap();
     if (!this.isLeader()) return;
+    void this.reconcileServers();
     const members = this.lanMembers();
     for (const m of members) await this.reconcileMember(m, false);
     // Nodes in the catalog that no member backs any more were reaped while we were not leading.
@@ -366,6 +479,6 @@ export class Server {
   async stop(): Promise<void> {
     this.reconcileTimer?.cancel();
     await this.transport?.close();
-    await this.raft?.stop();
+    await this.raft.stop();
   }
 }

@@ -8,7 +8,14 @@ import type { Rng } from '../runtime/rng.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Entry, Envelope, ServerId } from './core/messages.js';
 import { EntryType } from './core/messages.js';
-import { NotLeaderError, RaftCore, type RaftTimings, type Role } from './core/raft-core.js';
+import {
+  ConfigChangeError,
+  NotLeaderError,
+  RaftCore,
+  type ConfigServer,
+  type RaftTimings,
+  type Role,
+} from './core/raft-core.js';
 import type { RaftStorage } from './storage.js';
 
 export interface RaftNodePorts {
@@ -25,6 +32,8 @@ export interface RaftNodePorts {
   selfAddress?: string;
   /** Called when this server's view of the leader changes ('' = none). */
   onLeaderChange?(leader: ServerId): void;
+  /** Called when the configuration in force changes (an entry appended, truncated or bootstrapped). */
+  onConfigurationChange?(servers: ConfigServer[]): void;
 }
 
 export class LeadershipLostError extends Error {
@@ -49,6 +58,7 @@ export class RaftNode {
   private readonly waiters = new Map<number, Waiter>();
   private lastRole: Role;
   private lastLeader: ServerId = '';
+  private lastConfigVersion = -1;
   appliedIndex = 0;
 
   constructor(
@@ -80,6 +90,25 @@ export class RaftNode {
     if (r instanceof NotLeaderError) return Promise.reject(r);
     const done = new Promise<unknown>((resolve, reject) =>
       this.waiters.set(r.index, { term: r.term, resolve, reject }),
+    );
+    this.kick();
+    return done;
+  }
+
+  /** Takes `voters` as the first configuration if this server has no Raft state yet. */
+  bootstrap(voters: ServerId[]): boolean {
+    const ok = this.core.bootstrap(voters);
+    this.kick();
+    return ok;
+  }
+
+  /** Commits a new configuration (AddVoter / RemoveServer); resolves once it is applied here. */
+  changeConfiguration(servers: ConfigServer[]): Promise<void> {
+    this.core.setTime(this.p.clock.monotonicMs());
+    const r = this.core.changeConfiguration(servers);
+    if (r instanceof NotLeaderError || r instanceof ConfigChangeError) return Promise.reject(r);
+    const done = new Promise<void>((resolve, reject) =>
+      this.waiters.set(r.index, { term: r.term, resolve: () => resolve(), reject }),
     );
     this.kick();
     return done;
@@ -147,6 +176,10 @@ export class RaftNode {
       if (this.lastRole === 'leader') for (const [, w] of this.waiters) w.reject(new LeadershipLostError());
       if (this.lastRole === 'leader') this.waiters.clear();
       this.lastRole = role;
+    }
+    if (this.core.configVersion !== this.lastConfigVersion) {
+      this.lastConfigVersion = this.core.configVersion;
+      this.p.onConfigurationChange?.(this.core.configuration());
     }
     if (leader !== this.lastLeader) {
       this.lastLeader = leader;

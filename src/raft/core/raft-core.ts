@@ -74,6 +74,27 @@ interface Progress {
   lastContactMs: number;
 }
 
+/** One server of a Raft configuration (hashicorp's Server: ID, Address, Suffrage). */
+export interface ConfigServer {
+  id: ServerId;
+  address: string;
+  voter: boolean;
+}
+
+const configCodec = { enc: new TextEncoder(), dec: new TextDecoder() };
+
+export function encodeConfiguration(servers: readonly ConfigServer[]): Uint8Array {
+  return configCodec.enc.encode(JSON.stringify(servers));
+}
+
+export function decodeConfiguration(data: Uint8Array): ConfigServer[] {
+  return JSON.parse(configCodec.dec.decode(data)) as ConfigServer[];
+}
+
+export class ConfigChangeError extends Error {
+  override name = 'ConfigChangeError';
+}
+
 export class NotLeaderError extends Error {
   override name = 'NotLeaderError';
   constructor(readonly leader: ServerId) {
@@ -84,6 +105,12 @@ export class NotLeaderError extends Error {
 export class RaftCore {
   readonly id: ServerId;
   private voters: ServerId[];
+  /** The configuration before any Configuration entry in the log (bootstrap, peers.json). */
+  private initialVoters: ServerId[];
+  /** Index of the latest Configuration entry in the log (0 = none: the initial voters rule). */
+  private configIndex = 0;
+  /** Bumped whenever the voter set changes, so hosts can notice. */
+  configVersion = 0;
   private readonly t: RaftTimings;
   private readonly rng: Rng;
 
@@ -116,6 +143,7 @@ export class RaftCore {
   ) {
     this.id = opts.id;
     this.voters = [...opts.voters];
+    this.initialVoters = [...opts.voters];
     this.t = opts.timings;
     this.rng = opts.rng;
     this.now = opts.nowMs;
@@ -125,8 +153,73 @@ export class RaftCore {
       this.log = durable.entries.map((e) => ({ ...e }));
       this.log.forEach((e, i) => assert(e.index === i + 1, `log hole at ${i + 1}`));
       this.stable = this.log.length;
+      this.recomputeConfig();
     }
     this.resetTimer(this.t.heartbeatTimeoutMs);
+  }
+
+  // ---- configuration -------------------------------------------------------------------------------
+
+  /** The latest configuration (from the log, else the initial one), with addresses where known. */
+  configuration(): ConfigServer[] {
+    if (this.configIndex > 0) return decodeConfiguration(this.log[this.configIndex - 1]!.data);
+    return this.initialVoters.map((id) => ({ id, address: '', voter: true }));
+  }
+
+  /** hashicorp's rule: the latest Configuration entry in the log is in force, committed or not. */
+  private recomputeConfig(): void {
+    let idx = 0;
+    for (let i = this.log.length; i > 0; i--)
+      if (this.log[i - 1]!.type === EntryType.Configuration) {
+        idx = i;
+        break;
+      }
+    const voters =
+      idx > 0
+        ? decodeConfiguration(this.log[idx - 1]!.data)
+            .filter((x) => x.voter)
+            .map((x) => x.id)
+        : this.initialVoters;
+    this.configIndex = idx;
+    if (voters.join(',') !== this.voters.join(',')) {
+      this.voters = [...voters];
+      this.configVersion++;
+      if (this.role === 'leader') {
+        for (const p of this.peers())
+          if (!this.progress.has(p))
+            this.progress.set(p, { next: this.lastIndex, match: 0, lastContactMs: this.now });
+        for (const id of [...this.progress.keys()]) if (!this.voters.includes(id)) this.progress.delete(id);
+      }
+    }
+  }
+
+  /** BootstrapCluster: a server with no state takes this voter set as its first configuration. */
+  bootstrap(voters: ServerId[]): boolean {
+    if (this.lastIndex > 0 || this.term > 0 || this.voters.length > 0) return false;
+    this.initialVoters = [...voters];
+    this.recomputeConfig();
+    this.voters = [...voters];
+    this.configVersion++;
+    this.resetTimer(this.t.heartbeatTimeoutMs);
+    return true;
+  }
+
+  /**
+   * Appends a new configuration (AddVoter/RemoveServer). One change at a time: refused while an earlier
+   * one is uncommitted, as hashicorp/raft does.
+   */
+  changeConfiguration(
+    servers: ConfigServer[],
+  ): { index: number; term: number } | NotLeaderError | ConfigChangeError {
+    if (this.role !== 'leader' || this.transferring)
+      return new NotLeaderError(this.leader === this.id ? '' : this.leader);
+    if (this.configIndex > this.commitIndex)
+      return new ConfigChangeError('configuration changed since 0 (latest is uncommitted)');
+    const e = this.appendLocal(EntryType.Configuration, encodeConfiguration(servers));
+    this.recomputeConfig();
+    this.broadcastPending = true;
+    this.maybeCommit();
+    return { index: e.index, term: e.term };
   }
 
   // ---- log helpers ---------------------------------------------------------------------------------
@@ -381,6 +474,7 @@ export class RaftCore {
       }
       this.log.push({ ...e });
     }
+    if (m.entries.length > 0) this.recomputeConfig();
     const lastNew = m.prevLogIndex + m.entries.length;
     if (m.leaderCommit > this.commitIndex)
       this.commitIndex = Math.max(this.commitIndex, Math.min(m.leaderCommit, lastNew));
@@ -435,9 +529,13 @@ export class RaftCore {
   private maybeCommit(): void {
     if (this.role !== 'leader') return;
     // The leader's own entries count once durable here.
-    const matches = [this.stable, ...[...this.progress.values()].map((p) => p.match)].sort((a, b) => b - a);
-    const n = matches[this.quorum() - 1]!;
+    const self = this.voters.includes(this.id) ? [this.stable] : [];
+    const matches = [...self, ...[...this.progress.values()].map((p) => p.match)].sort((a, b) => b - a);
+    const n = matches[this.quorum() - 1] ?? 0;
     if (n > this.commitIndex && this.termAt(n) === this.term) this.commitIndex = n;
+    // A leader that committed its own removal steps down (hashicorp: "removed ourself, transitioning to follower").
+    if (!this.voters.includes(this.id) && this.configIndex > 0 && this.commitIndex >= this.configIndex)
+      this.becomeFollower(this.term, '');
   }
 
   private onVote(from: ServerId, m: RequestVoteRequest): void {
