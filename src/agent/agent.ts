@@ -17,9 +17,27 @@ import { bannerLines } from './banner.js';
 import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
 import { Server } from './server.js';
-import { LocalState } from './local-state.js';
+import { LocalState, type CatalogApi } from './local-state.js';
 import { AgentGossip } from './gossip.js';
 import { memberTags } from './self.js';
+import {
+  readHttpArgs,
+  readHttpReply,
+  rpcCall,
+  writeHttpArgs,
+  writeHttpReply,
+  type HttpAnswer,
+  type HttpCall,
+} from './rpc.js';
+import { parseAddr } from '../raft/transport.js';
+import {
+  Catalog,
+  type CatalogDump,
+  type CatalogNode,
+  type HealthCheck,
+  type NodeService,
+} from '../state/catalog.js';
+import { MemberStatus } from '../gossip/serf/serf.js';
 import type { RaftStorage } from '../raft/storage.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
@@ -68,6 +86,11 @@ export class Agent {
   /** The LAN pool (every agent) and the WAN pool (servers). */
   gossip: AgentGossip | null = null;
   private retryJoins: Array<{ cancel(): void }> = [];
+  /** The HTTP API handler (also runs requests forwarded to this server over RPC). */
+  private api: HttpHandler | null = null;
+  /** On a client: a read-only copy of the servers' catalog, kept fresh by a blocking query (DNS). */
+  catalogMirror: Catalog | null = null;
+  private mirrorStop = false;
   private listeners: HttpListener[] = [];
   private dnsSockets: Array<PacketSocket | StreamListener> = [];
   private pidWritten = false;
@@ -162,6 +185,11 @@ export class Agent {
       (pool, e) => this.server?.onSerfEvent(pool, e),
     );
     this.server?.attachGossip(() => this.gossip?.members('lan') ?? []);
+    this.api = d.httpHandler(this);
+    this.server?.rpcMethods.set('Proconsul.HTTP', async (args) => {
+      const answer = await this.localHttp(readHttpArgs(args));
+      return (w) => writeHttpReply(w, answer);
+    });
     try {
       await this.gossip.start();
     } catch (e) {
@@ -176,7 +204,7 @@ export class Agent {
     this.localState = new LocalState(
       c,
       this.nodeId,
-      () => this.server,
+      this.catalogApi(),
       { timers: d.timers, http: d.httpClient, streams: d.streams },
       this.logger,
     );
@@ -188,6 +216,7 @@ export class Agent {
     d.onBannerDone?.();
     for (const w of this.warnings) this.logger.warn(w);
     this.logger.info('Consul agent running!');
+    if (!c.serverMode) void this.mirrorCatalog();
     this.startRetryJoin('lan', c.retryJoinLan, c.retryIntervalLanNs / 1e6, c.retryMaxLan);
     if (this.gossip.wan)
       this.startRetryJoin('wan', c.retryJoinWan, c.retryIntervalWanNs / 1e6, c.retryMaxWan);
@@ -253,8 +282,167 @@ export class Agent {
     void tryOnce();
   }
 
+  /** Runs one HTTP API request in-process (for requests forwarded here over RPC). */
+  localHttp(call: HttpCall): Promise<HttpAnswer> {
+    return new Promise((resolve) => {
+      const chunks: Uint8Array[] = [];
+      const enc = new TextEncoder();
+      let status = 200;
+      let headers: Record<string, string> = {};
+      const done = () => {
+        const total = chunks.reduce((n, c) => n + c.length, 0);
+        const body = new Uint8Array(total);
+        let o = 0;
+        for (const c of chunks) {
+          body.set(c, o);
+          o += c.length;
+        }
+        resolve({ status, headers: new Map(Object.entries(headers)), body });
+      };
+      const hdrs = Object.fromEntries(call.headers);
+      void this.api?.({
+        method: call.method,
+        url: call.url,
+        headers: hdrs,
+        remote: { ip: '', port: 0 },
+        readBody: async (limit) => (call.body.length > limit ? null : call.body),
+        respond: (st, h, body) => {
+          status = st;
+          headers = h;
+          if (body !== undefined) chunks.push(typeof body === 'string' ? enc.encode(body) : body);
+          done();
+        },
+        stream: (st, h) => {
+          status = st;
+          headers = h;
+          return { write: (c) => chunks.push(typeof c === 'string' ? enc.encode(c) : c), end: done };
+        },
+        onClose: () => {},
+      });
+    });
+  }
+
+  /**
+   * Sends an HTTP API request to the server that must answer it: the leader (from a follower), or any
+   * known server (from a client), over the server RPC port. Consul's texts when there is none.
+   */
+  async forwardHttp(call: HttpCall): Promise<HttpAnswer> {
+    const text = (status: number, t: string): HttpAnswer => ({
+      status,
+      headers: new Map([['content-type', 'text/plain; charset=utf-8']]),
+      body: new TextEncoder().encode(`${t}\n`),
+    });
+    const targets: string[] = [];
+    if (this.server) {
+      const leader = this.server.leaderAddress();
+      if (leader === '' || this.server.isLeader()) return text(500, 'No cluster leader');
+      targets.push(leader);
+    } else {
+      const servers = (this.gossip?.members('lan') ?? []).filter(
+        (m) =>
+          m.tags.get('role') === 'consul' &&
+          m.status === MemberStatus.alive &&
+          m.tags.get('dc') === this.cfg.datacenter,
+      );
+      for (let i = servers.length - 1; i > 0; i--) {
+        const j = this.deps.rng.int(i + 1);
+        [servers[i], servers[j]] = [servers[j]!, servers[i]!];
+      }
+      for (const m of servers) targets.push(`${m.addr}:${m.tags.get('port') ?? '8300'}`);
+      if (targets.length === 0) return text(500, 'No known Consul servers');
+    }
+    const from = this.server ? 'server' : 'client';
+    const fwd: HttpCall = { ...call, headers: new Map([...call.headers, ['x-proconsul-forwarded', from]]) };
+    let last = '';
+    for (const t of targets.slice(0, 3)) {
+      // Blocking queries may wait up to 10 minutes plus jitter on the server.
+      const r = await rpcCall(
+        this.deps.streams,
+        this.deps.timers,
+        parseAddr(t),
+        'Proconsul.HTTP',
+        (w) => writeHttpArgs(w, fwd),
+        11 * 60_000,
+      );
+      if (r.ok) return readHttpReply(r.reply);
+      last = r.error;
+      if (!r.connect) break;
+    }
+    return text(500, last);
+  }
+
+  /** The catalog for anti-entropy: this server's own when it leads, else through the leader. */
+  private catalogApi(): CatalogApi {
+    const leading = () => this.server !== null && this.server.isLeader();
+    const call = async (method: string, url: string, body?: unknown) => {
+      const a = await this.forwardHttp({
+        method,
+        url,
+        headers: new Map(),
+        body: new TextEncoder().encode(body === undefined ? '' : JSON.stringify(body)),
+      });
+      const text = new TextDecoder().decode(a.body);
+      if (a.status !== 200) throw new Error(text.trim());
+      return text;
+    };
+    return {
+      nodeView: async (name) => {
+        if (leading()) {
+          const cat = this.server!.state.catalog;
+          const n = cat.node(name);
+          return { node: n?.node ?? null, services: n?.services ?? [], checks: cat.nodeChecks(name) };
+        }
+        try {
+          const node = JSON.parse(await call('GET', `/v1/catalog/node/${encodeURIComponent(name)}`)) as {
+            Node: CatalogNode;
+            Services: Record<string, NodeService>;
+          } | null;
+          const checks = JSON.parse(
+            await call('GET', `/v1/health/node/${encodeURIComponent(name)}`),
+          ) as HealthCheck[];
+          return { node: node?.Node ?? null, services: Object.values(node?.Services ?? {}), checks };
+        } catch {
+          return null;
+        }
+      },
+      register: async (req) => {
+        if (leading()) return this.server!.catalogRegister(req);
+        await call('PUT', '/v1/catalog/register', req);
+      },
+      deregister: async (req) => {
+        if (leading()) return this.server!.catalogDeregister(req);
+        await call('PUT', '/v1/catalog/deregister', req);
+      },
+    };
+  }
+
+  /** Client agents answer DNS from a copy of the catalog that a blocking query keeps current. */
+  private async mirrorCatalog(): Promise<void> {
+    const mirror = new Catalog();
+    let index = 0;
+    let first = true;
+    while (!this.mirrorStop && !this.stopped) {
+      const a = await this.forwardHttp({
+        method: 'GET',
+        url: `/v1/internal/proconsul/catalog?index=${index}&wait=5m`,
+        headers: new Map(),
+        body: new Uint8Array(),
+      });
+      if (this.mirrorStop || this.stopped) return;
+      if (a.status !== 200) {
+        await new Promise<void>((r) => this.deps.timers.after(first ? 500 : 2000, r));
+        continue;
+      }
+      first = false;
+      const dump = JSON.parse(new TextDecoder().decode(a.body)) as CatalogDump;
+      mirror.replaceAll(dump);
+      this.catalogMirror = mirror;
+      index = dump.index;
+    }
+  }
+
   private async listen(addrs: readonly ListenAddr[]): Promise<Error | null> {
-    const handler = this.deps.httpHandler(this);
+    const handler = this.api ?? this.deps.httpHandler(this);
     for (const a of addrs) {
       const at = a.kind === 'tcp' ? { ip: a.ip, port: a.port } : { socketPath: a.path };
       try {
@@ -385,6 +573,8 @@ export class Agent {
   async leave(): Promise<void> {
     this.leaving = true;
     for (const r of this.retryJoins) r.cancel();
+    // Anti-entropy stops first, so that it cannot re-register this node after the leader removed it.
+    this.localState?.stop();
     await this.gossip?.leave();
   }
 
@@ -406,6 +596,7 @@ export class Agent {
   }
 
   private async cleanup(): Promise<void> {
+    this.mirrorStop = true;
     for (const r of this.retryJoins) r.cancel();
     const g = this.gossip;
     this.gossip = null;

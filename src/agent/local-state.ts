@@ -14,8 +14,23 @@ import {
 import { parseGoDuration, SECOND } from '../lib/duration.js';
 import type { Logger } from '../runtime/logger.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
-import type { RegisterRequest } from '../state/catalog.js';
-import type { Server } from './server.js';
+import type {
+  CatalogNode,
+  DeregisterRequest,
+  HealthCheck,
+  NodeService,
+  RegisterRequest,
+} from '../state/catalog.js';
+
+/** The catalog as anti-entropy sees it: local on the leader, through a server everywhere else. */
+export interface CatalogApi {
+  /** This node's entry, or null when no server can be reached. */
+  nodeView(
+    name: string,
+  ): Promise<{ node: CatalogNode | null; services: NodeService[]; checks: HealthCheck[] } | null>;
+  register(req: RegisterRequest): Promise<void>;
+  deregister(req: DeregisterRequest): Promise<void>;
+}
 import { VERSION } from '../structs/version.js';
 
 interface LocalService {
@@ -104,7 +119,7 @@ export class LocalState {
   constructor(
     private config: RuntimeConfig,
     private readonly nodeId: string,
-    private readonly server: () => Server | null,
+    private readonly catalogApi: CatalogApi,
     private readonly ports: CheckPorts & { timers: Timers },
     private readonly log: Logger,
   ) {}
@@ -151,12 +166,13 @@ export class LocalState {
 
   /** Registers this node, its services and checks where the catalog differs (nothing if equal). */
   async sync(): Promise<void> {
-    const srv = this.server();
-    if (!srv || this.syncing || srv.raft?.leader !== this.nodeId) return;
+    if (this.syncing) return;
+    const srv = this.catalogApi;
     this.syncing = true;
     try {
       const c = this.config;
-      const cat = srv.state.catalog;
+      const view = await srv.nodeView(c.nodeName);
+      if (!view) return;
       const base: RegisterRequest = {
         ID: this.nodeId,
         Node: c.nodeName,
@@ -169,8 +185,8 @@ export class LocalState {
         },
         NodeMeta: { 'consul-network-segment': '', ...c.nodeMeta },
       };
-      const current = cat.node(c.nodeName);
-      const currentChecks = new Map(cat.nodeChecks(c.nodeName).map((x) => [x.CheckID, x]));
+      const current = view.node ? { node: view.node, services: view.services } : null;
+      const currentChecks = new Map(view.checks.map((x) => [x.CheckID, x]));
       const nodeSame =
         current &&
         current.node.Address === base.Address &&
@@ -179,7 +195,7 @@ export class LocalState {
         JSON.stringify(current.node.TaggedAddresses) === JSON.stringify(base.TaggedAddresses);
       const serf = currentChecks.get('serfHealth');
       if (!nodeSame || !serf || serf.Status !== 'passing') {
-        await srv.catalogRegister({
+        await srv.register({
           ...base,
           Check: {
             CheckID: 'serfHealth',
@@ -192,22 +208,23 @@ export class LocalState {
       }
       // A server is also the `consul` service (the leader registers every server so; consul.service.consul).
       const desired = [...this.services];
-      desired.push({
-        id: 'consul',
-        name: 'consul',
-        tags: [],
-        port: c.ports.server,
-        address: '',
-        meta: {
-          non_voter: 'false',
-          raft_version: '3',
-          read_replica: 'false',
-          serf_protocol_current: '2',
-          serf_protocol_max: '5',
-          serf_protocol_min: '1',
-          version: VERSION,
-        },
-      });
+      if (c.serverMode)
+        desired.push({
+          id: 'consul',
+          name: 'consul',
+          tags: [],
+          port: c.ports.server,
+          address: '',
+          meta: {
+            non_voter: 'false',
+            raft_version: '3',
+            read_replica: 'false',
+            serf_protocol_current: '2',
+            serf_protocol_max: '5',
+            serf_protocol_min: '1',
+            version: VERSION,
+          },
+        });
       for (const s of desired) {
         const have = current?.services.find((x) => x.ID === s.id);
         const same =
@@ -217,7 +234,7 @@ export class LocalState {
           have.Address === s.address &&
           JSON.stringify(have.Tags) === JSON.stringify(s.tags);
         if (!same) {
-          await srv.catalogRegister({
+          await srv.register({
             ...base,
             SkipNodeUpdate: true,
             Service: {
@@ -241,7 +258,7 @@ export class LocalState {
           have.ServiceID === lc.def.serviceId
         )
           continue;
-        await srv.catalogRegister({
+        await srv.register({
           ...base,
           SkipNodeUpdate: true,
           Check: {
@@ -258,7 +275,7 @@ export class LocalState {
       // Services and checks this agent no longer has leave the catalog.
       for (const s of current?.services ?? []) {
         if (!desired.some((x) => x.id === s.ID)) {
-          await srv.catalogDeregister({ Node: c.nodeName, ServiceID: s.ID });
+          await srv.deregister({ Node: c.nodeName, ServiceID: s.ID });
           this.log.info('Deregistered service', 'service', s.ID);
         }
       }
@@ -268,7 +285,7 @@ export class LocalState {
           !this.checks.has(id) &&
           !this.services.some((s) => currentChecks.get(id)?.ServiceID === s.id)
         ) {
-          await srv.catalogDeregister({ Node: c.nodeName, CheckID: id });
+          await srv.deregister({ Node: c.nodeName, CheckID: id });
           this.log.info('Deregistered check', 'check', id);
         }
       }

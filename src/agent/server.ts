@@ -18,6 +18,7 @@ import type { Timers } from '../runtime/timers.js';
 import type { Disk } from '../runtime/disk.js';
 import type { StreamTransport } from '../runtime/transport.js';
 import { parseAddr, RaftTransport } from '../raft/transport.js';
+import { RPC_CONSUL, serveRpc, type RpcMethod } from './rpc.js';
 import { MemberStatus, type Member, type SerfEvent } from '../gossip/serf/serf.js';
 import type { Logger } from '../runtime/logger.js';
 
@@ -107,6 +108,8 @@ export class Server {
   private readonly log: Logger;
   private reconcileTimer: { cancel(): void } | null = null;
   private changing = false;
+  /** Server RPC methods by ServiceMethod name (the agent adds Proconsul.HTTP). */
+  readonly rpcMethods = new Map<string, RpcMethod>();
 
   /** Builds the server: its Raft configuration, storage, and the Raft transport on the server port. */
   static async create(config: RuntimeConfig, nodeId: string, deps: ServerDeps): Promise<Server> {
@@ -125,6 +128,10 @@ export class Server {
         (id) => srv.addresses.get(id),
         (env) => srv.raft.step(env),
         log.named('raft'),
+        (byte, conn, rest) => {
+          if (byte === RPC_CONSUL) serveRpc(conn, rest, srv.rpcMethods, log.named('rpc'));
+          else conn.destroy();
+        },
       );
       await t.listen({ ip: config.bindAddr, port: config.ports.server });
       srv.transport = t;
@@ -174,6 +181,13 @@ export class Server {
         for (const sv of servers) if (sv.address) this.addresses.set(sv.id, sv.address);
       },
     });
+    this.rpcMethods.set('Status.Ping', async () => (w) => void w.bool(true));
+    this.rpcMethods.set('Status.Leader', async () => (w) => void w.str(this.leaderAddress()));
+    this.rpcMethods.set('Status.Peers', async () => (w) => {
+      const peers = this.peerAddresses();
+      w.arrayHeader(peers.length);
+      for (const p of peers) w.str(p);
+    });
     if (peers === null && config.bootstrapExpect === 0 && !config.devMode)
       log.info('no known peers; waiting for the leader to add this server (consul join)');
   }
@@ -214,6 +228,11 @@ export class Server {
     const r = this.raft;
     if (r.core.votersList.length === 0) return { knownLeader: false, lastContactMs: 0 };
     return { knownLeader: r.leader !== '', lastContactMs: Math.round(r.core.lastContactAgo(nowMs)) };
+  }
+
+  /** The leader's server ID ('' when none is known). */
+  leaderId(): string {
+    return this.raft.leader;
   }
 
   /** The leader's RPC address, or "" when there is none (what /v1/status/leader answers). */

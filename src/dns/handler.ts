@@ -1,5 +1,5 @@
-// The agent's DNS entry point: answers from this server's catalog (a client agent, which would ask a
-// server over RPC, answers SERVFAIL until the cluster layer gives it one).
+// The agent's DNS entry point: a server answers from its own catalog, a client from its mirror of the
+// servers' catalog (kept current by a blocking query, like Consul's agent cache).
 
 import type { Agent } from '../agent/agent.js';
 import { answerQuery } from './server.js';
@@ -9,7 +9,7 @@ export function createDnsHandler(
 ): (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null {
   const ctx = {
     config: () => agent.config,
-    catalog: () => agent.server?.state.catalog ?? null,
+    catalog: () => agent.server?.state.catalog ?? agent.catalogMirror,
     nowSeconds: () => Math.floor(agent.clock.wallMs() / 1000),
     shuffle: <T>(xs: T[]): T[] => {
       const out = [...xs];

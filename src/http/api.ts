@@ -20,6 +20,26 @@ function formatLatency(ms: number): string {
 
 /** Endpoints that read from the servers take ?dc and the consistency flags. */
 const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator)\//;
+/** Endpoints a server answers (a client forwards them; a follower forwards them to the leader). */
+const SERVER_BACKED = /^\/v1\/(kv|catalog|health|status|operator|internal\/proconsul)\//;
+/** Largest request body forwarded (KV values are at most 512 KiB; txn payloads more). */
+const MAX_FORWARD_BODY = 8 << 20;
+
+/**
+ * Whether this agent must hand the request to a server: a client always does; a follower does for
+ * writes and for default/consistent reads (Consul forwards them to the leader), not for ?stale reads
+ * or /v1/status, which every server answers itself.
+ */
+function mustForward(agent: Agent, ex: HttpExchange, path: string, q: URLSearchParams): boolean {
+  // A client's forward may be forwarded once more by a follower (to the leader); a server's never.
+  if (!SERVER_BACKED.test(path) || ex.headers['x-proconsul-forwarded'] === 'server') return false;
+  const s = agent.server;
+  if (!s) return !ex.headers['x-proconsul-forwarded'];
+  if (s.isLeader() || path.startsWith('/v1/status/') || path.startsWith('/v1/operator/raft/configuration'))
+    return false;
+  if (ex.method === 'GET' && q.has('stale')) return false;
+  return s.leaderAddress() !== '';
+}
 
 /**
  * Query checks every server-backed endpoint shares (consul-surface.md §2.1): conflicting consistency
@@ -101,6 +121,17 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       const common = commonQueryError(rawPath, query, agent.config.datacenter);
       if (common) {
         send(ex, common, pretty);
+        return;
+      }
+      if (mustForward(agent, ex, rawPath, query)) {
+        const body =
+          ex.method === 'GET'
+            ? new Uint8Array()
+            : ((await ex.readBody(MAX_FORWARD_BODY)) ?? new Uint8Array());
+        const headers = new Map<string, string>();
+        for (const [k, v] of Object.entries(ex.headers)) if (v !== undefined) headers.set(k, v);
+        const a = await agent.forwardHttp({ method: ex.method, url: ex.url, headers, body });
+        ex.respond(a.status, Object.fromEntries(a.headers), a.body);
         return;
       }
       const found = router.find(ex.method, rawPath);

@@ -108,6 +108,16 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     ).then((t) => ({ ...reply(t), headers: headers(t.index) }));
   };
 
+  // The whole catalog for a client agent's mirror (proconsul's own, not a Consul endpoint).
+  r.on('GET', '/v1/internal/proconsul/catalog', (req) => {
+    const c = agent.server?.state.catalog;
+    return read(
+      req,
+      () => c?.exportAll() ?? { index: 1, nodes: [] },
+      (t) => ({ json: t }),
+    );
+  });
+
   r.on('GET', '/v1/catalog/nodes', (req) => {
     const c = agent.server?.state.catalog;
     return read(

@@ -63,6 +63,8 @@ export class RaftTransport {
     private readonly addressOf: (id: ServerId) => string | undefined,
     private readonly deliver: (env: Envelope) => void,
     private readonly log: Logger,
+    /** Connections that open with another protocol byte (server RPC, …); absent = refused. */
+    private readonly other?: (byte: number, conn: StreamConn, rest: Uint8Array) => void,
   ) {}
 
   async listen(at: Addr): Promise<void> {
@@ -77,8 +79,8 @@ export class RaftTransport {
       if (head) {
         head = false;
         if (data[0] !== RPC_RAFT) {
-          // Other RPC kinds (server RPC, snapshots) arrive with the cluster layer.
-          conn.destroy();
+          if (this.other && data[0] !== undefined) this.other(data[0], conn, data.subarray(1));
+          else conn.destroy();
           return;
         }
         data = data.subarray(1);

@@ -64,6 +64,11 @@ export interface DeregisterRequest {
   CheckID?: string;
 }
 
+export interface CatalogDump {
+  index: number;
+  nodes: Array<{ node: CatalogNode; services: NodeService[]; checks: HealthCheck[] }>;
+}
+
 /** Watch key every catalog write touches. */
 export const CATALOG_WATCH = 'catalog';
 
@@ -82,6 +87,32 @@ export class Catalog {
 
   private touched(idx: number): void {
     if (idx > this.tableIndex) this.tableIndex = idx;
+    this.watches.touch(CATALOG_WATCH);
+  }
+
+  /** Everything in the table, for a client agent's read-only mirror (DNS on clients). */
+  exportAll(): CatalogDump {
+    return {
+      index: this.tableIndex,
+      nodes: this.listNodes().map((node) => ({
+        node,
+        services: [...(this.services.get(node.Node)?.values() ?? [])],
+        checks: this.nodeChecks(node.Node),
+      })),
+    };
+  }
+
+  /** Replaces the whole content with a dump taken from a server (indexes kept as they were). */
+  replaceAll(d: CatalogDump): void {
+    this.nodes.clear();
+    this.services.clear();
+    this.checks.clear();
+    for (const n of d.nodes) {
+      this.nodes.set(n.node.Node, n.node);
+      this.services.set(n.node.Node, new Map(n.services.map((x) => [x.ID, x])));
+      this.checks.set(n.node.Node, new Map(n.checks.map((x) => [x.CheckID, x])));
+    }
+    this.tableIndex = d.index;
     this.watches.touch(CATALOG_WATCH);
   }
 

@@ -1,0 +1,214 @@
+// Server RPC on the server port, after Raft's protocol byte: a connection that opens with Consul's
+// RPCConsul byte (0x00) carries net/rpc-style msgpack calls — a header {ServiceMethod, Seq} then the
+// arguments; the answer is a header {Error, Seq, ServiceMethod} then the reply — as Consul frames them.
+// Status.Ping/Leader/Peers are Consul's; Proconsul.HTTP carries one HTTP API request to a server, which
+// is how clients and followers forward everything else (Consul's per-endpoint RPC methods are not all
+// here yet).
+
+import { MsgReader, MsgWriter, MsgMap, utf8, type MsgValue } from '../codec/msgpack.js';
+import { readStruct, writeStruct, type Field } from '../codec/struct.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Timers } from '../runtime/timers.js';
+import type { Addr, StreamConn, StreamTransport } from '../runtime/transport.js';
+
+export const RPC_CONSUL = 0x00;
+
+const REQUEST_HEADER: readonly Field[] = [
+  { name: 'Seq', kind: 'uint' },
+  { name: 'ServiceMethod', kind: 'str' },
+];
+const RESPONSE_HEADER: readonly Field[] = [
+  { name: 'Error', kind: 'str' },
+  { name: 'Seq', kind: 'uint' },
+  { name: 'ServiceMethod', kind: 'str' },
+];
+export const HTTP_ARGS: readonly Field[] = [
+  { name: 'Body', kind: 'bytes' },
+  { name: 'Headers', kind: 'strMap' },
+  { name: 'Method', kind: 'str' },
+  { name: 'URL', kind: 'str' },
+];
+export const HTTP_REPLY: readonly Field[] = [
+  { name: 'Body', kind: 'bytes' },
+  { name: 'Headers', kind: 'strMap' },
+  { name: 'Status', kind: 'int' },
+];
+
+export interface HttpCall {
+  method: string;
+  url: string;
+  headers: Map<string, string>;
+  body: Uint8Array;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Map<string, string>;
+  body: Uint8Array;
+}
+
+/** An RPC method: decoded arguments in, a reply writer (or an error text) out. */
+export type RpcMethod = (args: MsgValue) => Promise<((w: MsgWriter) => void) | string>;
+
+/** Largest frame we buffer from one connection (Consul bounds RPC bodies too). */
+const MAX_BUFFERED = 64 << 20;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Reads two msgpack values (header, body) from buf; null when more bytes are needed. */
+function readPair(buf: Uint8Array): { header: MsgValue; body: MsgValue; used: number } | null {
+  try {
+    const r = new MsgReader(buf);
+    const header = r.read();
+    const body = r.read();
+    return { header, body, used: r.offset };
+  } catch (e) {
+    if ((e as Error).message.includes('unexpected end')) return null;
+    throw e;
+  }
+}
+
+/** Serves RPC calls on one accepted connection (after the protocol byte). */
+export function serveRpc(
+  conn: StreamConn,
+  first: Uint8Array,
+  methods: Map<string, RpcMethod>,
+  log: Logger,
+): void {
+  let buf = first;
+  const pump = () => {
+    for (;;) {
+      let pair;
+      try {
+        pair = readPair(buf);
+      } catch (e) {
+        log.warn('rpc: failed to decode request', 'error', e);
+        conn.destroy();
+        return;
+      }
+      if (!pair) return;
+      buf = buf.subarray(pair.used);
+      const h = readStruct(pair.header, REQUEST_HEADER);
+      const name = String(h.ServiceMethod);
+      const m = methods.get(name);
+      const respond = (err: string, write: ((w: MsgWriter) => void) | null) => {
+        const w = new MsgWriter('v05');
+        writeStruct(w, RESPONSE_HEADER, { Error: err, Seq: h.Seq ?? 0, ServiceMethod: name });
+        if (write) write(w);
+        else w.nil();
+        conn.write(w.bytes());
+      };
+      if (!m) {
+        respond(`rpc: can't find service ${name}`, null);
+        continue;
+      }
+      void m(pair.body).then(
+        (r) => (typeof r === 'string' ? respond(r, null) : respond('', r)),
+        (e: Error) => respond(e.message, null),
+      );
+    }
+  };
+  conn.onData((chunk) => {
+    buf = concat(buf, chunk);
+    if (buf.length > MAX_BUFFERED) return conn.destroy();
+    pump();
+  });
+  pump();
+}
+
+/** One call to a server: connect, send the protocol byte and the request, read the answer, close. */
+export async function rpcCall(
+  streams: StreamTransport,
+  timers: Timers,
+  to: Addr,
+  method: string,
+  writeArgs: (w: MsgWriter) => void,
+  timeoutMs: number,
+): Promise<{ ok: true; reply: MsgValue } | { ok: false; error: string; connect: boolean }> {
+  let conn: StreamConn;
+  try {
+    conn = await streams.connect(to, Math.min(timeoutMs, 10_000));
+  } catch (e) {
+    return {
+      ok: false,
+      error: `rpc error making call: dial tcp ${to.ip}:${to.port}: ${(e as Error).message}`,
+      connect: true,
+    };
+  }
+  const w = new MsgWriter('v05');
+  w.raw(Uint8Array.of(RPC_CONSUL));
+  writeStruct(w, REQUEST_HEADER, { Seq: 0, ServiceMethod: method });
+  writeArgs(w);
+  return new Promise((resolve) => {
+    let buf: Uint8Array = new Uint8Array();
+    let done = false;
+    const finish = (r: { ok: true; reply: MsgValue } | { ok: false; error: string; connect: boolean }) => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      conn.end();
+      resolve(r);
+    };
+    const timer = timers.after(timeoutMs, () => {
+      finish({ ok: false, error: 'rpc error making call: i/o timeout', connect: false });
+      conn.destroy();
+    });
+    conn.onData((chunk) => {
+      buf = concat(buf, chunk);
+      let pair;
+      try {
+        pair = readPair(buf);
+      } catch (e) {
+        return finish({ ok: false, error: `rpc error: ${(e as Error).message}`, connect: false });
+      }
+      if (!pair) return;
+      const h = readStruct(pair.header, RESPONSE_HEADER);
+      const err = String(h.Error ?? '');
+      if (err !== '') finish({ ok: false, error: err, connect: false });
+      else finish({ ok: true, reply: pair.body });
+    });
+    conn.onClose((e) => finish({ ok: false, error: `rpc error: ${e?.message ?? 'EOF'}`, connect: false }));
+    conn.write(w.bytes());
+  });
+}
+
+export function writeHttpArgs(w: MsgWriter, c: HttpCall): void {
+  writeStruct(w, HTTP_ARGS, { Method: c.method, URL: c.url, Headers: c.headers, Body: c.body });
+}
+
+export function readHttpArgs(v: MsgValue): HttpCall {
+  const f = readStruct(v, HTTP_ARGS);
+  return {
+    method: String(f.Method),
+    url: String(f.URL),
+    headers: (f.Headers as Map<string, string>) ?? new Map(),
+    body: (f.Body as Uint8Array | null) ?? new Uint8Array(),
+  };
+}
+
+export function writeHttpReply(w: MsgWriter, a: HttpAnswer): void {
+  writeStruct(w, HTTP_REPLY, { Status: a.status, Headers: a.headers, Body: a.body });
+}
+
+export function readHttpReply(v: MsgValue): HttpAnswer {
+  const f = readStruct(v, HTTP_REPLY);
+  return {
+    status: Number(f.Status),
+    headers: (f.Headers as Map<string, string>) ?? new Map(),
+    body: (f.Body as Uint8Array | null) ?? new Uint8Array(),
+  };
+}
+
+/** A msgpack string or list of strings as JS. */
+export function msgStrings(v: MsgValue): string[] {
+  if (Array.isArray(v)) return v.map((x) => (x instanceof Uint8Array ? utf8(x) : ''));
+  return [];
+}
+
+export { MsgMap };
