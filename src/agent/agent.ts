@@ -430,7 +430,7 @@ export class Agent {
       });
       if (this.mirrorStop || this.stopped) return;
       if (a.status !== 200) {
-        await new Promise<void>((r) => this.deps.timers.after(first ? 500 : 2000, r));
+        await new Promise<void>((r) => this.deps.timers.after(first ? 250 : 1000, r));
         continue;
       }
       first = false;
