@@ -11,27 +11,40 @@ export type MsgValue = null | boolean | number | bigint | Uint8Array | MsgValue[
 
 /** A decoded map, in wire order. Keys are usually raw strings. */
 export class MsgMap {
+  private index: Map<string, MsgValue> | null = null;
+
   constructor(readonly entries: Array<[MsgValue, MsgValue]>) {}
 
-  /** Value for a string key (compared as UTF-8 bytes), or undefined when absent. */
+  /** Value for a string key (compared as UTF-8 bytes), or undefined when absent; the first match wins. */
   get(key: string): MsgValue | undefined {
-    for (const [k, v] of this.entries) if (k instanceof Uint8Array && bytesEqualString(k, key)) return v;
-    return undefined;
+    // Struct decoding asks for every field: index string keys once instead of scanning per field.
+    if (this.index === null) {
+      this.index = new Map();
+      for (const [k, v] of this.entries)
+        if (k instanceof Uint8Array) {
+          const name = keyText(k);
+          if (!this.index.has(name)) this.index.set(name, v);
+        }
+    }
+    return this.index.get(key);
   }
 }
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
-function bytesEqualString(b: Uint8Array, s: string): boolean {
-  const e = textEncoder.encode(s);
-  if (e.length !== b.length) return false;
-  for (let i = 0; i < e.length; i++) if (e[i] !== b[i]) return false;
-  return true;
+/** Short ASCII keys (every Go field name) without a TextDecoder call. */
+function keyText(b: Uint8Array): string {
+  if (b.length <= 32) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode(...b);
+  }
+  return textDecoder.decode(b);
 }
 
 export function utf8(b: Uint8Array): string {
-  return textDecoder.decode(b);
+  return keyText(b);
 }
 
 /** How a non-negative integer of a *signed* Go type is written (see §2). */
@@ -200,9 +213,7 @@ export class MsgWriter {
    * A field whose writer is undefined is omitted (omitempty).
    */
   struct(fields: Record<string, ((w: MsgWriter) => void) | undefined>): this {
-    const names = Object.keys(fields)
-      .filter((k) => fields[k] !== undefined)
-      .sort(compareBytewise);
+    const names = sortedNames(Object.keys(fields).filter((k) => fields[k] !== undefined));
     this.mapHeader(names.length);
     for (const name of names) {
       this.str(name);
@@ -210,6 +221,19 @@ export class MsgWriter {
     }
     return this;
   }
+}
+
+/** Field-name orders seen before (a struct's set of present fields repeats on every message). */
+const orderCache = new Map<string, string[]>();
+
+function sortedNames(names: string[]): string[] {
+  const key = names.join('\u0000');
+  let hit = orderCache.get(key);
+  if (!hit) {
+    hit = [...names].sort(compareBytewise);
+    if (orderCache.size < 4096) orderCache.set(key, hit);
+  }
+  return hit;
 }
 
 export function compareBytewise(a: string, b: string): number {

@@ -9,6 +9,68 @@ import { GossipDriver } from '../../src/gossip/driver.js';
 import { Serf, SERF_DEFAULTS, STATUS_NAMES, type SerfEvent } from '../../src/gossip/serf/serf.js';
 import { LAN_PROFILE, memberlistConfig } from '../../src/gossip/memberlist/config.js';
 import type { SimTimers } from './timers.js';
+import type { Timers } from '../../src/runtime/timers.js';
+import type { PacketTransport, StreamConn, StreamTransport } from '../../src/runtime/transport.js';
+
+/**
+ * A node's event loop that can be frozen: while stalled, timer callbacks and arriving datagrams wait;
+ * on resume the due timers run first, then the queued packets, as Node's loop would order them.
+ */
+class Stall {
+  stalled = false;
+  private timers: Array<() => void> = [];
+  private packets: Array<() => void> = [];
+
+  wrapTimers(t: SimTimers): Timers {
+    return {
+      after: (ms, fn) => t.after(ms, () => (this.stalled ? this.timers.push(fn) : fn())),
+      every: (ms, fn) => t.every(ms, () => (this.stalled ? this.timers.push(fn) : fn())),
+    };
+  }
+
+  wrapPackets(p: PacketTransport): PacketTransport {
+    return {
+      bind: async (addr) => {
+        const sock = await p.bind(addr);
+        return {
+          local: sock.local,
+          send: (to, data) => sock.send(to, data),
+          close: () => sock.close(),
+          onPacket: (fn) =>
+            sock.onPacket((from, data) =>
+              this.stalled ? this.packets.push(() => fn(from, data)) : fn(from, data),
+            ),
+        };
+      },
+    };
+  }
+
+  wrapStreams(st: StreamTransport): StreamTransport {
+    const wrap = (c: StreamConn): StreamConn => ({
+      local: c.local,
+      remote: c.remote,
+      write: (d) => c.write(d),
+      end: () => c.end(),
+      destroy: (e) => c.destroy(e),
+      onData: (fn) => c.onData((chunk) => (this.stalled ? this.packets.push(() => fn(chunk)) : fn(chunk))),
+      onClose: (fn) => c.onClose((e) => (this.stalled ? this.packets.push(() => fn(e)) : fn(e))),
+    });
+    return {
+      listen: (addr, onConn) => st.listen(addr, (c) => onConn(wrap(c))),
+      connect: async (to, ms) => wrap(await st.connect(to, ms)),
+    };
+  }
+
+  resume(): void {
+    this.stalled = false;
+    const t = this.timers;
+    const p = this.packets;
+    this.timers = [];
+    this.packets = [];
+    for (const fn of t) fn();
+    for (const fn of p) fn();
+  }
+}
 
 export interface SimGossipNode {
   name: string;
@@ -18,6 +80,7 @@ export interface SimGossipNode {
   timers: SimTimers;
   events: SerfEvent[];
   up: boolean;
+  stall: Stall;
 }
 
 export class GossipCluster {
@@ -27,7 +90,12 @@ export class GossipCluster {
   readonly nodes: SimGossipNode[] = [];
   readonly log: LogHub;
 
-  constructor(seed: number, faults: Partial<LinkFaults> = { delayMs: 1, jitterMs: 2 }) {
+  constructor(
+    seed: number,
+    faults: Partial<LinkFaults> = { delayMs: 1, jitterMs: 2 },
+    /** LZW on every datagram costs real CPU; large simulations turn it off (the wire tests cover it). */
+    private readonly compression = true,
+  ) {
     this.root = simRng(seed);
     this.net = new SimNetwork(this.sched, this.root.fork('net'), faults);
     this.log = new LogHub(this.sched.clock(), 'error');
@@ -47,7 +115,12 @@ export class GossipCluster {
         ...SERF_DEFAULTS,
         nodeName: name,
         tags: new Map(Object.entries(tags)),
-        memberlist: memberlistConfig(LAN_PROFILE, { name, advertiseAddr: ip, advertisePort: 8301 }),
+        memberlist: memberlistConfig(LAN_PROFILE, {
+          name,
+          advertiseAddr: ip,
+          advertisePort: 8301,
+          enableCompression: this.compression,
+        }),
       },
       this.root.fork(`node:${name}`),
       this.log.logger(name),
@@ -55,9 +128,16 @@ export class GossipCluster {
       (e) => events.push(e),
     );
     const host = this.net.host(ip);
+    const stall = new Stall();
     const driver = new GossipDriver(
       serf,
-      { packets: host, streams: host, clock, timers, log: this.log.logger(name) },
+      {
+        packets: stall.wrapPackets(host),
+        streams: stall.wrapStreams(host),
+        clock,
+        timers: stall.wrapTimers(timers),
+        log: this.log.logger(name),
+      },
       () => ({
         keys: serf.keys(),
         label: '',
@@ -66,7 +146,7 @@ export class GossipCluster {
     );
     serf.start();
     await this.sched.settle(driver.start({ ip, port: 8301 }), 1000);
-    const n = { name, ip, serf, driver, timers, events, up: true };
+    const n = { name, ip, serf, driver, timers, events, up: true, stall };
     this.nodes.push(n);
     return n;
   }
@@ -87,11 +167,24 @@ export class GossipCluster {
     return err;
   }
 
+  /** Freezes a node's event loop for `ms` of virtual time (a GC pause, a blocked CPU). */
+  stallFor(n: SimGossipNode, ms: number): void {
+    n.stall.stalled = true;
+    this.sched.after(ms, () => n.stall.resume(), `${n.name}:resume`);
+  }
+
   /** kill -9: sockets gone, timers gone, no goodbye. */
   kill(n: SimGossipNode): void {
     n.timers.cancelAll();
     this.net.host(n.ip).crash();
     n.up = false;
+  }
+
+  /** How many members node `n` knows with the given status (1 alive, 4 failed, …). */
+  count(n: SimGossipNode, status: number): number {
+    let k = 0;
+    for (const m of n.serf.allMembers()) if (m.status === status) k++;
+    return k;
   }
 
   /** name → status as node `n` sees the cluster. */

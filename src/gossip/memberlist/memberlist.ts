@@ -71,6 +71,8 @@ const COMPOUND_OVERHEAD = 2;
 
 export class Memberlist {
   private readonly nodes = new Map<string, NodeInfo>();
+  /** The same nodes as an array, for O(1) random picks (gossip and probe targets). */
+  private nodeArr: NodeInfo[] = [];
   /** Probe order: names, shuffled at each wrap-around. */
   private probeList: string[] = [];
   private probeIndex = 0;
@@ -313,6 +315,7 @@ export class Memberlist {
       stateChange: this.now,
     };
     this.nodes.set(me.name, me);
+    this.nodeArr.push(me);
     this.probeList.push(me.name);
     this.broadcastAlive(me);
     this.delegate.notifyJoin({ ...me });
@@ -359,6 +362,7 @@ export class Memberlist {
     if (!state) {
       state = { ...a, incarnation: 0, state: NodeState.dead, meta: a.meta };
       this.nodes.set(a.name, state);
+      this.nodeArr.push(state);
       // A random position in the probe order, as memberlist does.
       const i = this.rng.int(this.probeList.length + 1);
       this.probeList.splice(i, 0, a.name);
@@ -655,6 +659,7 @@ export class Memberlist {
 
   private resetProbeList(): void {
     // Dead and left nodes stay gossip targets for GossipToTheDeadTime, then are forgotten.
+    let removed = false;
     for (const [name, n] of this.nodes) {
       if (name === this.config.name) continue;
       if (
@@ -662,8 +667,10 @@ export class Memberlist {
         this.now - n.stateChange > this.config.gossipToTheDeadMs
       ) {
         this.nodes.delete(name);
+        removed = true;
       }
     }
+    if (removed) this.nodeArr = [...this.nodes.values()];
     this.probeList = [...this.nodes.keys()];
     for (let i = this.probeList.length - 1; i > 0; i--) {
       const j = this.rng.int(i + 1);
@@ -866,10 +873,18 @@ export class Memberlist {
     return m.kind === 'compress' || m.kind === 'encrypted';
   }
 
+  /**
+   * Up to k distinct random nodes (not us) passing `keep`, by random probes into the node array as
+   * memberlist does (at most 3n tries), so a large cluster costs O(k), not O(n), per pick.
+   */
   private kRandomNodes(k: number, keep: (n: NodeInfo) => boolean): NodeInfo[] {
-    const pool = [...this.nodes.values()].filter((n) => n.name !== this.config.name && keep(n));
+    const n = this.nodeArr.length;
     const out: NodeInfo[] = [];
-    while (out.length < k && pool.length > 0) out.push(pool.splice(this.rng.int(pool.length), 1)[0]!);
+    for (let i = 0; i < 3 * n && out.length < k; i++) {
+      const node = this.nodeArr[this.rng.int(n)]!;
+      if (node.name === this.config.name || !keep(node) || out.includes(node)) continue;
+      out.push(node);
+    }
     return out;
   }
 }
