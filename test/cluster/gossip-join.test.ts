@@ -195,3 +195,35 @@ test(
 function sortKeys(o: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
 }
+
+test(
+  'bootstrap_expect 3: three servers that find each other bootstrap Raft together and elect one leader',
+  { timeout: 90_000 },
+  async () => {
+    const ips = ['127.0.0.228', '127.0.0.229', '127.0.0.230'];
+    const ps = ips.map((ip, i) =>
+      agent(`bx-${i}`, ip, [
+        '-server',
+        '-bootstrap-expect=3',
+        ...ips.filter((x) => x !== ip).map((x) => `-retry-join=${x}`),
+      ]),
+    );
+    await Promise.all(ips.map(up));
+    const leader = await waitFor(
+      'one leader everywhere',
+      async () => {
+        const seen = await Promise.all(
+          ips.map(
+            async (ip) => JSON.parse((await httpGet(`http://${ip}:8500/v1/status/leader`)).body) as string,
+          ),
+        );
+        return seen.every((x) => x !== '' && x === seen[0]) ? seen[0] : null;
+      },
+      60_000,
+    );
+    assert.ok(ips.map((ip) => `${ip}:8300`).includes(leader));
+    const peers = JSON.parse((await httpGet(`http://${ips[0]}:8500/v1/status/peers`)).body) as string[];
+    assert.deepEqual([...peers].sort(), ips.map((ip) => `${ip}:8300`).sort());
+    assert.ok(ps.some((p) => /Found expected number of peers, attempting bootstrap: peers=/.test(p.out())));
+  },
+);
