@@ -93,6 +93,7 @@ export function stats(a: Agent): Record<string, Record<string, string>> {
     },
     build: { prerelease: VERSION_PRERELEASE, revision: REVISION, version: VERSION, version_metadata: '' },
     ...consulSections(a),
+    ...serfSections(a),
     runtime: {
       arch: h.arch(),
       cpu_count: String(h.cpuCount()),
@@ -101,6 +102,15 @@ export function stats(a: Agent): Record<string, Record<string, string>> {
       version: h.runtimeVersion(),
     },
   };
+}
+
+function serfSections(a: Agent): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  const lan = a.gossip?.pool('lan');
+  const wan = a.gossip?.pool('wan');
+  if (lan) out.serf_lan = lan.serf.stats();
+  if (wan) out.serf_wan = wan.serf.stats();
+  return out;
 }
 
 export function selfResponse(a: Agent): Record<string, unknown> {
@@ -195,7 +205,12 @@ function consulSections(a: Agent): Record<string, Record<string, string>> {
   const c = a.config;
   const acl = c.acl.enabled ? 'enabled' : 'disabled';
   const s = a.server;
-  if (!s) return { consul: { acl, known_servers: '0', server: 'false' } };
+  if (!s) {
+    const known = (a.gossip?.members('lan') ?? []).filter(
+      (m) => m.tags.get('role') === 'consul' && m.status === 1 && m.tags.get('dc') === c.datacenter,
+    ).length;
+    return { consul: { acl, known_servers: String(known), server: 'false' } };
+  }
   const leaderAddr = s.leaderAddress();
   const out: Record<string, Record<string, string>> = {
     consul: {

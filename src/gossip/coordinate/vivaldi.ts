@@ -57,6 +57,8 @@ export class VivaldiClient {
   private readonly samples = Array<number>(ADJUSTMENT_WINDOW).fill(0);
   private sampleIndex = 0;
   private readonly latency = new Map<string, number[]>();
+  /** Times the coordinate went non-finite and was reset (Serf's coordinate_resets). */
+  resets = 0;
 
   constructor(private readonly rng: Rng) {}
 
@@ -83,6 +85,7 @@ export class VivaldiClient {
     this.applyForce(-Math.pow(distance(this.origin, this.coord) / GRAVITY_RHO, 2), this.origin);
     if (!valid(this.coord)) {
       this.coord = newCoordinate();
+      this.resets++;
       return false;
     }
     return true;

@@ -484,6 +484,30 @@ export class Serf implements MemberlistDelegate {
     return this.config.memberlist.keys;
   }
 
+  /** The serf_lan / serf_wan section of `consul info`, with Serf's keys. */
+  stats(): Record<string, string> {
+    let failed = 0;
+    let left = 0;
+    for (const st of this.members.values()) {
+      if (st.member.status === MemberStatus.failed) failed++;
+      if (st.member.status === MemberStatus.left) left++;
+    }
+    return {
+      coordinate_resets: String(this.coord.resets),
+      encrypted: String(this.keys().length > 0),
+      event_queue: String(this.eventQueue.length),
+      event_time: String(this.eventClock.time()),
+      failed: String(failed),
+      health_score: String(this.memberlist.healthScore()),
+      intent_queue: String(this.intentQueue.length),
+      left: String(left),
+      member_time: String(this.clock.time()),
+      members: String(this.members.size),
+      query_queue: String(this.queryQueue.length),
+      query_time: String(this.queryClock.time()),
+    };
+  }
+
   /** The last coordinate heard from a node (ping acks). */
   coordinateOf(name: string): Coordinate | undefined {
     return name === this.config.nodeName ? this.coord.coordinate() : this.coordCache.get(name);
