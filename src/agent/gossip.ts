@@ -12,7 +12,10 @@ import type { Timers } from '../runtime/timers.js';
 import type { Addr, PacketTransport, StreamTransport } from '../runtime/transport.js';
 import { GossipDriver } from '../gossip/driver.js';
 import { LAN_PROFILE, WAN_PROFILE, memberlistConfig } from '../gossip/memberlist/config.js';
-import { Serf, SERF_DEFAULTS, type Member, type SerfEvent } from '../gossip/serf/serf.js';
+import { MemberStatus, Serf, SERF_DEFAULTS, type Member, type SerfEvent } from '../gossip/serf/serf.js';
+import { SERF_SCHEMAS, SerfMessageType } from '../gossip/serf/messages.js';
+import { MsgReader, MsgWriter } from '../codec/msgpack.js';
+import { readStruct, writeStruct } from '../codec/struct.js';
 
 export interface GossipDeps {
   clock: Clock;
@@ -228,6 +231,78 @@ export class AgentGossip {
     return this.pool(pool)?.serf.allMembers() ?? [];
   }
 
+  /**
+   * A keyring operation on every pool this agent is in (WAN first, as Consul lists it), through Serf's
+   * internal `_serf_*-key` queries; one response per pool with per-key counts and per-node errors.
+   */
+  async keyring(op: 'list' | 'install' | 'use' | 'remove', keyB64 = ''): Promise<KeyringResponse[]> {
+    const out: KeyringResponse[] = [];
+    const name = {
+      list: '_serf_list-keys',
+      install: '_serf_install-key',
+      use: '_serf_use-key',
+      remove: '_serf_remove-key',
+    }[op];
+    const key = keyB64 === '' ? new Uint8Array() : new Uint8Array(Buffer.from(keyB64, 'base64'));
+    for (const pool of ['wan', 'lan'] as const) {
+      const h = this.pool(pool);
+      if (!h) continue;
+      const w = new MsgWriter('v05');
+      writeStruct(w, SERF_SCHEMAS.keyRequest, { Key: key });
+      const body = w.bytes();
+      const payload = new Uint8Array(1 + body.length);
+      payload[0] = SerfMessageType.keyRequest;
+      payload.set(body, 1);
+      const numNodes = h.serf.allMembers().filter((m) => m.status === MemberStatus.alive).length;
+      const r: KeyringResponse = {
+        WAN: pool === 'wan',
+        Datacenter: this.cfg.datacenter,
+        Segment: '',
+        Partition: pool === 'lan' ? 'default' : '',
+        Keys: {},
+        PrimaryKeys: {},
+        NumNodes: numNodes,
+        NumResp: 0,
+        NumErr: 0,
+        Messages: {},
+      };
+      const q = h.driver.run(() => h.serf.query(name, payload));
+      if (typeof q === 'string') {
+        r.NumErr = numNodes;
+        r.Messages[this.cfg.nodeName] = q;
+        out.push(r);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        if (q.finished || q.responses.length >= numNodes) return resolve();
+        // Every alive member answered: no need to wait for the deadline.
+        q.onUpdate = (done) => (done || q.responses.length >= numNodes ? resolve() : undefined);
+      });
+      for (const resp of q.responses) {
+        r.NumResp++;
+        let f: Record<string, unknown> = {};
+        try {
+          if (resp.payload[0] !== SerfMessageType.keyResponse) throw new Error('bad type');
+          f = readStruct(new MsgReader(resp.payload.subarray(1)).read(), SERF_SCHEMAS.keyResponse);
+        } catch {
+          r.NumErr++;
+          r.Messages[resp.from] = 'Failed to decode key response';
+          continue;
+        }
+        if (f.Result !== true) {
+          r.NumErr++;
+          r.Messages[resp.from] = String(f.Message ?? '');
+          continue;
+        }
+        for (const k of (f.Keys as string[]) ?? []) r.Keys[k] = (r.Keys[k] ?? 0) + 1;
+        const pk = String(f.PrimaryKey ?? '');
+        if (pk !== '') r.PrimaryKeys[pk] = (r.PrimaryKeys[pk] ?? 0) + 1;
+      }
+      out.push(r);
+    }
+    return out;
+  }
+
   forceLeave(node: string, prune: boolean, pool: Pool): string | null {
     const h = this.pool(pool);
     if (!h) return null;
@@ -255,6 +330,19 @@ export class AgentGossip {
       await h.driver.close();
     }
   }
+}
+
+export interface KeyringResponse {
+  WAN: boolean;
+  Datacenter: string;
+  Segment: string;
+  Partition: string;
+  Keys: Record<string, number>;
+  PrimaryKeys: Record<string, number>;
+  NumNodes: number;
+  NumResp: number;
+  NumErr: number;
+  Messages: Record<string, string>;
 }
 
 /** go-multierror's layout, as Consul's join errors read. */

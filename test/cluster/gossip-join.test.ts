@@ -3,7 +3,7 @@
 // node-ID conflict refusal, and gossip encryption (a node without the key cannot join).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
@@ -225,5 +225,45 @@ test(
     const peers = JSON.parse((await httpGet(`http://${ips[0]}:8500/v1/status/peers`)).body) as string[];
     assert.deepEqual([...peers].sort(), ips.map((ip) => `${ip}:8300`).sort());
     assert.ok(ps.some((p) => /Found expected number of peers, attempting bootstrap: peers=/.test(p.out())));
+  },
+);
+
+test(
+  'consul keyring: list, install, use, remove across the pool; the primary cannot be removed',
+  { timeout: 90_000 },
+  async () => {
+    const k1 = consul(['keygen']).out.trim();
+    const k2 = consul(['keygen']).out.trim();
+    const s = agent('kr-server', '127.0.0.231', ['-server', '-bootstrap', '-encrypt', k1]);
+    agent('kr-client', '127.0.0.232', ['-encrypt', k1, '-retry-join', '127.0.0.231']);
+    await Promise.all(['127.0.0.231', '127.0.0.232'].map(up));
+    await waitFor('pool of two', async () => Object.keys(await members('127.0.0.231')).length === 2, 15_000);
+    let r = consul(['keyring', '-list', '-http-addr=127.0.0.231:8500']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      r.out,
+      `==> Gathering installed encryption keys...\n\nWAN:\n  ${k1} [1/1]\n\ndc1 (LAN):\n  ${k1} [2/2]\n`,
+    );
+    // From the client: forwarded to the server, which runs it on every pool.
+    r = consul(['keyring', '-install', k2, '-http-addr=127.0.0.232:8500']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, '==> Installing new gossip encryption key...\n');
+    assert.equal(consul(['keyring', '-use', k2, '-http-addr=127.0.0.231:8500']).code, 0);
+    r = consul(['keyring', '-remove', k2, '-http-addr=127.0.0.231:8500']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Removing the primary key is not allowed/);
+    assert.equal(consul(['keyring', '-remove', k1, '-http-addr=127.0.0.231:8500']).code, 0);
+    r = consul(['keyring', '-list-primary', '-http-addr=127.0.0.232:8500']);
+    assert.match(r.out, new RegExp(`dc1 \\(LAN\\):\\n  ${k2.replace(/[+/=]/g, '\\$&')} \\[2/2\\]`));
+    // Persisted where Consul keeps it, primary first.
+    const dataDir = /-data-dir=(\S+)/.exec(s.child.spawnargs.join(' '))![1]!;
+    assert.deepEqual(JSON.parse(readFileSync(path.join(dataDir, 'serf', 'local.keyring'), 'utf8')), [k2]);
+    // Still one pool under the new key.
+    await waitFor(
+      'still alive',
+      async () => JSON.stringify(Object.values(await members('127.0.0.232'))) === '[1,1]',
+      10_000,
+    );
+    assert.equal(consul(['keyring', '-http-addr=127.0.0.231:8500']).code, 1);
   },
 );

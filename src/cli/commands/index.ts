@@ -13,6 +13,7 @@ import {
 import { forceLeaveCommand } from './force-leave.js';
 import { joinCommand } from './join.js';
 import { keygenCommand } from './keygen.js';
+import { keyringCommand } from './keyring.js';
 import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
 import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
@@ -33,6 +34,7 @@ export function allCommands(): Map<string, Command> {
     ['info', infoCommand],
     ['join', joinCommand],
     ['keygen', keygenCommand],
+    ['keyring', keyringCommand],
     ['kv', kvCommand],
     ['kv delete', kvDeleteCommand],
     ['kv get', kvGetCommand],
