@@ -14,6 +14,7 @@ import { GossipDriver } from '../gossip/driver.js';
 import { LAN_PROFILE, WAN_PROFILE, memberlistConfig } from '../gossip/memberlist/config.js';
 import { MemberStatus, Serf, SERF_DEFAULTS, type Member, type SerfEvent } from '../gossip/serf/serf.js';
 import { SERF_SCHEMAS, SerfMessageType } from '../gossip/serf/messages.js';
+import { replaySnapshot, SnapshotWriter } from '../gossip/serf/snapshot.js';
 import { MsgReader, MsgWriter } from '../codec/msgpack.js';
 import { readStruct, writeStruct } from '../codec/struct.js';
 
@@ -32,6 +33,10 @@ export type Pool = 'lan' | 'wan';
 export interface PoolHandle {
   serf: Serf;
   driver: GossipDriver;
+  /** Writes the pool's snapshot file (absent in -dev / without a data dir). */
+  snapshot: SnapshotWriter | null;
+  flush: () => Promise<void>;
+  stopFlush: () => void;
 }
 
 const dec = new TextDecoder();
@@ -157,6 +162,13 @@ export class AgentGossip {
     const bindIp = lan ? c.serfBindAddrLan : c.serfBindAddrWan;
     const advertise = lan ? c.advertiseAddrLan : c.advertiseAddrWan;
     const keys = await this.loadKeys(pool);
+    const snapPath =
+      this.cfg.dataDir !== '' && !this.cfg.devMode
+        ? `${this.cfg.dataDir}/serf/${lan ? 'local' : 'remote'}.snapshot`
+        : '';
+    const prevText = snapPath ? await this.deps.disk.readFile(snapPath) : null;
+    const prev = prevText ? replaySnapshot(dec.decode(prevText), c.rejoinAfterLeave) : null;
+    const writer = snapPath ? new SnapshotWriter(prevText?.length ?? 0) : null;
     const d = this.deps;
     const logger = d.hub.logger(
       lan ? `agent.${c.serverMode ? 'server' : 'client'}.serf.lan` : 'agent.server.serf.wan',
@@ -184,8 +196,21 @@ export class AgentGossip {
       d.rng.fork(`serf-${pool}`),
       logger,
       d.clock.monotonicMs(),
-      (e) => this.onEvent(pool, e),
+      (e) => {
+        if (writer && 'members' in e)
+          for (const m of e.members) {
+            if (e.type === 'member-join') writer.alive(m.name, `${m.addr}:${m.port}`);
+            else if (e.type !== 'member-update') writer.notAlive(m.name);
+          }
+        this.onEvent(pool, e);
+      },
     );
+    if (prev) {
+      for (const line of prev.bad) logger.warn(`serf: Unrecognized snapshot line: ${line}`);
+      serf.clock.witness(prev.state.clock);
+      serf.eventClock.witness(prev.state.eventClock);
+      serf.queryClock.witness(prev.state.queryClock);
+    }
     const driver = new GossipDriver(
       serf,
       { packets: d.packets, streams: d.streams, clock: d.clock, timers: d.timers, log: logger },
@@ -193,7 +218,62 @@ export class AgentGossip {
     );
     serf.start();
     await driver.start({ ip: bindIp, port });
-    return { serf, driver };
+    const flush = async () => {
+      if (!writer || !snapPath) return;
+      writer.clocks(serf.clock.time(), serf.eventClock.time(), serf.queryClock.time());
+      try {
+        await d.disk.mkdirp(`${this.cfg.dataDir}/serf`, 0o755);
+        const alive = serf.allMembers().filter((m) => m.status === MemberStatus.alive);
+        if (writer.needsCompaction(alive.length)) {
+          writer.take();
+          const live = new Map(alive.map((m) => [m.name, `${m.addr}:${m.port}`]));
+          await d.disk.writeFileAtomic(
+            snapPath,
+            writer.compacted(live, serf.clock.time(), serf.eventClock.time(), serf.queryClock.time()),
+          );
+        } else {
+          const text = writer.take();
+          if (text) await d.disk.appendFile(snapPath, text);
+        }
+      } catch (e) {
+        logger.error('serf: Failed to write to snapshot', 'error', e);
+      }
+    };
+    // Serf flushes its snapshot buffer every 500 ms.
+    const flushTimer = d.timers.every(500, () => void flush());
+    const handle: PoolHandle = {
+      serf,
+      driver,
+      snapshot: writer,
+      flush,
+      stopFlush: () => flushTimer.cancel(),
+    };
+    // A restarted agent rejoins what it knew, unless it left gracefully (and rejoin_after_leave is off).
+    if (prev?.ignoredLeave) logger.info('serf: Ignoring previous leave in snapshot');
+    if (prev && prev.state.alive.size > 0) void this.rejoin(handle, prev.state.alive, name, logger);
+    return handle;
+  }
+
+  /** Serf's handleRejoin: try the previously alive nodes in random order until one answers. */
+  private async rejoin(h: PoolHandle, alive: Map<string, string>, self: string, log: Logger): Promise<void> {
+    const nodes = [...alive].filter(([n]) => n !== self);
+    for (let i = nodes.length - 1; i > 0; i--) {
+      const j = this.deps.rng.int(i + 1);
+      [nodes[i], nodes[j]] = [nodes[j]!, nodes[i]!];
+    }
+    for (const [name, addr] of nodes) {
+      const at = parseJoinAddr(addr, 0);
+      if (!at) continue;
+      log.info(`serf: Attempting re-join to previously known node: ${name}: ${addr}`);
+      const ok = await new Promise<boolean>((resolve) =>
+        h.driver.run(() => h.serf.join([at], true, (n) => resolve(n > 0))),
+      );
+      if (ok) {
+        log.info(`serf: Re-joined to previously known node: ${name}: ${addr}`);
+        return;
+      }
+    }
+    if (nodes.length > 0) log.warn('serf: Failed to re-join any previously known node');
   }
 
   pool(p: Pool): PoolHandle | null {
@@ -316,6 +396,8 @@ export class AgentGossip {
   async leave(): Promise<void> {
     for (const h of [this.wan, this.lan]) {
       if (!h) continue;
+      h.snapshot?.leave();
+      await h.flush();
       const err = await new Promise<string | null>((resolve) => h.driver.run(() => h.serf.leave(resolve)));
       if (err) this.log.error('Failed to leave serf cluster', 'error', err);
     }
@@ -326,6 +408,8 @@ export class AgentGossip {
     this.stopped = true;
     for (const h of [this.wan, this.lan]) {
       if (!h) continue;
+      h.stopFlush();
+      await h.flush();
       h.driver.run(() => h.serf.shutdown());
       await h.driver.close();
     }

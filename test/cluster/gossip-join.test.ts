@@ -267,3 +267,63 @@ test(
     assert.equal(consul(['keyring', '-http-addr=127.0.0.231:8500']).code, 1);
   },
 );
+
+test(
+  'serf snapshots: a killed agent rejoins on restart by itself; after a graceful leave only with -rejoin',
+  { timeout: 90_000 },
+  async () => {
+    agent('sn-server', '127.0.0.233', ['-server', '-bootstrap']);
+    await up('127.0.0.233');
+    const d = mkdtempSync(path.join(tmpdir(), 'proconsul-gossip-'));
+    dirs.push(d);
+    const client = (extra: string[] = []) => {
+      const p = startConsul([
+        'agent',
+        '-node=sn-client',
+        '-bind=127.0.0.234',
+        '-client=127.0.0.234',
+        `-data-dir=${d}`,
+        ...extra,
+      ]);
+      procs.push(p);
+      return p;
+    };
+    let c = client(['-retry-join=127.0.0.233']);
+    await up('127.0.0.234');
+    await waitFor('joined', async () => (await members('127.0.0.233'))['sn-client'] === 1, 15_000);
+    await waitFor(
+      'snapshot written',
+      () =>
+        /alive: sn-server 127\.0\.0\.233:8301/.test(
+          readFileSync(path.join(d, 'serf', 'local.snapshot'), 'utf8'),
+        ),
+      5000,
+    );
+    c.child.kill('SIGKILL');
+    await c.exited;
+    await waitFor('failed', async () => (await members('127.0.0.233'))['sn-client'] === 4, 30_000);
+    c = client(); // no -join: the snapshot brings it back
+    await waitFor(
+      'rejoined from the snapshot',
+      async () => (await members('127.0.0.233'))['sn-client'] === 1,
+      20_000,
+    );
+    assert.match(c.out(), /Re-joined to previously known node: sn-server: 127\.0\.0\.233:8301/);
+    assert.equal(consul(['leave', '-http-addr=127.0.0.234:8500']).code, 0);
+    await c.exited;
+    c = client();
+    await up('127.0.0.234');
+    // The snapshot ends in "leave": nothing to rejoin.
+    assert.deepEqual(await members('127.0.0.234'), { 'sn-client': 1 });
+    assert.doesNotMatch(c.out(), /Re-joined to previously known node/);
+    c.child.kill('SIGKILL');
+    await c.exited;
+    c = client(['-rejoin']);
+    await waitFor(
+      '-rejoin rejoins after a leave',
+      async () => (await members('127.0.0.233'))['sn-client'] === 1,
+      20_000,
+    );
+    assert.match(c.out(), /Ignoring previous leave in snapshot/);
+  },
+);
