@@ -37,7 +37,8 @@ import {
   type HealthCheck,
   type NodeService,
 } from '../state/catalog.js';
-import { MemberStatus } from '../gossip/serf/serf.js';
+import { MemberStatus, type Member } from '../gossip/serf/serf.js';
+import { distance } from '../gossip/coordinate/vivaldi.js';
 import type { RaftStorage } from '../raft/storage.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
@@ -182,7 +183,10 @@ export class Agent {
       this.nodeId,
       (pool) => new Map(Object.entries(memberTags(this, pool === 'wan'))),
       d,
-      (pool, e) => this.server?.onSerfEvent(pool, e),
+      (pool, e) => {
+        this.server?.onSerfEvent(pool, e);
+        if (pool === 'lan' && e.type === 'member-join') for (const m of e.members) void this.floodJoin(m);
+      },
     );
     this.server?.attachGossip(() => this.gossip?.members('lan') ?? []);
     this.api = d.httpHandler(this);
@@ -360,6 +364,81 @@ export class Agent {
         this.deps.streams,
         this.deps.timers,
         parseAddr(t),
+        'Proconsul.HTTP',
+        (w) => writeHttpArgs(w, fwd),
+        11 * 60_000,
+      );
+      if (r.ok) return readHttpReply(r.reply);
+      last = r.error;
+      if (!r.connect) break;
+    }
+    return text(500, last);
+  }
+
+  /**
+   * Consul's WAN flood-join: every server of our datacenter that appears in the LAN pool is joined to
+   * our WAN pool too (at its wan_join_port), so the datacenter's servers federate together.
+   */
+  private async floodJoin(m: Member): Promise<void> {
+    const wan = this.gossip?.pool('wan');
+    if (!wan || m.tags.get('role') !== 'consul' || m.tags.get('dc') !== this.cfg.datacenter) return;
+    if (m.name === this.cfg.nodeName || !m.tags.get('wan_join_port')) return;
+    if (
+      wan.serf
+        .allMembers()
+        .some((x) => x.name === `${m.name}.${this.cfg.datacenter}` && x.status === MemberStatus.alive)
+    )
+      return;
+    const addr = `${m.addr}:${m.tags.get('wan_join_port')}`;
+    const r = await this.gossip!.join([addr], 'wan');
+    if (r.n > 0)
+      this.logger
+        .named('server')
+        .info('Successfully performed flood-join for server at address', 'server', m.name, 'address', addr);
+    else
+      this.logger
+        .named('server')
+        .debug('Failed to flood-join server', 'server', m.name, 'address', addr, 'error', r.err ?? '');
+  }
+
+  /** Datacenters known from the WAN pool, ours first, then by estimated RTT (Consul's order). */
+  datacenters(): string[] {
+    const wan = this.gossip?.pool('wan');
+    if (!wan) return [this.cfg.datacenter];
+    const me = wan.serf.coordinateOf(wan.serf.localMember().name);
+    const best = new Map<string, number>();
+    for (const m of wan.serf.allMembers()) {
+      const dc = m.tags.get('dc');
+      if (!dc || m.tags.get('role') !== 'consul' || m.status !== MemberStatus.alive) continue;
+      const c = wan.serf.coordinateOf(m.name);
+      const rtt = dc === this.cfg.datacenter ? -1 : me && c ? distance(me, c) : Number.MAX_SAFE_INTEGER;
+      best.set(dc, Math.min(best.get(dc) ?? Infinity, rtt));
+    }
+    best.set(this.cfg.datacenter, -1);
+    return [...best].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : 1)).map(([dc]) => dc);
+  }
+
+  /** A request for another datacenter, sent to one of its servers over the WAN pool's addresses. */
+  async forwardToDatacenter(dc: string, call: HttpCall): Promise<HttpAnswer> {
+    const text = (status: number, t: string): HttpAnswer => ({
+      status,
+      headers: new Map([['content-type', 'text/plain; charset=utf-8']]),
+      body: new TextEncoder().encode(`${t}\n`),
+    });
+    const wan = this.gossip?.pool('wan');
+    const servers = (wan?.serf.allMembers() ?? []).filter(
+      (m) => m.tags.get('dc') === dc && m.tags.get('role') === 'consul' && m.status === MemberStatus.alive,
+    );
+    if (servers.length === 0) return text(500, 'No path to datacenter');
+    const fwd: HttpCall = { ...call, headers: new Map([...call.headers, ['x-proconsul-forwarded', 'dc']]) };
+    let last = '';
+    for (let i = 0; i < Math.min(3, servers.length); i++) {
+      const m = servers.splice(this.deps.rng.int(servers.length), 1)[0]!;
+      const to = { ip: m.addr, port: Number(m.tags.get('port') ?? 8300) };
+      const r = await rpcCall(
+        this.deps.streams,
+        this.deps.timers,
+        to,
         'Proconsul.HTTP',
         (w) => writeHttpArgs(w, fwd),
         11 * 60_000,

@@ -225,6 +225,7 @@ export class LocalState {
             version: VERSION,
           },
         });
+      const synced = new Map<string, string>();
       for (const s of desired) {
         const have = current?.services.find((x) => x.ID === s.id);
         const same =
@@ -234,6 +235,9 @@ export class LocalState {
           have.Address === s.address &&
           JSON.stringify(have.Tags) === JSON.stringify(s.tags);
         if (!same) {
+          // The service goes in with its checks in one registration (as Consul's syncService does), so
+          // it is never visible as healthy before its checks are.
+          const checks = [...this.checks].filter(([, lc]) => lc.def.serviceId === s.id);
           await srv.register({
             ...base,
             SkipNodeUpdate: true,
@@ -245,11 +249,14 @@ export class LocalState {
               Address: s.address,
               Meta: s.meta,
             },
+            ...(checks.length > 0 ? { Checks: checks.map(([id, lc]) => checkBody(id, lc)) } : {}),
           });
+          for (const [id, lc] of checks) synced.set(id, `${lc.status}\u0000${lc.output}`);
           this.log.info('Synced service', 'service', s.id);
         }
       }
       for (const [id, lc] of this.checks) {
+        if (synced.get(id) === `${lc.status}\u0000${lc.output}`) continue;
         const have = currentChecks.get(id);
         if (
           have &&
@@ -258,18 +265,7 @@ export class LocalState {
           have.ServiceID === lc.def.serviceId
         )
           continue;
-        await srv.register({
-          ...base,
-          SkipNodeUpdate: true,
-          Check: {
-            CheckID: id,
-            Name: lc.def.name,
-            Status: lc.status,
-            Output: lc.output,
-            ServiceID: lc.def.serviceId,
-            Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : '',
-          },
-        });
+        await srv.register({ ...base, SkipNodeUpdate: true, Check: checkBody(id, lc) });
         this.log.info('Synced check', 'check', id);
       }
       // Services and checks this agent no longer has leave the catalog.
@@ -351,4 +347,15 @@ export class LocalState {
   counts(): { services: number; checks: number; monitors: number } {
     return { services: this.services.length, checks: this.checks.size, monitors: this.runners.length };
   }
+}
+
+function checkBody(id: string, lc: { def: CheckDef; status: CheckStatus; output: string }) {
+  return {
+    CheckID: id,
+    Name: lc.def.name,
+    Status: lc.status,
+    Output: lc.output,
+    ServiceID: lc.def.serviceId,
+    Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : '',
+  };
 }

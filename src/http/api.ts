@@ -31,7 +31,8 @@ const MAX_FORWARD_BODY = 8 << 20;
  * or /v1/status, which every server answers itself.
  */
 function mustForward(agent: Agent, ex: HttpExchange, path: string, q: URLSearchParams): boolean {
-  // A client's forward may be forwarded once more by a follower (to the leader); a server's never.
+  // A client's (or another datacenter's) forward may be forwarded once more by a follower, to the
+  // leader; a follower's never.
   if (!SERVER_BACKED.test(path) || ex.headers['x-proconsul-forwarded'] === 'server') return false;
   const s = agent.server;
   if (!s) return !ex.headers['x-proconsul-forwarded'];
@@ -41,19 +42,21 @@ function mustForward(agent: Agent, ex: HttpExchange, path: string, q: URLSearchP
   return s.leaderAddress() !== '';
 }
 
-/**
- * Query checks every server-backed endpoint shares (consul-surface.md §2.1): conflicting consistency
- * flags are a 400; another datacenter is unreachable until the WAN pool exists (Consul's text).
- */
-function commonQueryError(path: string, q: URLSearchParams, dc: string): Reply | null {
+/** Query checks every server-backed endpoint shares (consul-surface.md §2.1): conflicting flags are a 400. */
+function commonQueryError(path: string, q: URLSearchParams): Reply | null {
   if (!SERVER_READS.test(path)) return null;
   if (q.has('stale') && q.has('consistent'))
     return { status: 400, text: 'Cannot specify ?stale with ?consistent, conflicting semantics.' };
   if (q.has('cached') && q.has('consistent'))
     return { status: 400, text: 'Cannot specify ?cached with ?consistent, conflicting semantics.' };
-  const want = q.get('datacenter') ?? q.get('dc');
-  if (want && want.toLowerCase() !== dc) return { status: 500, text: 'No path to datacenter' };
   return null;
+}
+
+/** The ?dc a server-backed request names when it is not ours (lower-cased, as Consul compares). */
+function otherDatacenter(path: string, q: URLSearchParams, dc: string): string | null {
+  if (!SERVER_BACKED.test(path)) return null;
+  const want = (q.get('datacenter') ?? q.get('dc'))?.toLowerCase();
+  return want && want !== dc ? want : null;
 }
 
 /** Control characters in a decoded path (Consul refuses them unless the filter is disabled). */
@@ -118,9 +121,23 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         send(ex, { status: 400, text: `Bad request: invalid characters in path` }, pretty);
         return;
       }
-      const common = commonQueryError(rawPath, query, agent.config.datacenter);
+      const common = commonQueryError(rawPath, query);
       if (common) {
         send(ex, common, pretty);
+        return;
+      }
+      const dc = otherDatacenter(rawPath, query, agent.config.datacenter);
+      if (dc !== null) {
+        // Another datacenter: a client hands it to a local server, a server to one of that DC's servers.
+        const body =
+          ex.method === 'GET'
+            ? new Uint8Array()
+            : ((await ex.readBody(MAX_FORWARD_BODY)) ?? new Uint8Array());
+        const headers = new Map<string, string>();
+        for (const [k, v] of Object.entries(ex.headers)) if (v !== undefined) headers.set(k, v);
+        const call = { method: ex.method, url: ex.url, headers, body };
+        const a = agent.server ? await agent.forwardToDatacenter(dc, call) : await agent.forwardHttp(call);
+        ex.respond(a.status, Object.fromEntries(a.headers), a.body);
         return;
       }
       if (mustForward(agent, ex, rawPath, query)) {

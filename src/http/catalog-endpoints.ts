@@ -91,7 +91,7 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     }),
   );
 
-  r.on('GET', '/v1/catalog/datacenters', () => ({ json: [agent.config.datacenter] }));
+  r.on('GET', '/v1/catalog/datacenters', () => ({ json: agent.datacenters() }));
 
   const read = <T extends { index: number }>(req: Request, query: () => T, reply: (t: T) => Reply) => {
     const s = agent.server;

@@ -205,6 +205,7 @@ test(
       agent(`bx-${i}`, ip, [
         '-server',
         '-bootstrap-expect=3',
+        '-retry-interval=1s',
         ...ips.filter((x) => x !== ip).map((x) => `-retry-join=${x}`),
       ]),
     );
@@ -235,7 +236,8 @@ test(
     const k1 = consul(['keygen']).out.trim();
     const k2 = consul(['keygen']).out.trim();
     const s = agent('kr-server', '127.0.0.231', ['-server', '-bootstrap', '-encrypt', k1]);
-    agent('kr-client', '127.0.0.232', ['-encrypt', k1, '-retry-join', '127.0.0.231']);
+    // Started together, so the client retries its join every second instead of Consul's 30 s.
+    agent('kr-client', '127.0.0.232', ['-encrypt', k1, '-retry-join', '127.0.0.231', '-retry-interval=1s']);
     await Promise.all(['127.0.0.231', '127.0.0.232'].map(up));
     await waitFor('pool of two', async () => Object.keys(await members('127.0.0.231')).length === 2, 15_000);
     let r = consul(['keyring', '-list', '-http-addr=127.0.0.231:8500']);
