@@ -92,6 +92,7 @@ export class Agent {
   /** On a client: a read-only copy of the servers' catalog, kept fresh by a blocking query (DNS). */
   catalogMirror: Catalog | null = null;
   private mirrorStop = false;
+  private coordTimer: { cancel(): void } | null = null;
   private listeners: HttpListener[] = [];
   private dnsSockets: Array<PacketSocket | StreamListener> = [];
   private pidWritten = false;
@@ -221,6 +222,12 @@ export class Agent {
     for (const w of this.warnings) this.logger.warn(w);
     this.logger.info('Consul agent running!');
     if (!c.serverMode) void this.mirrorCatalog();
+    // Agents report their LAN coordinate to the servers (Consul: every sync_coordinate_interval_min).
+    const every = c.devMode ? 1000 : 15_000;
+    this.coordTimer = d.timers.after(Math.min(every, 3000), () => {
+      void this.sendCoordinate();
+      this.coordTimer = d.timers.every(every, () => void this.sendCoordinate());
+    });
     this.startRetryJoin('lan', c.retryJoinLan, c.retryIntervalLanNs / 1e6, c.retryMaxLan);
     if (this.gossip.wan)
       this.startRetryJoin('wan', c.retryJoinWan, c.retryIntervalWanNs / 1e6, c.retryMaxWan);
@@ -373,6 +380,24 @@ export class Agent {
       if (!r.connect) break;
     }
     return text(500, last);
+  }
+
+  /** PUT /v1/coordinate/update with this node's LAN coordinate, through the local API (forwarded). */
+  private async sendCoordinate(): Promise<void> {
+    const lan = this.gossip?.pool('lan');
+    const c = lan?.serf.coordinateOf(this.cfg.nodeName);
+    if (!c || this.leaving) return;
+    const body = JSON.stringify({
+      Node: this.cfg.nodeName,
+      Segment: '',
+      Coord: { Vec: c.vec, Error: c.error, Adjustment: c.adjustment, Height: c.height },
+    });
+    await this.localHttp({
+      method: 'PUT',
+      url: '/v1/coordinate/update',
+      headers: new Map(),
+      body: new TextEncoder().encode(body),
+    });
   }
 
   /**
@@ -676,6 +701,7 @@ export class Agent {
 
   private async cleanup(): Promise<void> {
     this.mirrorStop = true;
+    this.coordTimer?.cancel();
     for (const r of this.retryJoins) r.cancel();
     const g = this.gossip;
     this.gossip = null;

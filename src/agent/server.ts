@@ -18,6 +18,7 @@ import type { Timers } from '../runtime/timers.js';
 import type { Disk } from '../runtime/disk.js';
 import type { StreamTransport } from '../runtime/transport.js';
 import { parseAddr, RaftTransport } from '../raft/transport.js';
+import type { Coord } from '../state/coordinates.js';
 import { RPC_CONSUL, serveRpc, type RpcMethod } from './rpc.js';
 import { MemberStatus, type Member, type SerfEvent } from '../gossip/serf/serf.js';
 import type { Logger } from '../runtime/logger.js';
@@ -216,6 +217,11 @@ export class Server {
 
   async catalogDeregister(req: DeregisterRequest): Promise<void> {
     await this.apply(encodeCommand(MessageTypes.Deregister, req));
+  }
+
+  /** Agents' coordinates through Raft (Consul's CoordinateBatchUpdate). */
+  async coordinateUpdate(updates: Array<{ Node: string; Segment: string; Coord: Coord }>): Promise<void> {
+    await this.apply(encodeCommand(MessageTypes.CoordinateBatchUpdate, updates));
   }
 
   /** A KV write through Raft; resolves with its result (false for a failed check-and-set). */

@@ -5,12 +5,14 @@
 import { parseGoJson } from '../lib/gojson.js';
 import { Catalog, type DeregisterRequest, type RegisterRequest } from '../state/catalog.js';
 import { KVStore } from '../state/kv-store.js';
+import { Coordinates, type Coord } from '../state/coordinates.js';
 
 /** Consul's structs.MessageType values for the requests we apply. */
 export const MessageTypes = {
   Register: 0,
   Deregister: 1,
   KVS: 2,
+  CoordinateBatchUpdate: 6,
 } as const;
 
 export type KvOp = 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree';
@@ -28,6 +30,7 @@ export interface KvRequest {
 export class StateStore {
   readonly kv = new KVStore();
   readonly catalog = new Catalog();
+  readonly coordinates = new Coordinates();
   constructor(readonly datacenter = 'dc1') {}
 }
 
@@ -55,6 +58,12 @@ export class FSM {
         return this.applyKv(index, parsed.value as unknown as KvRequest);
       case MessageTypes.Register:
         this.state.catalog.register(index, parsed.value as unknown as RegisterRequest, this.state.datacenter);
+        return true;
+      case MessageTypes.CoordinateBatchUpdate:
+        this.state.coordinates.update(
+          index,
+          parsed.value as unknown as Array<{ Node: string; Segment?: string; Coord: Coord }>,
+        );
         return true;
       case MessageTypes.Deregister:
         this.state.catalog.deregister(index, parsed.value as unknown as DeregisterRequest);

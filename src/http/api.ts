@@ -9,6 +9,7 @@ import { registerKvEndpoints } from './kv-endpoints.js';
 import { registerCatalogEndpoints } from './catalog-endpoints.js';
 import { registerHealthEndpoints } from './health-endpoints.js';
 import { registerOperatorEndpoints } from './operator-endpoints.js';
+import { registerCoordinateEndpoints } from './coordinate-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
 
@@ -19,9 +20,9 @@ function formatLatency(ms: number): string {
 }
 
 /** Endpoints that read from the servers take ?dc and the consistency flags. */
-const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator)\//;
+const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator|coordinate)\//;
 /** Endpoints a server answers (a client forwards them; a follower forwards them to the leader). */
-const SERVER_BACKED = /^\/v1\/(kv|catalog|health|status|operator|internal\/proconsul)\//;
+const SERVER_BACKED = /^\/v1\/(kv|catalog|health|status|operator|coordinate|internal\/proconsul)\//;
 /** Largest request body forwarded (KV values are at most 512 KiB; txn payloads more). */
 const MAX_FORWARD_BODY = 8 << 20;
 
@@ -76,6 +77,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerCatalogEndpoints(router, agent);
   registerHealthEndpoints(router, agent);
   registerOperatorEndpoints(router, agent);
+  registerCoordinateEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
   const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {

@@ -94,6 +94,24 @@ test(
       /^g-client-a +127\.0\.0\.221:8301 +alive +client +1\.16\.4 +2 +dc1 +default +<default>$/,
     );
 
+    // Agents report Vivaldi coordinates; consul rtt estimates from them.
+    await waitFor(
+      'coordinates of all three',
+      async () =>
+        (JSON.parse((await httpGet('http://127.0.0.221:8500/v1/coordinate/nodes')).body) as unknown[])
+          .length === 3,
+      20_000,
+    );
+    const rtt = consul(['rtt', '-http-addr=127.0.0.221:8500', 'g-server']);
+    assert.equal(rtt.code, 0, rtt.err);
+    assert.match(
+      rtt.out,
+      /^Estimated g-server <-> g-client-a rtt: \d+\.\d{3} ms \(using LAN coordinates\)\n$/,
+    );
+    const none = consul(['rtt', '-http-addr=127.0.0.221:8500', 'nobody']);
+    assert.equal(none.code, 1);
+    assert.equal(none.err, 'Could not find a coordinate for node "nobody"\n');
+
     // The leader mirrors the pool into the catalog with serfHealth passing.
     await waitFor(
       'catalog has all nodes',

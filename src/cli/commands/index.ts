@@ -21,6 +21,7 @@ import { listPeersCommand, operatorCommand, operatorRaftCommand } from './operat
 import { leaveCommand, reloadCommand } from './simple.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
+import { rttCommand } from './rtt.js';
 
 export function allCommands(): Map<string, Command> {
   return new Map<string, Command>([
@@ -46,6 +47,7 @@ export function allCommands(): Map<string, Command> {
     ['operator raft', operatorRaftCommand],
     ['operator raft list-peers', listPeersCommand],
     ['reload', reloadCommand],
+    ['rtt', rttCommand],
     ['validate', validateCommand],
     ['version', versionCommand],
   ]);

@@ -4,6 +4,9 @@
 import type { Rng } from '../../runtime/rng.js';
 import { MsgReader, MsgWriter } from '../../codec/msgpack.js';
 import { readStruct, writeStruct, type Field } from '../../codec/struct.js';
+import { distance, rawDistance } from '../../lib/coordinate-distance.js';
+
+export { distance, rawDistance };
 
 export interface Coordinate {
   vec: number[];
@@ -34,17 +37,6 @@ function diff(a: number[], b: number[]): number[] {
 
 function magnitude(v: number[]): number {
   return Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-}
-
-export function rawDistance(a: Coordinate, b: Coordinate): number {
-  return magnitude(diff(a.vec, b.vec)) + a.height + b.height;
-}
-
-/** Estimated RTT in seconds between two coordinates. */
-export function distance(a: Coordinate, b: Coordinate): number {
-  const d = rawDistance(a, b);
-  const adjusted = d + a.adjustment + b.adjustment;
-  return adjusted > 0 ? adjusted : d;
 }
 
 function valid(c: Coordinate): boolean {
