@@ -311,6 +311,24 @@ export class Server {
     };
   }
 
+  /** `operator raft remove-peer`: RemoveServer by ID or address; an error text as Consul's. */
+  async removePeer(which: { id: string } | { address: string }): Promise<string | null> {
+    const conf = this.configured();
+    const target =
+      'id' in which ? conf.find((s) => s.id === which.id) : conf.find((s) => s.address === which.address);
+    if (!target)
+      return 'id' in which
+        ? `id "${which.id}" was not found in the Raft configuration`
+        : `address "${which.address}" was not found in the Raft configuration`;
+    try {
+      this.log.info('removing server by ID', 'id', target.id);
+      await this.raft.changeConfiguration(conf.filter((s) => s.id !== target.id));
+      return null;
+    } catch (e) {
+      return e instanceof NotLeaderError ? 'No cluster leader' : (e as Error).message;
+    }
+  }
+
   /** LAN members that are servers of our datacenter, with their Raft ID and RPC address. */
   private lanServers(): Array<{ m: Member; id: string; address: string; expect: number }> {
     const out = [];

@@ -22,6 +22,22 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
     };
   });
 
+  // DELETE /v1/operator/raft/peer?id=… | ?address=…: RemoveServer through the leader.
+  r.on('DELETE', '/v1/operator/raft/peer', async (req) => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    const id = req.query.get('id');
+    const address = req.query.get('address');
+    if (!id && !address)
+      return {
+        status: 400,
+        text: "Must specify either ?id with the server's ID or ?address with IP:port of peer to remove",
+      };
+    const err = await s.removePeer(id ? { id } : { address: address! });
+    if (err) return { status: 500, text: err };
+    return { json: null };
+  });
+
   r.on('GET', '/v1/operator/keyring', async () => {
     const g = agent.gossip;
     if (!g) return { status: 500, text: NO_SERVERS };

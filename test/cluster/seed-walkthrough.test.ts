@@ -243,6 +243,31 @@ test(
       30_000,
     );
 
+    // The dead server stays a Raft peer until an operator removes it.
+    const rp = consul([
+      'operator',
+      'raft',
+      'remove-peer',
+      `-address=${leader}`,
+      `-http-addr=${survivors[0]}:8500`,
+    ]);
+    assert.equal(rp.code, 0, rp.err);
+    assert.equal(rp.out, `Removed peer with address "${leader}"\n`);
+    await waitFor(
+      'two peers left',
+      async () => ((await get(survivors[1]!, '/v1/status/peers')).json as string[]).length === 2,
+      10_000,
+    );
+    const again = consul([
+      'operator',
+      'raft',
+      'remove-peer',
+      `-address=${leader}`,
+      `-http-addr=${survivors[0]}:8500`,
+    ]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /address "127\.0\.0\.21\d:8300" was not found in the Raft configuration/);
+
     // Step 12: graceful leave of the client: "left" on the servers and out of the catalog; then it rejoins.
     const lv = consul(['leave', `--http-addr=${IP.c1}:8500`]);
     assert.equal(lv.code, 0, lv.err);

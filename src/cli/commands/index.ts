@@ -17,7 +17,7 @@ import { keyringCommand } from './keyring.js';
 import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
 import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
-import { listPeersCommand, operatorCommand, operatorRaftCommand } from './operator.js';
+import { listPeersCommand, operatorCommand, operatorRaftCommand, removePeerCommand } from './operator.js';
 import { leaveCommand, reloadCommand } from './simple.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
@@ -46,6 +46,7 @@ export function allCommands(): Map<string, Command> {
     ['operator', operatorCommand],
     ['operator raft', operatorRaftCommand],
     ['operator raft list-peers', listPeersCommand],
+    ['operator raft remove-peer', removePeerCommand],
     ['reload', reloadCommand],
     ['rtt', rttCommand],
     ['validate', validateCommand],

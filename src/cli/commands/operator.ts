@@ -110,3 +110,49 @@ export const listPeersCommand: Command = {
     return 0;
   },
 };
+
+const REMOVE_PEER_HELP = `
+Usage: consul operator raft remove-peer [options]
+
+  Remove the Consul server with given -id from the Raft configuration.
+
+  There are rare cases where a peer may be left behind in the Raft quorum even
+  though the server is no longer present and known to the cluster. This command
+  can be used to remove the failed server so that it is no longer affects the
+  Raft quorum. If the server still shows in the output of the "consul members"
+  command, it is preferable to clean up by simply running "consul force-leave"
+  instead of this command.
+`;
+
+function removePeerFlags() {
+  const f = new FlagSet();
+  const http = addHttpFlags(f);
+  const address = f.string('address', '', 'The address to remove from the Raft configuration.');
+  const id = f.string('id', '', 'The ID to remove from the Raft configuration.');
+  return { f, http, address, id };
+}
+
+export const removePeerCommand: Command = {
+  synopsis: 'Remove a Consul server from the Raft configuration',
+  help: () => usage(REMOVE_PEER_HELP, removePeerFlags().f),
+  async run({ args, ui, services }) {
+    const { f, http, address, id } = removePeerFlags();
+    if (parseFlags(f, args, ui) === null) return 1;
+    if ((address.value === '') === (id.value === '')) {
+      ui.error('Error removing peer: Must specify exactly one of -address or -id');
+      return 1;
+    }
+    try {
+      await http.client(services).call('DELETE', '/v1/operator/raft/peer', {
+        query: id.value ? { id: id.value } : { address: address.value },
+      });
+    } catch (e) {
+      ui.error(`Error removing peer: ${(e as Error).message}`);
+      return 1;
+    }
+    ui.output(
+      id.value ? `Removed peer with id "${id.value}"` : `Removed peer with address "${address.value}"`,
+    );
+    return 0;
+  },
+};
