@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Leader failover time of a 3-server group (real processes, raft_multiplier 1): kill -9 the leader and
-// time until a surviving server reports a new leader at /v1/status/leader; repeated, min/median/max.
+// Leader failover of a 3-server group plus one client agent (real processes): kill -9 the leader, then
+// time (a) until a surviving server reports a new leader at /v1/status/leader and (b) until a KV write
+// through the client succeeds; for each raft_multiplier given; repeated, min/median/max.
 //
-//   npm run build && node bench/raft-failover.mjs [rounds=5]
+//   npm run build && node bench/raft-failover.mjs [rounds=5] [multipliers=1,5]
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
@@ -11,12 +12,49 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
+const MULTIPLIERS = (process.argv[3] ?? '1,5').split(',').map(Number);
+const CLIENT_IP = '127.0.0.124';
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const IPS = ['127.0.0.121', '127.0.0.122', '127.0.0.123'];
 const IDS = IPS.map((_, i) => `00000000-0000-4000-8000-0000000002${String(i).padStart(2, '0')}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-failover-'));
 const procs = [];
+
+let multiplier = 1;
+let clientProc = null;
+
+function startClient() {
+  clientProc = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'agent',
+      `-data-dir=${dir}/c-${multiplier}`,
+      '-node=fc',
+      `-bind=${CLIENT_IP}`,
+      `-client=${CLIENT_IP}`,
+      '-http-port=18620',
+      '-log-level=warn',
+      '-retry-interval=1s',
+      ...IPS.map((ip) => `-retry-join=${ip}`),
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+async function clientWrite() {
+  try {
+    const r = await fetch(`http://${CLIENT_IP}:18620/v1/kv/bench`, {
+      method: 'PUT',
+      body: 'x',
+      signal: AbortSignal.timeout(2000),
+    });
+    return (await r.text()).trim() === 'true';
+  } catch {
+    return false;
+  }
+}
 
 function start(i) {
   procs[i] = spawn(
@@ -25,7 +63,7 @@ function start(i) {
       MAIN,
       'agent',
       '-server',
-      `-data-dir=${dir}/s${i}`,
+      `-data-dir=${dir}/s${i}-${multiplier}`,
       `-node=f${i}`,
       `-node-id=${IDS[i]}`,
       `-bind=${IPS[i]}`,
@@ -33,7 +71,7 @@ function start(i) {
       '-http-port=18620',
       '-log-level=warn',
       '-hcl',
-      'performance { raft_multiplier = 1 }',
+      `performance { raft_multiplier = ${multiplier} }`,
     ],
     { stdio: 'ignore' },
   );
@@ -62,31 +100,48 @@ async function waitLeader(except = -1) {
   }
 }
 
+const ms = (x) => `${Math.round(x)} ms`;
+const stats = (xs) => {
+  const t = [...xs].sort((a, b) => a - b);
+  return `min ${ms(t[0])}  median ${ms(t[Math.floor(t.length / 2)])}  max ${ms(t[t.length - 1])}`;
+};
+
 try {
   const peers = IPS.map((ip, i) => ({ id: IDS[i], address: `${ip}:8300`, non_voter: false }));
-  for (let i = 0; i < 3; i++) {
-    mkdirSync(`${dir}/s${i}/raft`, { recursive: true });
-    writeFileSync(`${dir}/s${i}/raft/peers.json`, JSON.stringify(peers));
-    start(i);
+  for (const m of MULTIPLIERS) {
+    multiplier = m;
+    for (let i = 0; i < 3; i++) {
+      mkdirSync(`${dir}/s${i}-${m}/raft`, { recursive: true });
+      writeFileSync(`${dir}/s${i}-${m}/raft/peers.json`, JSON.stringify(peers));
+      start(i);
+    }
+    startClient();
+    const leaderTimes = [];
+    const writeTimes = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const l = await waitLeader();
+      if (process.env.BENCH_DEBUG) console.error('leader', l);
+      while (!(await clientWrite())) await sleep(50);
+      if (process.env.BENCH_DEBUG) console.error('client write ok');
+      await sleep(1500); // a settled cluster, as in production
+      const t0 = performance.now();
+      procs[l].kill('SIGKILL');
+      const leaderP = waitLeader(l).then(() => leaderTimes.push(performance.now() - t0));
+      while (!(await clientWrite())) await sleep(10);
+      writeTimes.push(performance.now() - t0);
+      await leaderP;
+      start(l);
+    }
+    console.log(`kill -9 of the leader, 3 servers + 1 client, raft_multiplier ${m}, ${ROUNDS} rounds`);
+    console.log(`  new leader:                    ${stats(leaderTimes)}`);
+    console.log(`  first write through the client: ${stats(writeTimes)}`);
+    for (const p of procs) p?.kill('SIGKILL');
+    clientProc?.kill('SIGKILL');
+    await sleep(500);
   }
-  const times = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const l = await waitLeader();
-    await sleep(1500); // a settled cluster, as in production
-    const t0 = performance.now();
-    procs[l].kill('SIGKILL');
-    await waitLeader(l);
-    times.push(performance.now() - t0);
-    start(l);
-  }
-  times.sort((a, b) => a - b);
-  const ms = (x) => `${Math.round(x)} ms`;
-  console.log(`leader failover after kill -9, 3 servers, raft_multiplier 1, ${ROUNDS} rounds`);
-  console.log(
-    `min ${ms(times[0])}  median ${ms(times[Math.floor(times.length / 2)])}  max ${ms(times[times.length - 1])}`,
-  );
 } finally {
   for (const p of procs) p?.kill('SIGKILL');
+  clientProc?.kill('SIGKILL');
   await sleep(200);
   rmSync(dir, { recursive: true, force: true });
 }
