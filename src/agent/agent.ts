@@ -39,6 +39,14 @@ import {
 } from '../state/catalog.js';
 import { MemberStatus, type Member } from '../gossip/serf/serf.js';
 import { distance } from '../gossip/coordinate/vivaldi.js';
+import {
+  accepts,
+  decodeUserEvent,
+  encodeUserEvent,
+  EventBuffer,
+  EVENT_PREFIX,
+  type UserEvent,
+} from './events.js';
 import type { RaftStorage } from '../raft/storage.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
@@ -93,6 +101,8 @@ export class Agent {
   catalogMirror: Catalog | null = null;
   private mirrorStop = false;
   private coordTimer: { cancel(): void } | null = null;
+  /** The last 256 user events this agent accepted (/v1/event/list). */
+  readonly events = new EventBuffer();
   private listeners: HttpListener[] = [];
   private dnsSockets: Array<PacketSocket | StreamListener> = [];
   private pidWritten = false;
@@ -187,6 +197,8 @@ export class Agent {
       (pool, e) => {
         this.server?.onSerfEvent(pool, e);
         if (pool === 'lan' && e.type === 'member-join') for (const m of e.members) void this.floodJoin(m);
+        if (pool === 'lan' && e.type === 'user' && e.name.startsWith(EVENT_PREFIX))
+          this.userEvent(e.payload, e.ltime);
       },
     );
     this.server?.attachGossip(() => this.gossip?.members('lan') ?? []);
@@ -380,6 +392,22 @@ export class Agent {
       if (!r.connect) break;
     }
     return text(500, last);
+  }
+
+  /** A `consul:event:*` Serf event: kept if this agent passes its filters (Consul's shouldProcessUserEvent). */
+  private userEvent(payload: Uint8Array, ltime: number): void {
+    const ev = decodeUserEvent(payload);
+    if (!ev) return this.logger.warn('Failed to decode event');
+    if (!accepts(ev, this.cfg.nodeName, this.localState?.serviceTags() ?? [])) return;
+    if (this.events.add({ ...ev, LTime: ltime }))
+      this.logger.debug('new event', 'event_name', ev.Name, 'event_id', ev.ID);
+  }
+
+  /** Fires a user event into the LAN pool; an error text (Serf's size limits) or null. */
+  fireEvent(ev: UserEvent): string | null {
+    const lan = this.gossip?.pool('lan');
+    if (!lan) return 'agent not started';
+    return lan.driver.run(() => lan.serf.userEvent(`${EVENT_PREFIX}${ev.Name}`, encodeUserEvent(ev), false));
   }
 
   /** PUT /v1/coordinate/update with this node's LAN coordinate, through the local API (forwarded). */

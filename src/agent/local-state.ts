@@ -111,6 +111,11 @@ export function localDefinitions(c: RuntimeConfig): { services: LocalService[]; 
 
 export class LocalState {
   private services: LocalService[] = [];
+
+  /** Names and tags of this agent's services (for user-event filters). */
+  serviceTags(): Array<{ name: string; tags: readonly string[] }> {
+    return this.services.map((x) => ({ name: x.name, tags: x.tags }));
+  }
   private checks = new Map<string, LocalCheck>();
   private runners: CheckRunner[] = [];
   private ticker: TimerHandle | null = null;

@@ -10,6 +10,7 @@ import { registerCatalogEndpoints } from './catalog-endpoints.js';
 import { registerHealthEndpoints } from './health-endpoints.js';
 import { registerOperatorEndpoints } from './operator-endpoints.js';
 import { registerCoordinateEndpoints } from './coordinate-endpoints.js';
+import { registerEventEndpoints } from './event-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
 
@@ -78,6 +79,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerHealthEndpoints(router, agent);
   registerOperatorEndpoints(router, agent);
   registerCoordinateEndpoints(router, agent);
+  registerEventEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
   const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {

@@ -3,7 +3,7 @@
 // node-ID conflict refusal, and gossip encryption (a node without the key cannot join).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
@@ -345,5 +345,69 @@ test(
       20_000,
     );
     assert.match(c.out(), /Ignoring previous leave in snapshot/);
+  },
+);
+
+test(
+  'consul event: fired into the pool, filtered by node and service on each agent, listed oldest first',
+  { timeout: 60_000 },
+  async () => {
+    agent('ev-a', '127.0.0.235');
+    await up('127.0.0.235');
+    const d = mkdtempSync(path.join(tmpdir(), 'proconsul-gossip-'));
+    dirs.push(d);
+    writeFileSync(
+      path.join(d, 'web.json'),
+      JSON.stringify({ service: { name: 'web', tags: ['v2'], port: 80 } }),
+    );
+    agent('ev-b', '127.0.0.236', [
+      '-retry-join=127.0.0.235',
+      '-retry-interval=1s',
+      `-config-file=${path.join(d, 'web.json')}`,
+    ]);
+    await up('127.0.0.236');
+    await waitFor('pool of two', async () => Object.keys(await members('127.0.0.235')).length === 2, 15_000);
+
+    let r = consul(['event', '-http-addr=127.0.0.235:8500', '-name=deploy', 'v1']);
+    assert.equal(r.code, 0, r.err);
+    const id = /^Event ID: ([0-9a-f-]{36})\n$/.exec(r.out)?.[1];
+    assert.ok(id, r.out);
+    r = consul(['event', '-http-addr=127.0.0.235:8500', '-name=web-only', '-service=^web$', '-tag=v2']);
+    assert.equal(r.code, 0, r.err);
+    r = consul(['event', '-http-addr=127.0.0.235:8500', '-name=a-only', '-node=^ev-a$']);
+    assert.equal(r.code, 0, r.err);
+    const names = async (ip: string) =>
+      (JSON.parse((await httpGet(`http://${ip}:8500/v1/event/list`)).body) as Array<{ Name: string }>).map(
+        (e) => e.Name,
+      );
+    await waitFor(
+      'events on b',
+      async () => (await names('127.0.0.236')).join() === 'deploy,web-only',
+      10_000,
+    );
+    await waitFor('events on a', async () => (await names('127.0.0.235')).join() === 'deploy,a-only', 10_000);
+    const list = JSON.parse(
+      (await httpGet('http://127.0.0.236:8500/v1/event/list?name=deploy')).body,
+    ) as Array<{
+      ID: string;
+      Payload: string;
+      Version: number;
+      LTime: number;
+    }>;
+    assert.equal(list[0]!.ID, id);
+    assert.equal(Buffer.from(list[0]!.Payload, 'base64').toString(), 'v1');
+    assert.equal(list[0]!.Version, 1);
+    assert.ok(list[0]!.LTime > 0);
+    // Blocking on the index returns when a new event arrives.
+    const first = await httpGet('http://127.0.0.236:8500/v1/event/list');
+    const index = first.headers.get('x-consul-index')!;
+    const waiting = httpGet(`http://127.0.0.236:8500/v1/event/list?index=${index}&wait=20s`);
+    consul(['event', '-http-addr=127.0.0.235:8500', '-name=later']);
+    const after = await waiting;
+    assert.notEqual(after.headers.get('x-consul-index'), index);
+    assert.match(after.body, /"Name":"later"/);
+    r = consul(['event', '-http-addr=127.0.0.235:8500', '-name=x', '-tag=v2']);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, 'Cannot provide tag filter without service filter.\n');
   },
 );

@@ -10,6 +10,7 @@ import {
   catalogNodesCommand,
   catalogServicesCommand,
 } from './catalog.js';
+import { eventCommand } from './event.js';
 import { forceLeaveCommand } from './force-leave.js';
 import { joinCommand } from './join.js';
 import { keygenCommand } from './keygen.js';
@@ -31,6 +32,7 @@ export function allCommands(): Map<string, Command> {
     ['catalog nodes', catalogNodesCommand],
     ['catalog services', catalogServicesCommand],
     ['configtest', configtestCommand],
+    ['event', eventCommand],
     ['force-leave', forceLeaveCommand],
     ['info', infoCommand],
     ['join', joinCommand],
