@@ -80,6 +80,15 @@ export interface AgentDeps {
   dnsHandler?: (agent: Agent) => (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null;
 }
 
+/** A plain-text API answer, as Consul writes its errors. */
+function text(status: number, t: string): HttpAnswer {
+  return {
+    status,
+    headers: new Map([['content-type', 'text/plain; charset=utf-8']]),
+    body: new TextEncoder().encode(`${t}\n`),
+  };
+}
+
 /** How long a graceful leave may take before the agent gives up (Consul: 15 s). */
 export const GRACEFUL_TIMEOUT_MS = 15_000;
 
@@ -350,11 +359,6 @@ export class Agent {
    * known server (from a client), over the server RPC port. Consul's texts when there is none.
    */
   async forwardHttp(call: HttpCall): Promise<HttpAnswer> {
-    const text = (status: number, t: string): HttpAnswer => ({
-      status,
-      headers: new Map([['content-type', 'text/plain; charset=utf-8']]),
-      body: new TextEncoder().encode(`${t}\n`),
-    });
     const targets: string[] = [];
     if (this.server) {
       const leader = this.server.leaderAddress();
@@ -473,11 +477,6 @@ export class Agent {
 
   /** A request for another datacenter, sent to one of its servers over the WAN pool's addresses. */
   async forwardToDatacenter(dc: string, call: HttpCall): Promise<HttpAnswer> {
-    const text = (status: number, t: string): HttpAnswer => ({
-      status,
-      headers: new Map([['content-type', 'text/plain; charset=utf-8']]),
-      body: new TextEncoder().encode(`${t}\n`),
-    });
     const wan = this.gossip?.pool('wan');
     const servers = (wan?.serf.allMembers() ?? []).filter(
       (m) => m.tags.get('dc') === dc && m.tags.get('role') === 'consul' && m.status === MemberStatus.alive,

@@ -10,6 +10,7 @@ import { readStruct, writeStruct, type Field } from '../codec/struct.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Timers } from '../runtime/timers.js';
 import type { Addr, StreamConn, StreamTransport } from '../runtime/transport.js';
+import { concatBytes as concat } from '../lib/bytes.js';
 
 export const RPC_CONSUL = 0x00;
 
@@ -52,14 +53,6 @@ export type RpcMethod = (args: MsgValue) => Promise<((w: MsgWriter) => void) | s
 
 /** Largest frame we buffer from one connection (Consul bounds RPC bodies too). */
 const MAX_BUFFERED = 64 << 20;
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /** Reads two msgpack values (header, body) from buf; null when more bytes are needed. */
 function readPair(buf: Uint8Array): { header: MsgValue; body: MsgValue; used: number } | null {

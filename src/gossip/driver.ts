@@ -23,6 +23,7 @@ import {
 } from './memberlist/packet.js';
 import { readStreamSoFar } from './memberlist/frame.js';
 import { MessageType } from './memberlist/messages.js';
+import { concatBytes as append } from '../lib/bytes.js';
 
 export interface GossipCore {
   tick(now: number): void;
@@ -223,12 +224,4 @@ export class GossipDriver {
     conn.onClose((err) => end(null, err ? err.message : 'EOF'));
     conn.write(encodeStream({ label: w.label ?? '', messages: [m] }, w));
   }
-}
-
-function append(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

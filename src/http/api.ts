@@ -3,6 +3,7 @@
 
 import type { Agent } from '../agent/agent.js';
 import type { HttpExchange, HttpHandler } from '../runtime/http.js';
+import type { HttpCall } from '../agent/rpc.js';
 import { registerAgentEndpoints } from './agent-endpoints.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
 import { registerKvEndpoints } from './kv-endpoints.js';
@@ -59,6 +60,15 @@ function otherDatacenter(path: string, q: URLSearchParams, dc: string): string |
   if (!SERVER_BACKED.test(path)) return null;
   const want = (q.get('datacenter') ?? q.get('dc'))?.toLowerCase();
   return want && want !== dc ? want : null;
+}
+
+/** The request as it travels to another server (method, target, headers, body). */
+async function forwardable(ex: HttpExchange): Promise<HttpCall> {
+  const body =
+    ex.method === 'GET' ? new Uint8Array() : ((await ex.readBody(MAX_FORWARD_BODY)) ?? new Uint8Array());
+  const headers = new Map<string, string>();
+  for (const [k, v] of Object.entries(ex.headers)) if (v !== undefined) headers.set(k, v);
+  return { method: ex.method, url: ex.url, headers, body };
 }
 
 /** Control characters in a decoded path (Consul refuses them unless the filter is disabled). */
@@ -133,25 +143,13 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       const dc = otherDatacenter(rawPath, query, agent.config.datacenter);
       if (dc !== null) {
         // Another datacenter: a client hands it to a local server, a server to one of that DC's servers.
-        const body =
-          ex.method === 'GET'
-            ? new Uint8Array()
-            : ((await ex.readBody(MAX_FORWARD_BODY)) ?? new Uint8Array());
-        const headers = new Map<string, string>();
-        for (const [k, v] of Object.entries(ex.headers)) if (v !== undefined) headers.set(k, v);
-        const call = { method: ex.method, url: ex.url, headers, body };
+        const call = await forwardable(ex);
         const a = agent.server ? await agent.forwardToDatacenter(dc, call) : await agent.forwardHttp(call);
         ex.respond(a.status, Object.fromEntries(a.headers), a.body);
         return;
       }
       if (mustForward(agent, ex, rawPath, query)) {
-        const body =
-          ex.method === 'GET'
-            ? new Uint8Array()
-            : ((await ex.readBody(MAX_FORWARD_BODY)) ?? new Uint8Array());
-        const headers = new Map<string, string>();
-        for (const [k, v] of Object.entries(ex.headers)) if (v !== undefined) headers.set(k, v);
-        const a = await agent.forwardHttp({ method: ex.method, url: ex.url, headers, body });
+        const a = await agent.forwardHttp(await forwardable(ex));
         ex.respond(a.status, Object.fromEntries(a.headers), a.body);
         return;
       }

@@ -17,20 +17,13 @@ import {
   rpcTypeOf,
   type Identity,
 } from './wire.js';
+import { concatBytes as concat } from '../lib/bytes.js';
 
 /** Consul's first byte for a Raft connection on the RPC port (pool.RPCRaft). */
 export const RPC_RAFT = 0x01;
 /** Requests in flight to one peer at most; past it new ones are dropped (Raft retries). */
 export const MAX_INFLIGHT = 128;
 const CONNECT_TIMEOUT_MS = 1000;
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 export function parseAddr(s: string): Addr {
   const i = s.lastIndexOf(':');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { agentUp, consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
 
 const procs: Proc[] = [];
 const dirs: string[] = [];
@@ -30,12 +30,7 @@ function agent(name: string, ip: string, extra: string[] = []): Proc {
   return p;
 }
 
-const up = (ip: string) =>
-  waitFor(
-    `agent on ${ip}`,
-    () => httpGet(`http://${ip}:8500/v1/agent/self`).then((r) => r.status === 200),
-    10_000,
-  );
+const up = (ip: string) => agentUp(ip);
 
 async function members(ip: string): Promise<Record<string, number>> {
   const r = await httpGet(`http://${ip}:8500/v1/agent/members`);
@@ -382,10 +377,14 @@ test(
       );
     await waitFor(
       'events on b',
-      async () => (await names('127.0.0.236')).join() === 'deploy,web-only',
+      async () => (await names('127.0.0.236')).sort().join() === 'deploy,web-only',
       10_000,
     );
-    await waitFor('events on a', async () => (await names('127.0.0.235')).join() === 'deploy,a-only', 10_000);
+    await waitFor(
+      'events on a',
+      async () => (await names('127.0.0.235')).sort().join() === 'a-only,deploy',
+      10_000,
+    );
     const list = JSON.parse(
       (await httpGet('http://127.0.0.236:8500/v1/event/list?name=deploy')).body,
     ) as Array<{

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { agentUp, consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
 import { dnsQuery } from '../helpers/dns.js';
 
 type Rec = { type: string; data?: unknown; ttl?: number };
@@ -54,12 +54,7 @@ function start(node: string, ip: string, dirs: ReturnType<typeof host>, extra: s
   return p;
 }
 
-const up = (ip: string) =>
-  waitFor(
-    `agent on ${ip}`,
-    () => httpGet(`http://${ip}:8500/v1/agent/self`).then((r) => r.status === 200),
-    10_000,
-  );
+const up = (ip: string) => agentUp(ip);
 
 const get = async (ip: string, p: string) => {
   const r = await httpGet(`http://${ip}:8500${p}`);

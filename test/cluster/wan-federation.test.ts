@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { agentUp, consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
 
 const procs: Proc[] = [];
 const dirs: string[] = [];
@@ -30,12 +30,7 @@ function agent(name: string, ip: string, extra: string[]): Proc {
   return p;
 }
 
-const up = (ip: string) =>
-  waitFor(
-    `agent on ${ip}`,
-    () => httpGet(`http://${ip}:8500/v1/agent/self`).then((r) => r.status === 200),
-    10_000,
-  );
+const up = (ip: string) => agentUp(ip);
 const json = async (ip: string, p: string) =>
   JSON.parse((await httpGet(`http://${ip}:8500${p}`)).body) as unknown;
 const put = async (ip: string, p: string, body: string) =>

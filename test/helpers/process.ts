@@ -73,3 +73,12 @@ export async function stop(p: Proc): Promise<void> {
     await p.exited;
   }
 }
+
+/** Waits until an agent answers /v1/agent/self on ip:port. */
+export function agentUp(ip: string, port = 8500, timeoutMs = 10_000): Promise<boolean> {
+  return waitFor(
+    `agent on ${ip}:${port}`,
+    () => httpGet(`http://${ip}:${port}/v1/agent/self`).then((r) => r.status === 200),
+    timeoutMs,
+  );
+}

@@ -8,6 +8,7 @@ import { crc32 } from '../../lib/crc32.js';
 import { encrypt } from './encryption.js';
 import { MessageType, SCHEMAS, WireError, writeStruct, type Fields, LABEL_MARKER } from './messages.js';
 import { decodeStream, type StreamMessage, type WireOptions } from './packet.js';
+import { concatBytes as concat } from '../../lib/bytes.js';
 
 export interface OutgoingLayers {
   keys: readonly Uint8Array[];
@@ -18,16 +19,6 @@ export interface OutgoingLayers {
 }
 
 const enc = new TextEncoder();
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 type BodySchema = 'ping' | 'indirectPing' | 'ack' | 'nack' | 'suspect' | 'alive' | 'dead' | 'err';
 const BY_TYPE: Record<number, BodySchema> = {

@@ -16,6 +16,7 @@ import {
   writeStruct,
   type Fields,
 } from './messages.js';
+import { concatBytes as concat } from '../../lib/bytes.js';
 
 export type Packet =
   | { kind: 'label'; label: string; inner: Packet }
@@ -37,16 +38,6 @@ export interface WireOptions {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 function structSchema(type: number) {
   const name = messageName(type);
