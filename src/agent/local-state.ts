@@ -71,6 +71,7 @@ function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckD
     method: asStr(raw.method),
     header,
     tcp: asStr(raw.tcp),
+    ...(raw.ttl !== undefined ? { ttlNs: dur(raw.ttl, 0) } : {}),
     intervalNs: interval,
     timeoutNs: dur(raw.timeout, Math.min(interval, 10 * SECOND)),
   };
@@ -118,6 +119,9 @@ export class LocalState {
   }
   private checks = new Map<string, LocalCheck>();
   private runners: CheckRunner[] = [];
+  /** Services and checks registered through the agent API (kept across reloads). */
+  private api: { services: LocalService[]; checks: CheckDef[] } = { services: [], checks: [] };
+  private ttlTimers = new Map<string, TimerHandle>();
   private ticker: TimerHandle | null = null;
   private syncing = false;
 
@@ -135,6 +139,95 @@ export class LocalState {
     void this.sync();
   }
 
+  /** A TTL check turns critical when nobody reports within its TTL (Consul's CheckTTL). */
+  private armTtl(id: string): void {
+    this.ttlTimers.get(id)?.cancel();
+    const lc = this.checks.get(id);
+    if (!lc || lc.def.ttlNs === undefined) return;
+    this.ttlTimers.set(
+      id,
+      this.ports.timers.after(lc.def.ttlNs / 1e6, () => {
+        const cur = this.checks.get(id);
+        if (!cur) return;
+        this.log.warn('Check missed TTL, is now critical', 'check', id);
+        cur.status = 'critical';
+        cur.output = `TTL expired (last output before timeout follows): ${cur.output}`;
+        void this.sync();
+      }),
+    );
+  }
+
+  /** /v1/agent/check/pass|warn|fail|update: an error text (and status code) when it cannot apply. */
+  updateTtl(id: string, status: CheckStatus, output: string): { code: number; text: string } | null {
+    const lc = this.checks.get(id);
+    if (!lc)
+      return {
+        code: 404,
+        text: `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`,
+      };
+    if (lc.def.ttlNs === undefined)
+      return { code: 500, text: `CheckID "${id}" does not have associated TTL` };
+    lc.status = status;
+    lc.output = output;
+    this.armTtl(id);
+    void this.sync();
+    return null;
+  }
+
+  /** /v1/agent/service/register: the body in config form (lower-case keys, as a service file). */
+  registerService(raw: Raw): string | null {
+    const defs = localDefinitions({ ...this.config, services: [raw], checks: [] } as RuntimeConfig);
+    const svc = defs.services[0];
+    if (!svc || svc.name === '') return 'Missing service name';
+    this.api.services = [...this.api.services.filter((x) => x.id !== svc.id), svc];
+    const ids = new Set(defs.checks.map((x) => x.id));
+    this.api.checks = [...this.api.checks.filter((x) => !ids.has(x.id)), ...defs.checks];
+    this.log.info('Synced service', 'service', svc.id);
+    this.load(this.config);
+    void this.sync();
+    return null;
+  }
+
+  deregisterService(id: string): boolean {
+    if (!this.services.some((x) => x.id === id)) return false;
+    this.api.services = this.api.services.filter((x) => x.id !== id);
+    this.api.checks = this.api.checks.filter((x) => x.serviceId !== id);
+    // A config-file service removed through the API stays removed until the next reload.
+    this.services = this.services.filter((x) => x.id !== id);
+    for (const [cid, lc] of [...this.checks]) if (lc.def.serviceId === id) this.dropCheck(cid);
+    void this.sync();
+    return true;
+  }
+
+  /** /v1/agent/check/register, in config form. */
+  registerCheck(raw: Raw): string | null {
+    const defs = localDefinitions({ ...this.config, services: [], checks: [raw] } as RuntimeConfig);
+    const def = defs.checks[0];
+    if (!def || def.name === '') return 'Missing check name';
+    if (def.serviceId && !this.services.some((x) => x.id === def.serviceId))
+      return `ServiceID "${def.serviceId}" does not exist`;
+    this.api.checks = [...this.api.checks.filter((x) => x.id !== def.id), def];
+    this.load(this.config);
+    void this.sync();
+    return null;
+  }
+
+  deregisterCheck(id: string): boolean {
+    if (!this.checks.has(id)) return false;
+    this.api.checks = this.api.checks.filter((x) => x.id !== id);
+    this.dropCheck(id);
+    void this.sync();
+    return true;
+  }
+
+  private dropCheck(id: string): void {
+    this.checks.delete(id);
+    this.ttlTimers.get(id)?.cancel();
+    this.ttlTimers.delete(id);
+    for (const r of this.runners) if (r.def.id === id) r.stop();
+    this.runners = this.runners.filter((r) => r.def.id !== id);
+  }
+
   /** `consul reload`: services and checks follow the new config; runners restart. */
   reload(config: RuntimeConfig): void {
     this.config = config;
@@ -146,6 +239,11 @@ export class LocalState {
     for (const r of this.runners) r.stop();
     this.runners = [];
     const defs = localDefinitions(c);
+    // API registrations win over config entries with the same ID (Consul keeps the latest).
+    const apiIds = new Set(this.api.services.map((x) => x.id));
+    const apiChecks = new Set(this.api.checks.map((x) => x.id));
+    defs.services = [...defs.services.filter((x) => !apiIds.has(x.id)), ...this.api.services];
+    defs.checks = [...defs.checks.filter((x) => !apiChecks.has(x.id)), ...this.api.checks];
     this.services = defs.services;
     const old = this.checks;
     this.checks = new Map();
@@ -153,6 +251,7 @@ export class LocalState {
       const prev = old.get(def.id);
       const lc: LocalCheck = { def, status: prev?.status ?? 'critical', output: prev?.output ?? '' };
       this.checks.set(def.id, lc);
+      if (def.ttlNs !== undefined && !prev) this.armTtl(def.id);
       if (!def.http && !def.tcp) continue;
       const runner = new CheckRunner(def, this.ports, (status, output) => {
         // Consul warns on every failing run (the seed's log shows it repeating until the web server is up).
@@ -298,6 +397,7 @@ export class LocalState {
   }
 
   stop(): void {
+    for (const t of this.ttlTimers.values()) t.cancel();
     for (const r of this.runners) r.stop();
     this.runners = [];
     this.ticker?.cancel();
@@ -336,7 +436,7 @@ export class LocalState {
         ServiceID: lc.def.serviceId,
         ServiceName: svc?.name ?? '',
         ServiceTags: svc?.tags ?? [],
-        Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : '',
+        Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : lc.def.ttlNs !== undefined ? 'ttl' : '',
         Interval: lc.def.intervalNs ? describeInterval(lc.def.intervalNs) : '',
         Timeout: lc.def.timeoutNs ? describeInterval(lc.def.timeoutNs) : '',
         ExposedPort: 0,
@@ -361,6 +461,6 @@ function checkBody(id: string, lc: { def: CheckDef; status: CheckStatus; output:
     Status: lc.status,
     Output: lc.output,
     ServiceID: lc.def.serviceId,
-    Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : '',
+    Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : lc.def.ttlNs !== undefined ? 'ttl' : '',
   };
 }

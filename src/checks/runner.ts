@@ -17,6 +17,8 @@ export interface CheckDef {
   method?: string;
   header?: Record<string, string[]>;
   tcp?: string;
+  /** TTL checks: no runner; the status comes from /v1/agent/check/pass|warn|fail|update. */
+  ttlNs?: number;
   intervalNs: number;
   timeoutNs: number;
 }

@@ -12,6 +12,7 @@ import { registerHealthEndpoints } from './health-endpoints.js';
 import { registerOperatorEndpoints } from './operator-endpoints.js';
 import { registerCoordinateEndpoints } from './coordinate-endpoints.js';
 import { registerEventEndpoints } from './event-endpoints.js';
+import { registerAgentLocalEndpoints } from './agent-local-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
 
@@ -90,6 +91,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerOperatorEndpoints(router, agent);
   registerCoordinateEndpoints(router, agent);
   registerEventEndpoints(router, agent);
+  registerAgentLocalEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
   const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {
