@@ -222,19 +222,21 @@ export class Agent {
       const what = c.serverMode ? 'Failed to start Consul server' : 'Failed to start Consul client';
       return fail(new Error(`${what}: Failed to start LAN Serf: ${(e as Error).message}`));
     }
+    // Services and checks (config files, then API registrations from the data dir) before HTTP opens.
+    this.localState = new LocalState(
+      c,
+      this.nodeId,
+      this.catalogApi(),
+      { timers: d.timers, http: d.httpClient, streams: d.streams, disk: d.disk },
+      this.logger,
+    );
+    this.localState.start();
+    await this.localState.restore();
     const err = await this.listen(c.httpAddrs);
     if (err) return fail(err);
     const dnsErr = await this.listenDns(c.dnsAddrs);
     if (dnsErr) return fail(dnsErr);
 
-    this.localState = new LocalState(
-      c,
-      this.nodeId,
-      this.catalogApi(),
-      { timers: d.timers, http: d.httpClient, streams: d.streams },
-      this.logger,
-    );
-    this.localState.start();
     for (const line of bannerLines(c, this.nodeId)) d.out(line);
     d.out('');
     d.out('==> Log data will now stream in as it occurs:');

@@ -14,6 +14,8 @@ import {
 import { parseGoDuration, SECOND } from '../lib/duration.js';
 import type { Logger } from '../runtime/logger.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
+import type { Disk } from '../runtime/disk.js';
+import { createHash } from 'node:crypto';
 import type {
   CatalogNode,
   DeregisterRequest,
@@ -129,7 +131,7 @@ export class LocalState {
     private config: RuntimeConfig,
     private readonly nodeId: string,
     private readonly catalogApi: CatalogApi,
-    private readonly ports: CheckPorts & { timers: Timers },
+    private readonly ports: CheckPorts & { timers: Timers; disk?: Disk },
     private readonly log: Logger,
   ) {}
 
@@ -174,15 +176,60 @@ export class LocalState {
     return null;
   }
 
+  /** Where API registrations persist (Consul: <data-dir>/services and checks); null in -dev. */
+  private persistDir(kind: 'services' | 'checks'): string | null {
+    if (!this.ports.disk || this.config.dataDir === '' || this.config.devMode) return null;
+    return `${this.config.dataDir}/${kind}`;
+  }
+
+  private persist(kind: 'services' | 'checks', id: string, raw: Raw | null): void {
+    const dir = this.persistDir(kind);
+    const disk = this.ports.disk;
+    if (!dir || !disk) return;
+    const file = `${dir}/${createHash('md5').update(id).digest('hex')}`;
+    const op = raw
+      ? disk
+          .mkdirp(dir, 0o700)
+          .then(() => disk.writeFileAtomic(file, JSON.stringify({ Token: '', Definition: raw }), 0o600))
+      : disk.remove(file);
+    op.catch((e: Error) => this.log.error(`failed to persist ${kind}`, 'id', id, 'error', e));
+  }
+
+  /** Restores API registrations from the data dir (at start, before the first sync). */
+  async restore(): Promise<void> {
+    for (const kind of ['services', 'checks'] as const) {
+      const dir = this.persistDir(kind);
+      const disk = this.ports.disk;
+      if (!dir || !disk) continue;
+      for (const e of (await disk.readdir(dir)) ?? []) {
+        const raw = await disk.readFile(`${dir}/${e.name}`);
+        if (!raw) continue;
+        try {
+          const def = (JSON.parse(new TextDecoder().decode(raw)) as { Definition: Raw }).Definition;
+          const err = kind === 'services' ? this.registerService(def, false) : this.registerCheck(def, false);
+          if (err) this.log.warn(`failed restoring ${kind}`, 'file', e.name, 'error', err);
+          else
+            this.log.debug(
+              `restored ${kind === 'services' ? 'service' : 'check'} definition from file`,
+              'file',
+              e.name,
+            );
+        } catch (err) {
+          this.log.warn(`failed decoding ${kind} file`, 'file', e.name, 'error', err);
+        }
+      }
+    }
+  }
+
   /** /v1/agent/service/register: the body in config form (lower-case keys, as a service file). */
-  registerService(raw: Raw): string | null {
+  registerService(raw: Raw, persist = true): string | null {
     const defs = localDefinitions({ ...this.config, services: [raw], checks: [] } as RuntimeConfig);
     const svc = defs.services[0];
     if (!svc || svc.name === '') return 'Missing service name';
     this.api.services = [...this.api.services.filter((x) => x.id !== svc.id), svc];
     const ids = new Set(defs.checks.map((x) => x.id));
     this.api.checks = [...this.api.checks.filter((x) => !ids.has(x.id)), ...defs.checks];
-    this.log.info('Synced service', 'service', svc.id);
+    if (persist) this.persist('services', svc.id, raw);
     this.load(this.config);
     void this.sync();
     return null;
@@ -190,6 +237,7 @@ export class LocalState {
 
   deregisterService(id: string): boolean {
     if (!this.services.some((x) => x.id === id)) return false;
+    if (this.api.services.some((x) => x.id === id)) this.persist('services', id, null);
     this.api.services = this.api.services.filter((x) => x.id !== id);
     this.api.checks = this.api.checks.filter((x) => x.serviceId !== id);
     // A config-file service removed through the API stays removed until the next reload.
@@ -200,13 +248,14 @@ export class LocalState {
   }
 
   /** /v1/agent/check/register, in config form. */
-  registerCheck(raw: Raw): string | null {
+  registerCheck(raw: Raw, persist = true): string | null {
     const defs = localDefinitions({ ...this.config, services: [], checks: [raw] } as RuntimeConfig);
     const def = defs.checks[0];
     if (!def || def.name === '') return 'Missing check name';
     if (def.serviceId && !this.services.some((x) => x.id === def.serviceId))
       return `ServiceID "${def.serviceId}" does not exist`;
     this.api.checks = [...this.api.checks.filter((x) => x.id !== def.id), def];
+    if (persist) this.persist('checks', def.id, raw);
     this.load(this.config);
     void this.sync();
     return null;
@@ -214,6 +263,7 @@ export class LocalState {
 
   deregisterCheck(id: string): boolean {
     if (!this.checks.has(id)) return false;
+    if (this.api.checks.some((x) => x.id === id)) this.persist('checks', id, null);
     this.api.checks = this.api.checks.filter((x) => x.id !== id);
     this.dropCheck(id);
     void this.sync();

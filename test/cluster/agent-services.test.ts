@@ -98,6 +98,37 @@ test(
     assert.equal((await put('/v1/agent/check/update/service:api-1', '{"Status":"bogus"}')).status, 400);
     assert.equal((await put('/v1/agent/service/register', '{"Port": 1}')).text, 'Missing service name\n');
 
+    // Registrations survive a restart (persisted under the data dir, as Consul's services/ and checks/).
+    assert.equal(
+      (await put('/v1/agent/check/register', JSON.stringify({ Name: 'disk', CheckID: 'disk', TTL: '30s' })))
+        .status,
+      200,
+    );
+    await stop(procs.pop()!);
+    procs.push(
+      startConsul([
+        'agent',
+        '-server',
+        '-bootstrap',
+        '-node=svc',
+        `-bind=${IP}`,
+        `-client=${IP}`,
+        `-data-dir=${dir}`,
+      ]),
+    );
+    await agentUp(IP);
+    const after = JSON.parse((await httpGet(`http://${IP}:8500/v1/agent/checks`)).body) as Record<
+      string,
+      { Name: string }
+    >;
+    assert.deepEqual(Object.keys(after).sort(), ['disk', 'service:api-1']);
+    await waitFor(
+      'a leader again',
+      async () => JSON.parse((await httpGet(`http://${IP}:8500/v1/status/leader`)).body) !== '',
+      30_000,
+    );
+    assert.equal((await put('/v1/agent/check/deregister/disk')).status, 200);
+
     assert.equal((await put('/v1/agent/service/deregister/api-1')).status, 200);
     await waitFor(
       'gone from the catalog',
