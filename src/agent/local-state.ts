@@ -124,6 +124,8 @@ export class LocalState {
   /** Services and checks registered through the agent API (kept across reloads). */
   private api: { services: LocalService[]; checks: CheckDef[] } = { services: [], checks: [] };
   private ttlTimers = new Map<string, TimerHandle>();
+  /** Registration files being written; the API answers once they are on disk. */
+  private pending: Array<Promise<void>> = [];
   private ticker: TimerHandle | null = null;
   private syncing = false;
 
@@ -182,17 +184,27 @@ export class LocalState {
     return `${this.config.dataDir}/${kind}`;
   }
 
-  private persist(kind: 'services' | 'checks', id: string, raw: Raw | null): void {
+  /** Writes (or removes) one registration file; resolves once it is on disk, as Consul persists before answering. */
+  private async persist(kind: 'services' | 'checks', id: string, raw: Raw | null): Promise<void> {
     const dir = this.persistDir(kind);
     const disk = this.ports.disk;
     if (!dir || !disk) return;
     const file = `${dir}/${createHash('md5').update(id).digest('hex')}`;
-    const op = raw
-      ? disk
-          .mkdirp(dir, 0o700)
-          .then(() => disk.writeFileAtomic(file, JSON.stringify({ Token: '', Definition: raw }), 0o600))
-      : disk.remove(file);
-    op.catch((e: Error) => this.log.error(`failed to persist ${kind}`, 'id', id, 'error', e));
+    try {
+      if (raw) {
+        await disk.mkdirp(dir, 0o700);
+        await disk.writeFileAtomic(file, JSON.stringify({ Token: '', Definition: raw }), 0o600);
+      } else await disk.remove(file);
+    } catch (e) {
+      this.log.error(`failed to persist ${kind}`, 'id', id, 'error', e);
+    }
+  }
+
+  /** Resolves when every registration change so far is on disk. */
+  async flushed(): Promise<void> {
+    const p = this.pending;
+    this.pending = [];
+    await Promise.all(p);
   }
 
   /** Restores API registrations from the data dir (at start, before the first sync). */
@@ -229,7 +241,7 @@ export class LocalState {
     this.api.services = [...this.api.services.filter((x) => x.id !== svc.id), svc];
     const ids = new Set(defs.checks.map((x) => x.id));
     this.api.checks = [...this.api.checks.filter((x) => !ids.has(x.id)), ...defs.checks];
-    if (persist) this.persist('services', svc.id, raw);
+    if (persist) this.pending.push(this.persist('services', svc.id, raw));
     this.load(this.config);
     void this.sync();
     return null;
@@ -237,7 +249,7 @@ export class LocalState {
 
   deregisterService(id: string): boolean {
     if (!this.services.some((x) => x.id === id)) return false;
-    if (this.api.services.some((x) => x.id === id)) this.persist('services', id, null);
+    if (this.api.services.some((x) => x.id === id)) this.pending.push(this.persist('services', id, null));
     this.api.services = this.api.services.filter((x) => x.id !== id);
     this.api.checks = this.api.checks.filter((x) => x.serviceId !== id);
     // A config-file service removed through the API stays removed until the next reload.
@@ -255,7 +267,7 @@ export class LocalState {
     if (def.serviceId && !this.services.some((x) => x.id === def.serviceId))
       return `ServiceID "${def.serviceId}" does not exist`;
     this.api.checks = [...this.api.checks.filter((x) => x.id !== def.id), def];
-    if (persist) this.persist('checks', def.id, raw);
+    if (persist) this.pending.push(this.persist('checks', def.id, raw));
     this.load(this.config);
     void this.sync();
     return null;
@@ -263,7 +275,7 @@ export class LocalState {
 
   deregisterCheck(id: string): boolean {
     if (!this.checks.has(id)) return false;
-    if (this.api.checks.some((x) => x.id === id)) this.persist('checks', id, null);
+    if (this.api.checks.some((x) => x.id === id)) this.pending.push(this.persist('checks', id, null));
     this.api.checks = this.api.checks.filter((x) => x.id !== id);
     this.dropCheck(id);
     void this.sync();

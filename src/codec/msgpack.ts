@@ -11,22 +11,17 @@ export type MsgValue = null | boolean | number | bigint | Uint8Array | MsgValue[
 
 /** A decoded map, in wire order. Keys are usually raw strings. */
 export class MsgMap {
-  private index: Map<string, MsgValue> | null = null;
+  private keys: string[] | null = null;
 
   constructor(readonly entries: Array<[MsgValue, MsgValue]>) {}
 
   /** Value for a string key (compared as UTF-8 bytes), or undefined when absent; the first match wins. */
   get(key: string): MsgValue | undefined {
-    // Struct decoding asks for every field: index string keys once instead of scanning per field.
-    if (this.index === null) {
-      this.index = new Map();
-      for (const [k, v] of this.entries)
-        if (k instanceof Uint8Array) {
-          const name = keyText(k);
-          if (!this.index.has(name)) this.index.set(name, v);
-        }
-    }
-    return this.index.get(key);
+    // Struct decoding asks for every field: decode the keys once, then scan (maps here are small).
+    if (this.keys === null)
+      this.keys = this.entries.map(([k]) => (k instanceof Uint8Array ? keyText(k) : ''));
+    const i = this.keys.indexOf(key);
+    return i < 0 ? undefined : this.entries[i]![1];
   }
 }
 

@@ -47,16 +47,18 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
     if ('status' in body && typeof body.status === 'number') return body as Reply;
     const err = ls.registerService(body as Obj);
     if (err) return { status: 400, text: err };
+    await ls.flushed();
     return { json: null };
   });
 
-  r.on('PUT', '/v1/agent/service/deregister/:id', (req) => {
+  r.on('PUT', '/v1/agent/service/deregister/:id', async (req) => {
     const id = req.params.id ?? '';
     if (!local()?.deregisterService(id))
       return {
         status: 404,
         text: `Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`,
       };
+    await local()?.flushed();
     return { json: null };
   });
 
@@ -67,16 +69,18 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
     if ('status' in body && typeof body.status === 'number') return body as Reply;
     const err = ls.registerCheck(body as Obj);
     if (err) return { status: 400, text: err };
+    await ls.flushed();
     return { json: null };
   });
 
-  r.on('PUT', '/v1/agent/check/deregister/:id', (req) => {
+  r.on('PUT', '/v1/agent/check/deregister/:id', async (req) => {
     const id = req.params.id ?? '';
     if (!local()?.deregisterCheck(id))
       return {
         status: 404,
         text: `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`,
       };
+    await local()?.flushed();
     return { json: null };
   });
 
