@@ -9,7 +9,7 @@ export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
 
 export interface Rr {
   name: string;
-  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT';
+  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR';
   ttl: number;
   class: 'IN';
   data: unknown;
@@ -87,7 +87,11 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
       : alt && (name === alt || name.endsWith(`.${alt}`))
         ? alt
         : null;
-  if (used === null) return empty('REFUSED', false); // not ours, and no recursors yet
+  if (used === null) {
+    if (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa'))
+      return reverse(name, qtype, ctx, domain);
+    return empty('REFUSED', false); // not ours, and no recursors yet
+  }
   const zone = `${used}.`;
   const nx = (): Plan => ({ ...empty('NXDOMAIN'), authorities: [soa(ctx, zone)] });
   const labels = name === used ? [] : name.slice(0, -(used.length + 1)).split('.');
@@ -98,7 +102,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   if (!ctx.catalog) return empty('SERVFAIL');
   let kw = -1;
   for (let i = labels.length - 1; i >= 0; i--) {
-    if (labels[i] === 'service' || labels[i] === 'node') {
+    if (labels[i] === 'service' || labels[i] === 'node' || labels[i] === 'addr') {
       kw = i;
       break;
     }
@@ -128,6 +132,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
     if (parts.length === 0) return nx();
     return nodeAnswer(parts.join('.'), qtype, ctx, zone, nx, locality);
   }
+  if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, `${name}.`, nx, locality);
   if (parts.length === 0) return nx();
   if (parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_')) {
     return serviceAnswer(
@@ -192,6 +197,85 @@ function healthy(ctx: PlanContext, node: CatalogNode, svc: NodeService): 'passin
     if (c.Status === 'warning') worst = 'warning';
   }
   return worst;
+}
+
+/** `<hex>.addr[.<dc>].<domain>`: the address a service's SRV target encodes (8 hex digits A, 32 AAAA). */
+function addrAnswer(
+  parts: string[],
+  qtype: RecordType,
+  ctx: PlanContext,
+  qn: string,
+  nx: () => Plan,
+  locality: string[],
+): Plan {
+  if (parts.length !== 1 || !localityOk(locality, ctx)) return nx();
+  const hex = parts[0]!;
+  let rr: Rr;
+  if (/^[0-9a-f]{8}$/.test(hex)) {
+    const ip = [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+    rr = { name: qn, type: 'A', ttl: 0, class: 'IN', data: ip };
+  } else if (/^[0-9a-f]{32}$/.test(hex)) {
+    const words = [];
+    for (let i = 0; i < 32; i += 4) words.push(hex.slice(i, i + 4).replace(/^0+(?=.)/, ''));
+    rr = { name: qn, type: 'AAAA', ttl: 0, class: 'IN', data: words.join(':') };
+  } else return nx();
+  // A question for the other type still gets the record, in the additional section (as Consul).
+  if (qtype === rr.type || qtype === 'ANY') return { ...empty('NOERROR'), answers: [rr] };
+  return { ...empty('NOERROR'), additionals: [rr] };
+}
+
+/** The address an in-addr.arpa / ip6.arpa name asks about. */
+function reverseAddress(name: string): string | null {
+  if (name.endsWith('.in-addr.arpa')) {
+    const o = name.slice(0, -'.in-addr.arpa'.length).split('.');
+    if (o.length !== 4 || o.some((x) => !/^\d{1,3}$/.test(x) || Number(x) > 255)) return null;
+    return o.reverse().map(Number).join('.');
+  }
+  const n = name.slice(0, -'.ip6.arpa'.length).split('.');
+  if (n.length !== 32 || n.some((x) => !/^[0-9a-f]$/.test(x))) return null;
+  const hex = n.reverse().join('');
+  const words = [];
+  for (let i = 0; i < 32; i += 4) words.push(hex.slice(i, i + 4));
+  return words.join(':');
+}
+
+function sameIp(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!a.includes(':') || !b.includes(':')) return false;
+  const full = (x: string) => {
+    const [h, t] = x.includes('::') ? x.split('::') : [x, undefined];
+    const hw = h ? h.split(':') : [];
+    const tw = t ? t.split(':') : [];
+    const fill = t === undefined ? [] : Array<string>(8 - hw.length - tw.length).fill('0');
+    return [...hw, ...fill, ...tw].map((w) => parseInt(w || '0', 16)).join(':');
+  };
+  return full(a) === full(b);
+}
+
+/**
+ * PTR for a reverse name: nodes with that address (`<node>.node.<dc>.<domain>`), else services that
+ * registered it (`<svc>.service.<dc>.<domain>`); the primary domain, TTL 0. No match and no
+ * recursors: SERVFAIL, as Consul answers.
+ */
+function reverse(name: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
+  if (!ctx.catalog) return empty('SERVFAIL');
+  const ip = reverseAddress(name);
+  if (ip === null || (qtype !== 'PTR' && qtype !== 'ANY')) return empty('SERVFAIL');
+  const dc = ctx.config.datacenter;
+  const ptr = (target: string): Rr => ({ name: `${name}.`, type: 'PTR', ttl: 0, class: 'IN', data: target });
+  const nodes = ctx.catalog.listNodes().filter((n) => sameIp(n.Address, ip));
+  if (nodes.length > 0)
+    return { ...empty('NOERROR'), answers: nodes.map((n) => ptr(`${n.Node}.node.${dc}.${domain}`)) };
+  const services = new Set<string>();
+  for (const n of ctx.catalog.listNodes())
+    for (const svc of ctx.catalog.node(n.Node)?.services ?? [])
+      if (svc.Address && sameIp(svc.Address, ip)) services.add(svc.Service);
+  if (services.size > 0)
+    return {
+      ...empty('NOERROR'),
+      answers: [...services].map((svc) => ptr(`${svc}.service.${dc}.${domain}`)),
+    };
+  return empty('SERVFAIL');
 }
 
 function hexAddr(ip: string): string {

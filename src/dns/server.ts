@@ -66,7 +66,7 @@ export function answerQuery(query: Uint8Array, transport: 'udp' | 'tcp', ctx: Dn
     const targets = new Set(
       answers.map((a) => (a.type === 'SRV' ? (a.data as { target: string }).target : '')),
     );
-    additionals = additionals.filter((a) => targets.has(a.name));
+    if (answers.some((a) => a.type === 'SRV')) additionals = additionals.filter((a) => targets.has(a.name));
     return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt);
   }
   return encode(base, p, answers, additionals, false, opt);

@@ -58,3 +58,52 @@ test('AXFR is not implemented', async () => {
     'NOTIMP',
   );
 });
+
+function ask(c: Awaited<ReturnType<typeof ctx>>, name: string, type: dnsPacket.RecordType) {
+  const q = dnsPacket.encode({ type: 'query', id: 7, questions: [{ type, name }] });
+  return dnsPacket.decode(Buffer.from(answerQuery(new Uint8Array(q), 'udp', c)!)) as dnsPacket.Packet & {
+    rcode?: string;
+  };
+}
+
+test('PTR: a node address answers <node>.node.<dc>.<domain>, then service addresses, else SERVFAIL', async () => {
+  const c = await ctx();
+  c.catalog().register(
+    2,
+    { Node: 'n2', Address: '10.0.0.2', Service: { Service: 'db', Address: '10.9.9.9', Port: 5432 } },
+    'dc1',
+  );
+  const r = ask(c, '1.0.0.10.in-addr.arpa', 'PTR');
+  assert.equal(r.rcode, 'NOERROR');
+  assert.deepEqual(
+    r.answers?.map((a) => [a.name, a.type, (a as { data: string }).data, (a as { ttl: number }).ttl]),
+    [['1.0.0.10.in-addr.arpa', 'PTR', 'n1.node.dc1.consul', 0]],
+  );
+  assert.deepEqual(
+    ask(c, '9.9.9.10.in-addr.arpa', 'PTR').answers?.map((a) => (a as { data: string }).data),
+    ['db.service.dc1.consul'],
+  );
+  assert.equal(ask(c, '7.7.7.10.in-addr.arpa', 'PTR').rcode, 'SERVFAIL');
+  assert.equal(ask(c, 'x.in-addr.arpa', 'PTR').rcode, 'SERVFAIL');
+});
+
+test('<hex>.addr.consul decodes the address; the other type gets it in the additional section', async () => {
+  const c = await ctx();
+  const a = ask(c, '0a000001.addr.dc1.consul', 'A');
+  assert.deepEqual(
+    a.answers?.map((x) => [x.type, (x as { data: string }).data]),
+    [['A', '10.0.0.1']],
+  );
+  const six = ask(c, '20010db8000000000000000000000001.addr.consul', 'AAAA');
+  assert.deepEqual(
+    six.answers?.map((x) => [x.type, (x as { data: string }).data]),
+    [['AAAA', '2001:db8::1']],
+  );
+  const other = ask(c, '0a000001.addr.consul', 'AAAA');
+  assert.equal(other.answers?.length ?? 0, 0);
+  assert.deepEqual(
+    other.additionals?.map((x) => [x.type, (x as { data: string }).data]),
+    [['A', '10.0.0.1']],
+  );
+  assert.equal(ask(c, 'zz.addr.consul', 'A').rcode, 'NXDOMAIN');
+});
