@@ -12,7 +12,13 @@ import type { LogHub } from '../runtime/log.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Rng } from '../runtime/rng.js';
 import type { Timers } from '../runtime/timers.js';
-import type { PacketTransport, StreamListener, StreamTransport, PacketSocket } from '../runtime/transport.js';
+import type {
+  Addr,
+  PacketTransport,
+  StreamListener,
+  StreamTransport,
+  PacketSocket,
+} from '../runtime/transport.js';
 import { bannerLines } from './banner.js';
 import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
@@ -381,23 +387,7 @@ export class Agent {
       if (targets.length === 0) return text(500, 'No known Consul servers');
     }
     const from = this.server ? 'server' : 'client';
-    const fwd: HttpCall = { ...call, headers: new Map([...call.headers, ['x-proconsul-forwarded', from]]) };
-    let last = '';
-    for (const t of targets.slice(0, 3)) {
-      // Blocking queries may wait up to 10 minutes plus jitter on the server.
-      const r = await rpcCall(
-        this.deps.streams,
-        this.deps.timers,
-        parseAddr(t),
-        'Proconsul.HTTP',
-        (w) => writeHttpArgs(w, fwd),
-        11 * 60_000,
-      );
-      if (r.ok) return readHttpReply(r.reply);
-      last = r.error;
-      if (!r.connect) break;
-    }
-    return text(500, last);
+    return this.rpcHttp(targets.map(parseAddr), call, from);
   }
 
   /** A `consul:event:*` Serf event: kept if this agent passes its filters (Consul's shouldProcessUserEvent). */
@@ -484,11 +474,30 @@ export class Agent {
       (m) => m.tags.get('dc') === dc && m.tags.get('role') === 'consul' && m.status === MemberStatus.alive,
     );
     if (servers.length === 0) return text(500, 'No path to datacenter');
-    const fwd: HttpCall = { ...call, headers: new Map([...call.headers, ['x-proconsul-forwarded', 'dc']]) };
+    for (let i = servers.length - 1; i > 0; i--) {
+      const j = this.deps.rng.int(i + 1);
+      [servers[i], servers[j]] = [servers[j]!, servers[i]!];
+    }
+    return this.rpcHttp(
+      servers.map((m) => ({ ip: m.addr, port: Number(m.tags.get('port') ?? 8300) })),
+      call,
+      'dc',
+    );
+  }
+
+  /**
+   * Proconsul.HTTP to the first of up to three servers that accepts a connection; `from` marks how far
+   * the request may still be forwarded on the other side.
+   */
+  private async rpcHttp(
+    targets: Addr[],
+    call: HttpCall,
+    from: 'client' | 'server' | 'dc',
+  ): Promise<HttpAnswer> {
+    const fwd: HttpCall = { ...call, headers: new Map([...call.headers, ['x-proconsul-forwarded', from]]) };
     let last = '';
-    for (let i = 0; i < Math.min(3, servers.length); i++) {
-      const m = servers.splice(this.deps.rng.int(servers.length), 1)[0]!;
-      const to = { ip: m.addr, port: Number(m.tags.get('port') ?? 8300) };
+    for (const to of targets.slice(0, 3)) {
+      // Blocking queries may wait up to 10 minutes plus jitter on the server.
       const r = await rpcCall(
         this.deps.streams,
         this.deps.timers,
