@@ -13,10 +13,8 @@ import type { Addr, PacketTransport, StreamTransport } from '../runtime/transpor
 import { GossipDriver } from '../gossip/driver.js';
 import { LAN_PROFILE, WAN_PROFILE, memberlistConfig } from '../gossip/memberlist/config.js';
 import { MemberStatus, Serf, SERF_DEFAULTS, type Member, type SerfEvent } from '../gossip/serf/serf.js';
-import { SERF_SCHEMAS, SerfMessageType } from '../gossip/serf/messages.js';
+import { decodeSerf, encodeSerf } from '../gossip/serf/messages.js';
 import { replaySnapshot, SnapshotWriter } from '../gossip/serf/snapshot.js';
-import { MsgReader, MsgWriter } from '../codec/msgpack.js';
-import { readStruct, writeStruct } from '../codec/struct.js';
 
 export interface GossipDeps {
   clock: Clock;
@@ -327,12 +325,7 @@ export class AgentGossip {
     for (const pool of ['wan', 'lan'] as const) {
       const h = this.pool(pool);
       if (!h) continue;
-      const w = new MsgWriter('v05');
-      writeStruct(w, SERF_SCHEMAS.keyRequest, { Key: key });
-      const body = w.bytes();
-      const payload = new Uint8Array(1 + body.length);
-      payload[0] = SerfMessageType.keyRequest;
-      payload.set(body, 1);
+      const payload = encodeSerf('keyRequest', { Key: key });
       const numNodes = h.serf.allMembers().filter((m) => m.status === MemberStatus.alive).length;
       const r: KeyringResponse = {
         WAN: pool === 'wan',
@@ -360,10 +353,11 @@ export class AgentGossip {
       });
       for (const resp of q.responses) {
         r.NumResp++;
-        let f: Record<string, unknown> = {};
+        let f: Record<string, unknown>;
         try {
-          if (resp.payload[0] !== SerfMessageType.keyResponse) throw new Error('bad type');
-          f = readStruct(new MsgReader(resp.payload.subarray(1)).read(), SERF_SCHEMAS.keyResponse);
+          const m = decodeSerf(resp.payload);
+          if (m.type !== 'keyResponse') throw new Error('bad type');
+          f = m.fields;
         } catch {
           r.NumErr++;
           r.Messages[resp.from] = 'Failed to decode key response';

@@ -27,62 +27,46 @@ function configKeys(v: unknown, dataKeys = false): unknown {
   return out;
 }
 
-async function jsonBody(req: Request): Promise<Obj | Reply> {
+/** The body as config-form keys, or the reply that refuses it. */
+async function jsonBody(req: Request): Promise<{ ok: true; value: Obj } | { ok: false; reply: Reply }> {
   const raw = await req.ex.readBody(1 << 20);
-  if (raw === null) return { status: 413, text: 'Request body too large' };
+  if (raw === null) return { ok: false, reply: { status: 413, text: 'Request body too large' } };
   const body = decodeBody(raw);
-  if (!body.ok) return { status: 400, text: `Request decode failed: ${body.error}` };
+  if (!body.ok) return { ok: false, reply: { status: 400, text: `Request decode failed: ${body.error}` } };
   if (!body.value || typeof body.value !== 'object' || Array.isArray(body.value))
-    return { status: 400, text: 'Request decode failed: expected an object' };
-  return configKeys(body.value) as Obj;
+    return { ok: false, reply: { status: 400, text: 'Request decode failed: expected an object' } };
+  return { ok: true, value: configKeys(body.value) as Obj };
 }
 
 export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
   const local = () => agent.localState;
 
-  r.on('PUT', '/v1/agent/service/register', async (req) => {
-    const ls = local();
-    if (!ls) return { status: 500, text: 'agent not started' };
-    const body = await jsonBody(req);
-    if ('status' in body && typeof body.status === 'number') return body as Reply;
-    const err = ls.registerService(body as Obj);
-    if (err) return { status: 400, text: err };
-    await ls.flushed();
-    return { json: null };
-  });
+  // Register and deregister work alike for services and checks; they answer once the file is on disk.
+  for (const kind of ['service', 'check'] as const) {
+    r.on('PUT', `/v1/agent/${kind}/register`, async (req) => {
+      const ls = local();
+      if (!ls) return { status: 500, text: 'agent not started' };
+      const body = await jsonBody(req);
+      if (!body.ok) return body.reply;
+      const err = kind === 'service' ? ls.registerService(body.value) : ls.registerCheck(body.value);
+      if (err) return { status: 400, text: err };
+      await ls.flushed();
+      return { json: null };
+    });
 
-  r.on('PUT', '/v1/agent/service/deregister/:id', async (req) => {
-    const id = req.params.id ?? '';
-    if (!local()?.deregisterService(id))
-      return {
-        status: 404,
-        text: `Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`,
-      };
-    await local()?.flushed();
-    return { json: null };
-  });
-
-  r.on('PUT', '/v1/agent/check/register', async (req) => {
-    const ls = local();
-    if (!ls) return { status: 500, text: 'agent not started' };
-    const body = await jsonBody(req);
-    if ('status' in body && typeof body.status === 'number') return body as Reply;
-    const err = ls.registerCheck(body as Obj);
-    if (err) return { status: 400, text: err };
-    await ls.flushed();
-    return { json: null };
-  });
-
-  r.on('PUT', '/v1/agent/check/deregister/:id', async (req) => {
-    const id = req.params.id ?? '';
-    if (!local()?.deregisterCheck(id))
-      return {
-        status: 404,
-        text: `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`,
-      };
-    await local()?.flushed();
-    return { json: null };
-  });
+    r.on('PUT', `/v1/agent/${kind}/deregister/:id`, async (req) => {
+      const id = req.params.id ?? '';
+      const ls = local();
+      const done = kind === 'service' ? ls?.deregisterService(id) : ls?.deregisterCheck(id);
+      if (!done)
+        return {
+          status: 404,
+          text: `Unknown ${kind} ID "${id}". Ensure that the ${kind} ID is passed, not the ${kind} name.`,
+        };
+      await ls?.flushed();
+      return { json: null };
+    });
+  }
 
   const ttl = (status: CheckStatus) => (req: Request) => {
     const err = local()?.updateTtl(req.params.id ?? '', status, req.query.get('note') ?? '');
@@ -95,8 +79,8 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
 
   r.on('PUT', '/v1/agent/check/update/:id', async (req) => {
     const body = await jsonBody(req);
-    if ('status' in body && typeof body.status === 'number') return body as Reply;
-    const b = body as { status?: unknown; output?: unknown };
+    if (!body.ok) return body.reply;
+    const b = body.value as { status?: unknown; output?: unknown };
     const status = String(b.status ?? '');
     if (!['passing', 'warning', 'critical'].includes(status))
       return { status: 400, text: `Invalid check status: '${status}'` };

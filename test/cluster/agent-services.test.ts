@@ -28,22 +28,27 @@ const checks = async (service: string) =>
     Type: string;
   }>;
 
+/** The one server of this test, on the same data dir each time (restarts keep its registrations). */
+async function startServer(): Promise<void> {
+  procs.push(
+    startConsul([
+      'agent',
+      '-server',
+      '-bootstrap',
+      '-node=svc',
+      `-bind=${IP}`,
+      `-client=${IP}`,
+      `-data-dir=${dir}`,
+    ]),
+  );
+  await agentUp(IP);
+}
+
 test(
   'agent API services with TTL checks: register, pass/warn/fail/update, TTL expiry, deregister',
   { timeout: 90_000 },
   async () => {
-    procs.push(
-      startConsul([
-        'agent',
-        '-server',
-        '-bootstrap',
-        '-node=svc',
-        `-bind=${IP}`,
-        `-client=${IP}`,
-        `-data-dir=${dir}`,
-      ]),
-    );
-    await agentUp(IP);
+    await startServer();
     await waitFor(
       'a leader',
       async () => JSON.parse((await httpGet(`http://${IP}:8500/v1/status/leader`)).body) !== '',
@@ -105,18 +110,7 @@ test(
       200,
     );
     await stop(procs.pop()!);
-    procs.push(
-      startConsul([
-        'agent',
-        '-server',
-        '-bootstrap',
-        '-node=svc',
-        `-bind=${IP}`,
-        `-client=${IP}`,
-        `-data-dir=${dir}`,
-      ]),
-    );
-    await agentUp(IP);
+    await startServer();
     const after = JSON.parse((await httpGet(`http://${IP}:8500/v1/agent/checks`)).body) as Record<
       string,
       { Name: string }
@@ -139,5 +133,10 @@ test(
     );
     assert.deepEqual(await checks('api'), []);
     assert.equal((await put('/v1/agent/service/deregister/api-1')).status, 404);
+    // Deregistered means gone from disk too: a restart brings nothing back.
+    await stop(procs.pop()!);
+    await startServer();
+    assert.deepEqual(JSON.parse((await httpGet(`http://${IP}:8500/v1/agent/services`)).body), {});
+    assert.deepEqual(JSON.parse((await httpGet(`http://${IP}:8500/v1/agent/checks`)).body), {});
   },
 );

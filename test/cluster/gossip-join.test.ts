@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agentUp, consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import {
+  agentUp,
+  consul,
+  httpGet,
+  startConsul,
+  startNodeAgent,
+  stop,
+  waitFor,
+  type Proc,
+} from '../helpers/process.js';
 
 const procs: Proc[] = [];
 const dirs: string[] = [];
@@ -15,20 +24,8 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function agent(name: string, ip: string, extra: string[] = []): Proc {
-  const d = mkdtempSync(path.join(tmpdir(), 'proconsul-gossip-'));
-  dirs.push(d);
-  const p = startConsul([
-    'agent',
-    `-node=${name}`,
-    `-bind=${ip}`,
-    `-client=${ip}`,
-    `-data-dir=${d}`,
-    ...extra,
-  ]);
-  procs.push(p);
-  return p;
-}
+const agent = (name: string, ip: string, extra: string[] = []): Proc =>
+  startNodeAgent(name, ip, extra, { procs, dirs }, 'proconsul-gossip-');
 
 const up = (ip: string) => agentUp(ip);
 

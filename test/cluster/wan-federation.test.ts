@@ -3,10 +3,8 @@
 // and writes from either side, forwarded server to server.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { agentUp, consul, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { rmSync } from 'node:fs';
+import { agentUp, consul, httpGet, startNodeAgent, stop, waitFor, type Proc } from '../helpers/process.js';
 
 const procs: Proc[] = [];
 const dirs: string[] = [];
@@ -15,20 +13,8 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function agent(name: string, ip: string, extra: string[]): Proc {
-  const d = mkdtempSync(path.join(tmpdir(), 'proconsul-wan-'));
-  dirs.push(d);
-  const p = startConsul([
-    'agent',
-    `-node=${name}`,
-    `-bind=${ip}`,
-    `-client=${ip}`,
-    `-data-dir=${d}`,
-    ...extra,
-  ]);
-  procs.push(p);
-  return p;
-}
+const agent = (name: string, ip: string, extra: string[] = []): Proc =>
+  startNodeAgent(name, ip, extra, { procs, dirs }, 'proconsul-wan-');
 
 const up = (ip: string) => agentUp(ip);
 const json = async (ip: string, p: string) =>

@@ -1,5 +1,8 @@
 // Spawning our binary in tests, and polling with deadlines (never fixed sleeps).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -81,4 +84,29 @@ export function agentUp(ip: string, port = 8500, timeoutMs = 10_000): Promise<bo
     () => httpGet(`http://${ip}:${port}/v1/agent/self`).then((r) => r.status === 200),
     timeoutMs,
   );
+}
+
+/**
+ * `consul agent -node=<name>` bound to `ip` (HTTP, DNS and gossip on Consul's default ports there) with a
+ * fresh data dir; the process and the dir are added to `track` for the test's cleanup.
+ */
+export function startNodeAgent(
+  name: string,
+  ip: string,
+  extra: string[],
+  track: { procs: Proc[]; dirs: string[] },
+  prefix = 'proconsul-',
+): Proc {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  track.dirs.push(d);
+  const p = startConsul([
+    'agent',
+    `-node=${name}`,
+    `-bind=${ip}`,
+    `-client=${ip}`,
+    `-data-dir=${d}`,
+    ...extra,
+  ]);
+  track.procs.push(p);
+  return p;
 }

@@ -246,7 +246,7 @@ export class Memberlist {
         this.acks.get(Number(f.SeqNo))?.onNack();
         return;
       case MessageType.alive:
-        return this.aliveNode(f, null);
+        return this.aliveNode(f);
       case MessageType.suspect:
         return this.suspectNode(f);
       case MessageType.dead:
@@ -338,8 +338,7 @@ export class Memberlist {
     };
   }
 
-  private aliveNode(f: Fields, notifyDone: (() => void) | null): void {
-    void notifyDone;
+  private aliveNode(f: Fields): void {
     const a = this.info(f);
     if (this.leaving && a.name === this.config.name) return;
     if (a.vsn.length >= 3) {
@@ -834,7 +833,7 @@ export class Memberlist {
     for (const [i, f] of m.nodes.entries()) {
       const st = infos[i]!.state;
       const fields: Fields = { ...f, Node: f.Name ?? '' };
-      if (st === NodeState.alive) this.aliveNode(fields, null);
+      if (st === NodeState.alive) this.aliveNode(fields);
       else if (st === NodeState.left)
         this.deadNode({ Node: f.Name ?? '', From: f.Name ?? '', Incarnation: f.Incarnation ?? 0 });
       // A remote "dead" or "suspect" only makes us suspect the node: we check for ourselves.

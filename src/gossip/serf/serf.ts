@@ -1005,13 +1005,12 @@ export class Serf implements MemberlistDelegate {
     const resp = { Result: false, Message: '', Keys: null as string[] | null, PrimaryKey: '' };
     let key: Uint8Array = new Uint8Array();
     try {
-      if (payload[0] !== 7) throw new Error('bad type');
-      key =
-        (readStruct(new MsgReader(payload.subarray(1)).read(), SERF_SCHEMAS.keyRequest)
-          .Key as Uint8Array | null) ?? new Uint8Array();
+      const m = decodeSerf(payload);
+      if (m.type !== 'keyRequest') throw new Error('bad type');
+      key = (m.fields.Key as Uint8Array | null) ?? new Uint8Array();
     } catch {
       resp.Message = 'Failed to decode key request';
-      return prefixed(8, encodeStructBody(SERF_SCHEMAS.keyResponse, resp));
+      return encodeSerf('keyResponse', resp);
     }
     const keys = this.keys();
     const b64 = (k: Uint8Array) => Buffer.from(k).toString('base64');
@@ -1043,7 +1042,7 @@ export class Serf implements MemberlistDelegate {
         }
       }
     }
-    return prefixed(8, encodeStructBody(SERF_SCHEMAS.keyResponse, resp));
+    return encodeSerf('keyResponse', resp);
   }
 
   // ---- reaping and reconnecting ---------------------------------------------------------------------
@@ -1112,12 +1111,6 @@ function prefixed(type: number, body: Uint8Array): Uint8Array {
   out[0] = type;
   out.set(body, 1);
   return out;
-}
-
-function encodeStructBody(schema: Parameters<typeof writeStruct>[1], f: Fields): Uint8Array {
-  const w = new MsgWriter('v05');
-  writeStruct(w, schema, f);
-  return w.bytes();
 }
 
 function decodeSerfFields(raw: Uint8Array): Fields {
