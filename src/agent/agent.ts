@@ -715,8 +715,15 @@ export class Agent {
   async leave(): Promise<void> {
     this.leaving = true;
     for (const r of this.retryJoins) r.cancel();
-    // Anti-entropy stops first, so that it cannot re-register this node after the leader removed it.
+    // Anti-entropy stops first, and its writes in flight land, so that it cannot re-register this
+    // node after the leader removed it.
     this.localState?.stop();
+    let drainTimer: { cancel(): void } | null = null;
+    await Promise.race([
+      this.localState?.drained(),
+      new Promise<void>((r) => (drainTimer = this.deps.timers.after(5000, r))),
+    ]);
+    (drainTimer as { cancel(): void } | null)?.cancel();
     await this.gossip?.leave();
   }
 

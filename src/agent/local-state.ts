@@ -128,6 +128,9 @@ export class LocalState {
   private pending: Array<Promise<void>> = [];
   private ticker: TimerHandle | null = null;
   private syncing = false;
+  private stopped = false;
+  /** The sync in progress (or the last one), so a leave can wait for its writes. */
+  private inflight: Promise<void> = Promise.resolve();
 
   constructor(
     private config: RuntimeConfig,
@@ -331,10 +334,20 @@ export class LocalState {
   }
 
   /** Registers this node, its services and checks where the catalog differs (nothing if equal). */
-  async sync(): Promise<void> {
-    if (this.syncing) return;
-    const srv = this.catalogApi;
+  sync(): Promise<void> {
+    if (this.syncing || this.stopped) return this.inflight;
     this.syncing = true;
+    this.inflight = this.syncOnce();
+    return this.inflight;
+  }
+
+  /** Resolves once the sync in progress (if any) has finished its writes. */
+  drained(): Promise<void> {
+    return this.inflight;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const srv = this.catalogApi;
     try {
       const c = this.config;
       const view = await srv.nodeView(c.nodeName);
@@ -459,6 +472,7 @@ export class LocalState {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const t of this.ttlTimers.values()) t.cancel();
     for (const r of this.runners) r.stop();
     this.runners = [];
