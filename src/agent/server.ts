@@ -6,6 +6,13 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { timingsFor } from '../raft/core/raft-core.js';
 import { NotLeaderError } from '../raft/core/raft-core.js';
 import { RaftNode } from '../raft/node.js';
+import {
+  DiskSnapshotStore,
+  MemSnapshotStore,
+  type SnapshotStore,
+  type StoredSnapshot,
+} from '../raft/snapshot-store.js';
+import { restoreState, snapshotState } from '../fsm/snapshot.js';
 import { encodeCommand, FSM, MessageTypes, StateStore, type KvRequest } from '../fsm/fsm.js';
 import type { DeregisterRequest, RegisterRequest } from '../state/catalog.js';
 
@@ -117,7 +124,15 @@ export class Server {
     const log = deps.hub.logger('agent.server');
     const peers = await startingConfiguration(config, nodeId, deps.disk, log);
     if (peers instanceof Error) throw peers;
-    const srv = new Server(config, nodeId, deps, peers);
+    const store: SnapshotStore =
+      config.devMode || config.dataDir === ''
+        ? new MemSnapshotStore()
+        : new DiskSnapshotStore(deps.disk, deps.clock, `${config.dataDir}/raft/snapshots`);
+    const initial = await store.open((name, why) =>
+      log.warn('failed to open snapshot, skipping', 'id', name, 'error', why),
+    );
+    if (initial) log.info('restored from snapshot', 'index', initial.meta.index, 'term', initial.meta.term);
+    const srv = new Server(config, nodeId, deps, peers, store, initial);
     if (!config.devMode) {
       const me = {
         id: nodeId,
@@ -145,6 +160,8 @@ export class Server {
     readonly nodeId: string,
     private readonly deps: ServerDeps,
     peers: PeerEntry[] | null,
+    snapshots: SnapshotStore,
+    initialSnapshot: StoredSnapshot | null,
   ) {
     this.state = new StateStore(config.datacenter);
     this.fsm = new FSM(this.state);
@@ -180,6 +197,21 @@ export class Server {
       },
       onConfigurationChange: (servers) => {
         for (const sv of servers) if (sv.address) this.addresses.set(sv.id, sv.address);
+      },
+      snapshots: {
+        store: snapshots,
+        initial: initialSnapshot,
+        fsm: {
+          snapshot: () => snapshotState(this.state, this.raft.appliedIndex),
+          restore: (data) => {
+            const r = restoreState(this.state, data);
+            // Our own snapshots, checksummed on disk or sent by the leader: damage here is a bug.
+            if (r instanceof Error) throw r;
+          },
+        },
+        thresholdEntries: config.raftSnapshotThreshold,
+        intervalMs: config.raftSnapshotIntervalNs / 1e6,
+        trailingLogs: config.raftTrailingLogs,
       },
     });
     this.rpcMethods.set('Status.Ping', async () => (w) => void w.bool(true));

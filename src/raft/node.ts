@@ -14,9 +14,22 @@ import {
   RaftCore,
   type ConfigServer,
   type RaftTimings,
+  type Ready,
   type Role,
 } from './core/raft-core.js';
 import type { RaftStorage } from './storage.js';
+import type { SnapshotStore, StoredSnapshot } from './snapshot-store.js';
+
+/** When and how a server snapshots its FSM (hashicorp's SnapshotThreshold/Interval, TrailingLogs). */
+export interface SnapshotPolicy {
+  store: SnapshotStore;
+  /** The newest snapshot on disk, opened before start (the driver restores the FSM from it). */
+  initial: StoredSnapshot | null;
+  fsm: { snapshot(): Uint8Array; restore(data: Uint8Array): void };
+  thresholdEntries: number;
+  intervalMs: number;
+  trailingLogs: number;
+}
 
 export interface RaftNodePorts {
   clock: Clock;
@@ -34,6 +47,8 @@ export interface RaftNodePorts {
   onLeaderChange?(leader: ServerId): void;
   /** Called when the configuration in force changes (an entry appended, truncated or bootstrapped). */
   onConfigurationChange?(servers: ConfigServer[]): void;
+  /** Without it the log is never compacted and followers catch up from entries only. */
+  snapshots?: SnapshotPolicy;
 }
 
 export class LeadershipLostError extends Error {
@@ -60,6 +75,8 @@ export class RaftNode {
   private lastLeader: ServerId = '';
   private lastConfigVersion = -1;
   appliedIndex = 0;
+  private snapshotTimer: TimerHandle | null = null;
+  private snapshotting: Promise<StoredSnapshot | null> | null = null;
 
   constructor(
     readonly id: ServerId,
@@ -67,12 +84,70 @@ export class RaftNode {
     timings: RaftTimings,
     private readonly p: RaftNodePorts,
   ) {
+    const initial = p.snapshots?.initial ?? null;
+    if (initial) {
+      p.snapshots!.fsm.restore(initial.data);
+      this.appliedIndex = initial.meta.index;
+    }
     this.core = new RaftCore(
       { id, voters, timings, rng: p.rng, nowMs: p.clock.monotonicMs() },
-      p.storage.load(),
+      { ...p.storage.load(), snapshot: initial?.meta ?? null },
     );
     this.lastRole = this.core.role;
     this.arm();
+    this.armSnapshot();
+  }
+
+  /** hashicorp checks every SnapshotInterval, randomized up to twice it so servers do not snapshot together. */
+  private armSnapshot(): void {
+    const sp = this.p.snapshots;
+    if (!sp || this.stopped) return;
+    this.snapshotTimer = this.p.timers.after(sp.intervalMs + this.p.rng.float() * sp.intervalMs, () => {
+      const behind = this.appliedIndex - this.core.snapshotMeta.index;
+      const run = behind >= sp.thresholdEntries ? this.snapshot() : Promise.resolve(null);
+      void run
+        .catch((e: unknown) => this.p.logger.error('failed to take snapshot', 'error', e))
+        .then(() => this.armSnapshot());
+    });
+  }
+
+  /**
+   * Saves a snapshot of the FSM as of the last applied entry and compacts the log behind it (keeping
+   * TrailingLogs). Resolves with the snapshot (null when there is nothing applied or no store).
+   */
+  snapshot(): Promise<StoredSnapshot | null> {
+    const sp = this.p.snapshots;
+    if (!sp) return Promise.resolve(null);
+    if (this.snapshotting) return this.snapshotting;
+    const index = this.appliedIndex;
+    if (index === 0) return Promise.resolve(null);
+    const prev = this.core.snapshotMeta;
+    // Nothing applied since the last snapshot: it is still current.
+    if (index === prev.index) return Promise.resolve(sp.store.latest());
+    const meta = { index, term: this.core.termAt(index), configuration: this.core.configurationAt(index) };
+    const snap = { meta, data: sp.fsm.snapshot() };
+    this.p.logger.info('starting snapshot up to', 'index', index);
+    this.snapshotting = sp.store
+      .save(snap)
+      .then(() => {
+        if (this.stopped) return snap;
+        this.core.compact(index, sp.trailingLogs);
+        this.p.logger.info('snapshot complete up to', 'index', index);
+        this.kick();
+        return snap;
+      })
+      .finally(() => {
+        this.snapshotting = null;
+      });
+    return this.snapshotting;
+  }
+
+  /** The core names a snapshot to send; its bytes come from the store (dropped if it has moved on). */
+  private send(env: Envelope): void {
+    if (env.msg.type !== 'installSnapshot') return this.p.send(env);
+    const snap = this.p.snapshots?.store.latest();
+    if (!snap || snap.meta.index !== env.msg.meta.index) return;
+    this.p.send({ ...env, msg: { ...env.msg, data: snap.data } });
   }
 
   /** A message from a peer. */
@@ -139,9 +214,11 @@ export class RaftNode {
         this.again = false;
         while (!this.stopped && this.core.hasReady()) {
           const rd = this.core.ready();
-          if (rd.hard || rd.truncateAfter !== null || rd.entries.length > 0) await this.p.storage.persist(rd);
+          if (rd.snapshot) await this.install(rd.snapshot);
+          if (rd.hard || rd.truncateAfter !== null || rd.compactTo !== null || rd.entries.length > 0)
+            await this.p.storage.persist(rd);
           if (this.stopped) return;
-          for (const m of rd.messages) this.p.send(m);
+          for (const m of rd.messages) this.send(m);
           for (const e of rd.committed) this.applyOne(e);
           this.core.advance(rd);
         }
@@ -151,6 +228,17 @@ export class RaftNode {
       this.pumping = false;
       this.arm();
     }
+  }
+
+  /** A snapshot from the leader: durable first, then the FSM restored from it, before it is acknowledged. */
+  private async install(s: NonNullable<Ready['snapshot']>): Promise<void> {
+    const sp = this.p.snapshots;
+    const { data, ...meta } = s;
+    if (!sp || !data) throw new Error(`received snapshot ${meta.index} with nowhere to put it`);
+    await sp.store.save({ meta, data });
+    sp.fsm.restore(data);
+    this.appliedIndex = meta.index;
+    this.p.logger.info('Installed remote snapshot', 'index', meta.index, 'term', meta.term);
   }
 
   private applyOne(e: Entry): void {
@@ -194,6 +282,7 @@ export class RaftNode {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
+    this.snapshotTimer?.cancel();
     for (const [, w] of this.waiters) w.reject(new LeadershipLostError());
     this.waiters.clear();
     await this.p.storage.close();

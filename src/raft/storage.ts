@@ -9,6 +9,8 @@ export interface RaftWrite {
   hard: HardState | null;
   /** Drop stored entries above this index (a conflicting suffix). */
   truncateAfter: number | null;
+  /** Drop stored entries up to this index (a snapshot holds them). */
+  compactTo: number | null;
   entries: readonly Entry[];
 }
 
@@ -30,9 +32,13 @@ export class MemRaftStorage implements RaftStorage {
 
   async persist(w: RaftWrite): Promise<void> {
     if (w.hard) this.hard = { ...w.hard };
-    if (w.truncateAfter !== null) this.entries.length = Math.min(this.entries.length, w.truncateAfter);
+    const after = w.truncateAfter;
+    if (after !== null) this.entries = this.entries.filter((e) => e.index <= after);
+    const to = w.compactTo;
+    if (to !== null) this.entries = this.entries.filter((e) => e.index > to);
     for (const e of w.entries) {
-      this.entries.length = Math.min(this.entries.length, e.index - 1);
+      const first = this.entries[0]?.index ?? e.index;
+      this.entries.length = Math.max(0, Math.min(this.entries.length, e.index - first));
       this.entries.push({ ...e });
     }
   }

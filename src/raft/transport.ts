@@ -33,7 +33,8 @@ export function parseAddr(s: string): Addr {
 interface Outbound {
   conn: StreamConn | null;
   connecting: Promise<StreamConn | null> | null;
-  inflight: number[];
+  /** Requests awaiting answers, in order (a snapshot's index, which its answer does not repeat). */
+  inflight: Array<{ rpc: number; snapshotIndex: number }>;
   buf: Uint8Array;
 }
 
@@ -43,6 +44,10 @@ interface Inbound {
   /** RPC types awaiting a reply, in arrival order. */
   pending: number[];
   buf: Uint8Array;
+  /** A large request (a snapshot) still arriving: chunks held until `need` bytes are here. */
+  chunks: Uint8Array[];
+  held: number;
+  need: number;
 }
 
 export class RaftTransport {
@@ -77,15 +82,29 @@ export class RaftTransport {
           return;
         }
         data = data.subarray(1);
-        st = { conn, peer: '', pending: [], buf: new Uint8Array() };
+        st = { conn, peer: '', pending: [], buf: new Uint8Array(), chunks: [], held: 0, need: 0 };
         this.inbound.add(st);
       }
       if (!st) return;
-      st.buf = concat(st.buf, data);
+      if (st.need > 0) {
+        // Joining chunks once, when the whole request is here, keeps a large snapshot linear.
+        st.chunks.push(data);
+        st.held += data.length;
+        if (st.held < st.need) return;
+        st.buf = concat(st.buf, ...st.chunks);
+        st.chunks = [];
+        st.held = 0;
+        st.need = 0;
+      } else st.buf = concat(st.buf, data);
       try {
         for (;;) {
           const r = readRequest(st.buf);
           if (!r) break;
+          if ('need' in r) {
+            st.need = r.need;
+            st.held = st.buf.length;
+            break;
+          }
           st.buf = st.buf.subarray(r.used);
           st.peer = r.from.id;
           if (r.rpc === RpcType.TimeoutNow) conn.write(encodeTimeoutNowResponse(this.me));
@@ -109,7 +128,7 @@ export class RaftTransport {
     const peer = this.peer(env.to);
     if (peer.inflight.length >= MAX_INFLIGHT) return;
     const bytes = encodeRequest(env.msg, this.me);
-    peer.inflight.push(rpc);
+    peer.inflight.push({ rpc, snapshotIndex: env.msg.type === 'installSnapshot' ? env.msg.meta.index : 0 });
     void this.conn(env.to, peer).then((c) => {
       if (c) c.write(bytes);
       else peer.inflight.length = 0;
@@ -118,7 +137,11 @@ export class RaftTransport {
 
   private reply(to: ServerId, msg: RaftMessage): void {
     const want: number[] =
-      msg.type === 'appendResp' ? [RpcType.AppendEntries] : [RpcType.RequestVote, RpcType.RequestPreVote];
+      msg.type === 'appendResp'
+        ? [RpcType.AppendEntries]
+        : msg.type === 'installSnapshotResp'
+          ? [RpcType.InstallSnapshot]
+          : [RpcType.RequestVote, RpcType.RequestPreVote];
     for (const st of this.inbound) {
       if (st.peer !== to || st.pending.length === 0) continue;
       const next = st.pending[0]!;
@@ -175,12 +198,13 @@ export class RaftTransport {
     p.buf = concat(p.buf, chunk);
     try {
       for (;;) {
-        const rpc = p.inflight[0];
-        if (rpc === undefined) break;
-        const r = readResponse(p.buf, rpc);
+        const req = p.inflight[0];
+        if (req === undefined) break;
+        const r = readResponse(p.buf, req.rpc);
         if (!r) break;
         p.buf = p.buf.subarray(r.used);
         p.inflight.shift();
+        if (r.msg?.type === 'installSnapshotResp') r.msg.lastIndex = req.snapshotIndex;
         if (r.error) this.log.warn('raft RPC error', 'peer', id, 'error', r.error);
         else if (r.msg) this.deliver({ from: id, to: this.me.id, msg: r.msg });
       }

@@ -5,6 +5,7 @@
 import { MsgReader, MsgWriter, MsgDecodeError } from '../codec/msgpack.js';
 import { readStruct, writeStruct, type Field, type Fields } from '../codec/struct.js';
 import type { Entry, EntryType, RaftMessage, ServerId } from './core/messages.js';
+import { decodeConfiguration, encodeConfiguration } from './core/raft-core.js';
 
 export const RpcType = {
   AppendEntries: 0,
@@ -61,6 +62,20 @@ export const RAFT_SCHEMAS = {
   // hashicorp's TimeoutNowRequest carries only the header; Term lets a receiver ignore a stale one.
   timeoutNowReq: [f('RPCHeader', 'struct', HEADER), f('Term', 'uint')],
   timeoutNowResp: [f('RPCHeader', 'struct', HEADER)],
+  // The snapshot's Size bytes follow the request on the connection.
+  installSnapshotReq: [
+    f('RPCHeader', 'struct', HEADER),
+    f('SnapshotVersion', 'int'),
+    f('Term', 'uint'),
+    f('Leader', 'bytes'),
+    f('LastLogIndex', 'uint'),
+    f('LastLogTerm', 'uint'),
+    f('Peers', 'bytes'),
+    f('Configuration', 'bytes'),
+    f('ConfigurationIndex', 'uint'),
+    f('Size', 'int'),
+  ],
+  installSnapshotResp: [f('RPCHeader', 'struct', HEADER), f('Term', 'uint'), f('Success', 'bool')],
 } satisfies Record<string, Field[]>;
 
 const enc = new TextEncoder();
@@ -84,6 +99,8 @@ export function rpcTypeOf(m: RaftMessage): number | null {
       return m.preVote ? RpcType.RequestPreVote : RpcType.RequestVote;
     case 'timeoutNow':
       return RpcType.TimeoutNow;
+    case 'installSnapshot':
+      return RpcType.InstallSnapshot;
     default:
       return null;
   }
@@ -130,13 +147,29 @@ export function encodeRequest(m: RaftMessage, me: Identity): Uint8Array {
     case 'timeoutNow':
       writeStruct(w, RAFT_SCHEMAS.timeoutNowReq, { RPCHeader: header(me), Term: m.term });
       break;
+    case 'installSnapshot':
+      writeStruct(w, RAFT_SCHEMAS.installSnapshotReq, {
+        RPCHeader: header(me),
+        SnapshotVersion: 1,
+        Term: m.term,
+        Leader: enc.encode(me.addr),
+        LastLogIndex: m.meta.index,
+        LastLogTerm: m.meta.term,
+        Peers: null,
+        Configuration: encodeConfiguration(m.meta.configuration),
+        ConfigurationIndex: m.meta.index,
+        Size: m.data?.length ?? 0,
+      });
+      break;
     default:
       throw new Error(`${m.type} is a response, not a request`);
   }
   const body = w.bytes();
-  const out = new Uint8Array(body.length + 1);
+  const data = m.type === 'installSnapshot' ? (m.data ?? new Uint8Array()) : new Uint8Array();
+  const out = new Uint8Array(body.length + 1 + data.length);
   out[0] = rpcTypeOf(m)!;
   out.set(body, 1);
+  out.set(data, 1 + body.length);
   return out;
 }
 
@@ -163,6 +196,13 @@ export function encodeResponse(m: RaftMessage, me: Identity): Uint8Array {
           Peers: null,
           Granted: m.granted,
         });
+      break;
+    case 'installSnapshotResp':
+      writeStruct(w, RAFT_SCHEMAS.installSnapshotResp, {
+        RPCHeader: header(me),
+        Term: m.term,
+        Success: m.success,
+      });
       break;
     default:
       throw new Error(`${m.type} is not a response`);
@@ -192,10 +232,13 @@ function readOrWait<T>(read: () => T): T | typeof WAIT {
 const num = (v: unknown) => Number(v ?? 0);
 const str = (v: unknown) => (v instanceof Uint8Array ? dec.decode(v) : '');
 
-/** Reads one request from the front of buf; null when more bytes are needed. */
+/**
+ * Reads one request from the front of buf; null when more bytes are needed, or `{ need }` when the
+ * request is complete only once buf holds that many bytes (a snapshot's data is still arriving).
+ */
 export function readRequest(
   buf: Uint8Array,
-): { msg: RaftMessage; from: Identity; used: number; rpc: number } | null {
+): { msg: RaftMessage; from: Identity; used: number; rpc: number } | { need: number } | null {
   if (buf.length === 0) return null;
   const rpc = buf[0]!;
   const r = new MsgReader(buf.subarray(1));
@@ -203,6 +246,28 @@ export function readRequest(
   if (v === WAIT) return null;
   const used = 1 + r.offset;
   switch (rpc) {
+    case RpcType.InstallSnapshot: {
+      const x = readStruct(v, RAFT_SCHEMAS.installSnapshotReq);
+      const h = x.RPCHeader as Fields;
+      const size = num(x.Size);
+      if (buf.length < used + size) return { need: used + size };
+      return {
+        rpc,
+        used: used + size,
+        from: { id: str(h.ID), addr: str(h.Addr) },
+        msg: {
+          type: 'installSnapshot',
+          term: num(x.Term),
+          leader: str(h.ID),
+          meta: {
+            index: num(x.LastLogIndex),
+            term: num(x.LastLogTerm),
+            configuration: decodeConfiguration((x.Configuration as Uint8Array | null) ?? enc.encode('[]')),
+          },
+          data: buf.slice(used, used + size),
+        },
+      };
+    }
     case RpcType.AppendEntries: {
       const x = readStruct(v, RAFT_SCHEMAS.appendReq);
       const h = x.RPCHeader as Fields;
@@ -291,6 +356,15 @@ export function readResponse(
         error,
         used,
         msg: { type: 'voteResp', term: num(x.Term), granted: x.Granted === true, preVote: pre },
+      };
+    }
+    case RpcType.InstallSnapshot: {
+      const x = readStruct(v, RAFT_SCHEMAS.installSnapshotResp);
+      // The response does not repeat the index; the transport fills it in from the request it answers.
+      return {
+        error,
+        used,
+        msg: { type: 'installSnapshotResp', term: num(x.Term), success: x.Success === true, lastIndex: 0 },
       };
     }
     default:

@@ -45,6 +45,16 @@ export class Coordinates {
       .sort((a, b) => (a.Node < b.Node ? -1 : a.Node > b.Node ? 1 : 0));
   }
 
+  dump(): { index: number; rows: CoordinateEntry[] } {
+    return { index: this.tableIndex, rows: [...this.rows.values()] };
+  }
+
+  restore(d: { index: number; rows: CoordinateEntry[] }): void {
+    this.rows.clear();
+    for (const r of d.rows) this.rows.set(r.Node, r);
+    this.tableIndex = d.index;
+  }
+
   get(node: string): CoordinateEntry | undefined {
     return this.rows.get(node);
   }

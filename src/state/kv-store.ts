@@ -15,6 +15,12 @@ export interface DirEntry {
   Session: string;
 }
 
+export interface KvDump {
+  index: number;
+  entries: DirEntry[];
+  tombstones: Array<[string, number]>;
+}
+
 export class KVStore {
   private readonly entries = new Map<string, DirEntry>();
   /** Tombstones: key → the index it was deleted at. */
@@ -59,6 +65,25 @@ export class KVStore {
       if (out[out.length - 1] !== k) out.push(k);
     }
     return { index, keys: out };
+  }
+
+  /** The whole table, for snapshots. */
+  dump(): KvDump {
+    return {
+      index: this.tableIndex,
+      entries: [...this.entries.values()].map((e) => ({ ...e })),
+      tombstones: [...this.graveyard],
+    };
+  }
+
+  /** Replaces the whole table with a snapshot's (every watcher wakes: indexes may have moved back). */
+  restore(d: KvDump): void {
+    this.entries.clear();
+    this.graveyard.clear();
+    for (const e of d.entries) this.entries.set(e.Key, { ...e });
+    for (const [k, i] of d.tombstones) this.graveyard.set(k, i);
+    this.tableIndex = d.index;
+    this.watches.touchPrefix('');
   }
 
   private bump(idx: number): void {

@@ -1,9 +1,10 @@
 // Three real server processes on 127.0.0.91-93 formed from peers.json (Consul's outage-recovery file):
 // kill -9 the leader in the middle of a write stream, a new leader takes over, and after every server
-// restarts no acknowledged write is missing.
+// restarts no acknowledged write is missing. Snapshots are taken often and logs compacted hard, so the
+// killed server can only catch up through InstallSnapshot, and every restart restores from a snapshot.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
@@ -31,6 +32,12 @@ function start(i: number): Proc {
     `-http-port=${18591 + i}`,
     '-hcl',
     'performance { raft_multiplier = 1 }',
+    '-hcl',
+    'raft_snapshot_threshold = 16',
+    '-hcl',
+    'raft_snapshot_interval = "300ms"',
+    '-hcl',
+    'raft_trailing_logs = 4',
   ]);
   procs[i] = p;
   return p;
@@ -95,6 +102,9 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   };
   while (acked.size < 30) await write(-1);
   const before = acked.size;
+  const killIndex = Number(
+    (await fetch(`${HTTP(first)}/v1/kv/stream?recurse`)).headers.get('x-consul-index'),
+  );
   procs[first]!.child.kill('SIGKILL');
   await procs[first]!.exited;
   procs[first] = null;
@@ -103,9 +113,33 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   const failoverMs = Date.now() - killedAt;
   assert.notEqual(next, first);
   while (acked.size < before + 30) await write(first);
+  // The survivors snapshot and compact past where the killed server stopped (keeping 4 trailing entries).
+  const snapshotIndex = (i: number) => {
+    const d = `${dir}/s${i}/raft/snapshots`;
+    const names = existsSync(d) ? readdirSync(d).filter((n) => !n.endsWith('.tmp')) : [];
+    assert.ok(names.length <= 2, `${names.length} snapshots retained`);
+    return Math.max(0, ...names.map((n) => Number(n.split('-')[1])));
+  };
+  const survivors = [0, 1, 2].filter((i) => i !== first);
+  await waitFor(
+    'snapshots past the kill on both survivors',
+    async () => {
+      while (survivors.some((i) => snapshotIndex(i) <= killIndex + 8)) {
+        await write(first);
+        return false;
+      }
+      return true;
+    },
+    15_000,
+  );
 
   // Every server restarts (the killed one first, then the others one by one).
   start(first);
+  await waitFor(
+    'the killed server installs a snapshot',
+    async () => /Installed remote snapshot/.test(procs[first]!.out()),
+    15_000,
+  );
   for (let i = 0; i < 3; i++) {
     if (i === first) continue;
     procs[i]!.child.kill('SIGTERM');
@@ -129,6 +163,19 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
     15_000,
   );
   assert.ok(stored.size >= acked.size);
+  // Every server holds the data (read locally with ?stale), and the restarted ones came back from a snapshot.
+  for (let i = 0; i < 3; i++) {
+    await waitFor(
+      `server ${i} has every acknowledged write`,
+      async () => {
+        const r = await json(`${HTTP(i)}/v1/kv/stream?recurse&stale`);
+        const got = new Map((r.body as Array<{ Key: string; Value: string }>).map((e) => [e.Key, e.Value]));
+        return [...acked].every(([k, v]) => got.get(k) === Buffer.from(v).toString('base64'));
+      },
+      15_000,
+    );
+    if (i !== first) assert.match(procs[i]!.out(), /restored from snapshot/, `server ${i}`);
+  }
   const listed = consul(['operator', 'raft', 'list-peers', `-http-addr=${IPS[final]}:${18591 + final}`]);
   assert.equal(listed.code, 0, listed.err);
   const lines = listed.out.trim().split('\n');

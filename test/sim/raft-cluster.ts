@@ -4,7 +4,7 @@
 // one committed sequence (committed entries never change), and no acknowledged write is lost.
 
 import { SeededRng } from '../../src/lib/prng.js';
-import type { Entry, Envelope, ServerId } from '../../src/raft/core/messages.js';
+import type { Entry, Envelope, ServerId, SnapshotMeta } from '../../src/raft/core/messages.js';
 import { RaftCore, type HardState, type RaftTimings } from '../../src/raft/core/raft-core.js';
 import { checkLinearizable, type Op } from './linearizability.js';
 import { Scheduler } from './scheduler.js';
@@ -31,6 +31,10 @@ export interface ClusterOptions {
   /** Planted bug for checker tests: answer reads from whoever believes it leads, without the log. */
   localReads?: boolean;
   timings?: RaftTimings;
+  /** Take a snapshot (and compact the log) once this many entries were applied since the last one. */
+  snapshotThreshold?: number;
+  /** Entries kept before a snapshot's index when compacting (hashicorp's TrailingLogs). */
+  trailingLogs?: number;
 }
 
 export class InvariantViolation extends Error {
@@ -41,7 +45,7 @@ interface Server {
   id: ServerId;
   core: RaftCore;
   up: boolean;
-  durable: { hard: HardState; entries: Entry[] };
+  durable: { hard: HardState; entries: Entry[]; snapshot: { meta: SnapshotMeta; data: Uint8Array } | null };
   /** Writes the buggy driver has acknowledged but not yet made durable. */
   pending: Array<() => void>;
   applied: Entry[];
@@ -69,6 +73,7 @@ export class RaftCluster {
   private writeSeq = 0;
   private chaos = true;
   events = 0;
+  installed = 0;
 
   constructor(private readonly opts: ClusterOptions) {
     this.rng = new SeededRng(opts.seed);
@@ -83,7 +88,7 @@ export class RaftCluster {
       id,
       core: this.newCore(id, ids, undefined),
       up: true,
-      durable: { hard: { term: 0, vote: '' }, entries: [] },
+      durable: { hard: { term: 0, vote: '' }, entries: [], snapshot: null },
       pending: [],
       applied: [],
       kv: new Map(),
@@ -99,8 +104,50 @@ export class RaftCluster {
         rng: this.rng.fork(`${id}:${this.sched.now()}`),
         nowMs: this.sched.now(),
       },
-      durable,
+      durable && { hard: durable.hard, snapshot: durable.snapshot?.meta ?? null, entries: durable.entries },
     );
+  }
+
+  /** The replica's state machine as snapshot bytes: the applied sequence (so the checks still see it) and the KV. */
+  private fsmSnapshot(s: Server): Uint8Array {
+    return enc.encode(
+      JSON.stringify({
+        applied: s.applied.map((e) => [e.term, dec.decode(e.data)]),
+        kv: [...s.kv],
+      }),
+    );
+  }
+
+  private fsmRestore(s: Server, data: Uint8Array): void {
+    const o = JSON.parse(dec.decode(data)) as {
+      applied: Array<[number, string]>;
+      kv: Array<[string, string]>;
+    };
+    s.applied = o.applied.map(([term, text], i) => ({ index: i + 1, term, type: 0, data: enc.encode(text) }));
+    s.kv = new Map(o.kv);
+    // A snapshot holds only committed entries: they must be a prefix of the one committed sequence.
+    s.applied.forEach((e, i) => {
+      const c = this.chain[i];
+      if (c && (c.term !== e.term || dec.decode(c.data) !== dec.decode(e.data)))
+        throw new InvariantViolation(
+          `${s.id} restored a snapshot whose entry ${i + 1} differs from the committed one`,
+        );
+      if (!c) this.chain.push({ ...e });
+    });
+  }
+
+  /** Saves a snapshot of the FSM (durably, atomically) and lets the core compact its log. */
+  private maybeSnapshot(s: Server): void {
+    const threshold = this.opts.snapshotThreshold;
+    if (!threshold || s.applied.length - s.core.snapshotMeta.index < threshold) return;
+    const index = s.applied.length;
+    const meta: SnapshotMeta = {
+      index,
+      term: s.applied[index - 1]!.term,
+      configuration: s.core.configurationAt(index),
+    };
+    s.durable.snapshot = { meta, data: this.fsmSnapshot(s) };
+    s.core.compact(index, this.opts.trailingLogs ?? 0);
   }
 
   private get ids(): ServerId[] {
@@ -127,13 +174,27 @@ export class RaftCluster {
             );
           s.durable.hard = { ...rd.hard };
         }
-        if (rd.truncateAfter !== null)
-          s.durable.entries.length = Math.min(s.durable.entries.length, rd.truncateAfter);
+        if (rd.truncateAfter !== null) {
+          const after = rd.truncateAfter;
+          s.durable.entries = s.durable.entries.filter((x) => x.index <= after);
+        }
+        if (rd.compactTo !== null) {
+          const to = rd.compactTo;
+          s.durable.entries = s.durable.entries.filter((x) => x.index > to);
+        }
         for (const e of rd.entries) {
-          s.durable.entries.length = Math.min(s.durable.entries.length, e.index - 1);
+          s.durable.entries = s.durable.entries.filter((x) => x.index < e.index);
           s.durable.entries.push({ ...e });
         }
       };
+      if (rd.snapshot) {
+        // An installed snapshot is durable and restored before its acknowledgement leaves.
+        const { data, ...meta } = rd.snapshot;
+        if (!data) throw new InvariantViolation(`${s.id} got a snapshot without data`);
+        s.durable.snapshot = { meta, data };
+        this.fsmRestore(s, data);
+        this.installed++;
+      }
       if (this.opts.ackBeforePersist && rd.entries.length > 0) {
         // The bug: the durable write lands later; a crash in between loses what was acknowledged.
         s.pending.push(write);
@@ -142,9 +203,10 @@ export class RaftCluster {
           w?.();
         });
       } else write();
-      for (const m of rd.messages) this.deliver(m);
+      for (const m of rd.messages) this.deliver(this.withSnapshotData(s, m));
       for (const e of rd.committed) this.apply(s, e);
       s.core.advance(rd);
+      this.maybeSnapshot(s);
     }
     if (s.core.role === 'leader') {
       const prev = this.leaders.get(s.core.term);
@@ -176,6 +238,15 @@ export class RaftCluster {
     }
   }
 
+  /** The core names the snapshot to send; the host attaches its bytes (or drops it if it has moved on). */
+  private withSnapshotData(s: Server, env: Envelope): Envelope {
+    if (env.msg.type !== 'installSnapshot') return env;
+    const snap = s.durable.snapshot;
+    if (!snap || snap.meta.index !== env.msg.meta.index)
+      throw new InvariantViolation(`${s.id} asked to send snapshot ${env.msg.meta.index} it does not have`);
+    return { ...env, msg: { ...env.msg, data: snap.data } };
+  }
+
   private deliver(env: Envelope): void {
     const f = this.opts.faults;
     if (this.chaos && this.rng.float() < f.loss) return;
@@ -199,9 +270,18 @@ export class RaftCluster {
 
   private restart(s: Server): void {
     s.core = this.newCore(s.id, this.ids, s.durable);
-    s.applied = []; // the FSM is rebuilt by replaying committed entries
+    // The FSM comes back from the latest snapshot, then committed entries after it are replayed.
+    s.applied = [];
     s.kv = new Map();
+    if (s.durable.snapshot) this.fsmRestore(s, s.durable.snapshot.data);
     s.up = true;
+  }
+
+  /** How many snapshots were installed from a leader and logs compacted, for tests to see the path ran. */
+  snapshotStats(): { compacted: number; installed: number } {
+    let compacted = 0;
+    for (const s of this.servers) if (s.core.firstIndex > 1) compacted++;
+    return { compacted, installed: this.installed };
   }
 
   private partitionRandomly(): void {

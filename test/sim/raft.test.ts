@@ -19,7 +19,11 @@ const SEEDS = Array.from({ length: 216 }, (_, i) => i + 1);
 forEachSeed('raft safety and liveness', SEEDS, import.meta.url, (seed) => {
   const mix = NAMES[seed % NAMES.length]!;
   const servers = [1, 3, 5][Math.floor(seed / NAMES.length) % 3]!;
-  const c = new RaftCluster({ seed, servers, faults: MIXES[mix]! });
+  // Every other seed snapshots often and compacts hard, so lagging and restarted servers need
+  // InstallSnapshot and restore-on-boot.
+  const snapshots =
+    Math.floor(seed / 18) % 2 === 0 ? { snapshotThreshold: 8 + (seed % 7), trailingLogs: seed % 4 } : {};
+  const c = new RaftCluster({ seed, servers, faults: MIXES[mix]!, ...snapshots });
   try {
     c.run(2_000, 2_000);
   } catch (e) {
@@ -28,6 +32,25 @@ forEachSeed('raft safety and liveness', SEEDS, import.meta.url, (seed) => {
   assert.ok(c.chain.length > 0, `${mix}/${servers}: nothing committed`);
   if (mix === 'clean')
     assert.ok(c.acked.size > 50, `${mix}/${servers}: only ${c.acked.size} writes acknowledged`);
+});
+
+test('snapshots: logs are compacted and lagging or restarted servers catch up through InstallSnapshot', () => {
+  let installed = 0;
+  let compacted = 0;
+  for (let seed = 1; seed <= 12; seed++) {
+    const c = new RaftCluster({
+      seed,
+      servers: 3,
+      faults: { loss: 0.02, duplicate: 0.05, jitterMs: 5, partitionEveryMs: 300, crashEveryMs: 300 },
+      snapshotThreshold: 6,
+      trailingLogs: 1,
+    });
+    c.run(2_000, 2_000);
+    installed += c.snapshotStats().installed;
+    compacted += c.snapshotStats().compacted;
+  }
+  assert.ok(compacted > 12, `only ${compacted} compacted logs`);
+  assert.ok(installed > 0, 'no follower ever installed a snapshot');
 });
 
 test('the checkers catch a server that acknowledges before persisting', () => {

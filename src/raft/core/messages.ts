@@ -59,8 +59,43 @@ export interface TimeoutNowRequest {
   leader: ServerId;
 }
 
+/** What a snapshot covers: the last entry it includes and the configuration in force there. */
+export interface SnapshotMeta {
+  index: number;
+  term: number;
+  /** The configuration as of `index` (hashicorp's Configuration + ConfigurationIndex). */
+  configuration: Array<{ id: ServerId; address: string; voter: boolean }>;
+}
+
+/**
+ * InstallSnapshot: a follower too far behind gets the leader's latest snapshot instead of entries. The
+ * core names which snapshot (meta); the host attaches its bytes when sending and hands them to the
+ * receiving host's store, so the core never holds FSM state.
+ */
+export interface InstallSnapshotRequest {
+  type: 'installSnapshot';
+  term: number;
+  leader: ServerId;
+  meta: SnapshotMeta;
+  data?: Uint8Array;
+}
+
+export interface InstallSnapshotResponse {
+  type: 'installSnapshotResp';
+  term: number;
+  success: boolean;
+  /** The snapshot's last index (lets the leader move its progress on). */
+  lastIndex: number;
+}
+
 export type RaftMessage =
-  AppendEntriesRequest | AppendEntriesResponse | RequestVoteRequest | RequestVoteResponse | TimeoutNowRequest;
+  | AppendEntriesRequest
+  | AppendEntriesResponse
+  | RequestVoteRequest
+  | RequestVoteResponse
+  | TimeoutNowRequest
+  | InstallSnapshotRequest
+  | InstallSnapshotResponse;
 
 export interface Envelope {
   from: ServerId;

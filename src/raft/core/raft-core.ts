@@ -17,9 +17,12 @@ import {
   type AppendEntriesResponse,
   type Entry,
   type Envelope,
+  type InstallSnapshotRequest,
+  type InstallSnapshotResponse,
   type RequestVoteRequest,
   type RequestVoteResponse,
   type ServerId,
+  type SnapshotMeta,
 } from './messages.js';
 
 export interface RaftTimings {
@@ -45,9 +48,13 @@ export interface HardState {
   vote: ServerId;
 }
 
-/** What the host's storage holds across restarts. */
+/**
+ * What the host's storage holds across restarts: term and vote, the latest snapshot's meta (its data is
+ * the host's business), and the log from wherever compaction left it (contiguous).
+ */
 export interface Durable {
   hard: HardState;
+  snapshot?: SnapshotMeta | null;
   entries: readonly Entry[];
 }
 
@@ -59,6 +66,13 @@ export interface Ready {
   /** Append these durably before sending messages. */
   entries: Entry[];
   messages: Envelope[];
+  /**
+   * A snapshot received from the leader: make it durable and restore the FSM from it before anything
+   * else in this Ready (its acknowledgement is among the messages; committed entries follow it).
+   */
+  snapshot: (SnapshotMeta & { data?: Uint8Array }) | null;
+  /** Stored entries up to this index may be deleted (they are in a snapshot). */
+  compactTo: number | null;
   /** Committed and locally durable: apply in order. */
   committed: Entry[];
 }
@@ -72,6 +86,8 @@ interface Progress {
   next: number;
   match: number;
   lastContactMs: number;
+  /** When a snapshot was last sent to this peer (one at a time; resent after a while if lost). */
+  snapshotSentMs: number | null;
 }
 
 /** One server of a Raft configuration (hashicorp's Server: ID, Address, Suffrage). */
@@ -120,7 +136,15 @@ export class RaftCore {
   leader: ServerId = '';
   commitIndex = 0;
   private applied = 0;
+  /** Entries after `offset`; entries up to `offset` live only in snapshots. */
   private log: Entry[] = [];
+  private offset = 0;
+  /** Term of the entry at `offset` (-1 when unknown: compaction kept trailing entries past a snapshot). */
+  private offsetTerm = 0;
+  /** The latest snapshot this server has (index 0 = none). */
+  private snap: SnapshotMeta = { index: 0, term: 0, configuration: [] };
+  private pendingSnapshot: (SnapshotMeta & { data?: Uint8Array }) | null = null;
+  private compactPending: number | null = null;
   /** Entries up to this index are durable on this server. */
   private stable = 0;
   private hardDirty = false;
@@ -150,9 +174,23 @@ export class RaftCore {
     if (durable) {
       this.term = durable.hard.term;
       this.vote = durable.hard.vote;
-      this.log = durable.entries.map((e) => ({ ...e }));
-      this.log.forEach((e, i) => assert(e.index === i + 1, `log hole at ${i + 1}`));
-      this.stable = this.log.length;
+      let entries = durable.entries.map((e) => ({ ...e }));
+      const first = entries[0]?.index ?? 1;
+      entries.forEach((e, i) => assert(e.index === first + i, `log hole at ${first + i}`));
+      const snap = durable.snapshot;
+      this.offset = first - 1;
+      this.offsetTerm = this.offset === 0 ? 0 : -1;
+      if (snap && snap.index > 0) {
+        this.snap = snap;
+        const at = entries.find((e) => e.index === snap.index);
+        // A log that does not reach the snapshot (or disagrees with it) is older than it: drop it.
+        if (first > snap.index + 1 || (snap.index >= first && at?.term !== snap.term)) entries = [];
+        if (entries.length === 0) this.offset = snap.index;
+        if (this.offset === snap.index) this.offsetTerm = snap.term;
+        this.commitIndex = this.applied = snap.index;
+      } else assert(first === 1, `log starts at ${first} without a snapshot`);
+      this.log = entries;
+      this.stable = this.lastIndex;
       this.recomputeConfig();
     }
     this.resetTimer(this.t.heartbeatTimeoutMs);
@@ -162,24 +200,35 @@ export class RaftCore {
 
   /** The latest configuration (from the log, else the initial one), with addresses where known. */
   configuration(): ConfigServer[] {
-    if (this.configIndex > 0) return decodeConfiguration(this.log[this.configIndex - 1]!.data);
+    return this.configurationAt(this.lastIndex);
+  }
+
+  /**
+   * The configuration in force at index i (i ≥ the snapshot's index): the latest Configuration entry up
+   * to i, else the snapshot's, else the initial voters.
+   */
+  configurationAt(i: number): ConfigServer[] {
+    for (let j = Math.min(i, this.lastIndex); j > Math.max(this.offset, this.snap.index); j--) {
+      const e = this.entry(j)!;
+      if (e.type === EntryType.Configuration) return decodeConfiguration(e.data);
+    }
+    if (this.snap.index > 0) return this.snap.configuration.map((x) => ({ ...x }));
     return this.initialVoters.map((id) => ({ id, address: '', voter: true }));
   }
 
   /** hashicorp's rule: the latest Configuration entry in the log is in force, committed or not. */
   private recomputeConfig(): void {
     let idx = 0;
-    for (let i = this.log.length; i > 0; i--)
-      if (this.log[i - 1]!.type === EntryType.Configuration) {
+    for (let i = this.lastIndex; i > Math.max(this.offset, this.snap.index); i--)
+      if (this.entry(i)!.type === EntryType.Configuration) {
         idx = i;
         break;
       }
-    const voters =
-      idx > 0
-        ? decodeConfiguration(this.log[idx - 1]!.data)
-            .filter((x) => x.voter)
-            .map((x) => x.id)
-        : this.initialVoters;
+    // A snapshot's configuration was committed when it was taken.
+    if (idx === 0 && this.snap.index > 0) idx = this.snap.index;
+    const voters = this.configurationAt(this.lastIndex)
+      .filter((x) => x.voter)
+      .map((x) => x.id);
     this.configIndex = idx;
     if (voters.join(',') !== this.voters.join(',')) {
       this.voters = [...voters];
@@ -187,7 +236,12 @@ export class RaftCore {
       if (this.role === 'leader') {
         for (const p of this.peers())
           if (!this.progress.has(p))
-            this.progress.set(p, { next: this.lastIndex, match: 0, lastContactMs: this.now });
+            this.progress.set(p, {
+              next: this.lastIndex,
+              match: 0,
+              lastContactMs: this.now,
+              snapshotSentMs: null,
+            });
         for (const id of [...this.progress.keys()]) if (!this.voters.includes(id)) this.progress.delete(id);
       }
     }
@@ -225,19 +279,61 @@ export class RaftCore {
   // ---- log helpers ---------------------------------------------------------------------------------
 
   get lastIndex(): number {
-    return this.log.length;
+    return this.offset + this.log.length;
   }
 
+  /** Index of the first entry still in the log (lastIndex + 1 when it is empty). */
+  get firstIndex(): number {
+    return this.offset + 1;
+  }
+
+  private entry(i: number): Entry | undefined {
+    return i > this.offset ? this.log[i - this.offset - 1] : undefined;
+  }
+
+  /** The term of entry i; -1 when this server does not know it (past the end, or compacted away). */
   termAt(i: number): number {
-    return i === 0 ? 0 : (this.log[i - 1]?.term ?? -1);
+    if (i === 0) return 0;
+    if (i === this.offset) return this.offsetTerm;
+    if (i === this.snap.index) return this.snap.term;
+    return this.entry(i)?.term ?? -1;
   }
 
   get lastTerm(): number {
     return this.termAt(this.lastIndex);
   }
 
+  /** Entries from index i on (i ≥ firstIndex). */
   entriesFrom(i: number): readonly Entry[] {
-    return this.log.slice(i - 1);
+    return this.log.slice(Math.max(0, i - this.offset - 1));
+  }
+
+  /** The latest snapshot's meta (index 0 when there is none). */
+  get snapshotMeta(): SnapshotMeta {
+    return this.snap;
+  }
+
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  /**
+   * The host saved a snapshot of the FSM as of `index` (≤ what it applied): remember it and let the log
+   * go, keeping `trailing` entries before it so slightly lagging followers still get entries
+   * (hashicorp's TrailingLogs).
+   */
+  compact(index: number, trailing: number): void {
+    assert(index <= this.applied, `snapshot at ${index} is past the applied index ${this.applied}`);
+    if (index <= this.snap.index) return;
+    this.snap = { index, term: this.termAt(index), configuration: this.configurationAt(index) };
+    assert(this.snap.term > 0, `no term for snapshot index ${index}`);
+    const to = Math.max(this.offset, index - trailing);
+    if (to > this.offset) {
+      this.offsetTerm = this.termAt(to);
+      this.log = this.log.slice(to - this.offset);
+      this.offset = to;
+      this.compactPending = to;
+    }
   }
 
   private quorum(): number {
@@ -364,7 +460,12 @@ export class RaftCore {
     this.leader = this.id;
     this.progress.clear();
     for (const p of this.peers())
-      this.progress.set(p, { next: this.lastIndex + 1, match: 0, lastContactMs: this.now });
+      this.progress.set(p, {
+        next: this.lastIndex + 1,
+        match: 0,
+        lastContactMs: this.now,
+        snapshotSentMs: null,
+      });
     // A no-op of the new term lets the leader commit everything before it (Raft §5.4.2).
     this.appendLocal(EntryType.Noop, new Uint8Array());
     this.nextLeaseCheck = this.now + this.t.leaderLeaseTimeoutMs;
@@ -445,7 +546,61 @@ export class RaftCore {
       case 'timeoutNow':
         if (m.term === this.term && this.role !== 'leader') this.campaign(true);
         return;
+      case 'installSnapshot':
+        return this.onInstallSnapshot(env.from, m);
+      case 'installSnapshotResp':
+        return this.onInstallSnapshotResp(env.from, m);
     }
+  }
+
+  private onInstallSnapshot(from: ServerId, m: InstallSnapshotRequest): void {
+    const reply = (success: boolean) =>
+      this.send(from, {
+        type: 'installSnapshotResp',
+        term: this.term,
+        success,
+        lastIndex: m.meta.index,
+      } satisfies InstallSnapshotResponse);
+    if (m.term < this.term) return reply(false);
+    if (this.role !== 'follower' || this.leader !== m.leader) this.becomeFollower(m.term, m.leader);
+    this.resetTimer(this.t.heartbeatTimeoutMs);
+    // Already have it all (committed here, so it matches the leader's log): nothing to install.
+    if (m.meta.index <= this.commitIndex) return reply(true);
+    if (!m.data) return reply(false);
+    const meta = m.meta;
+    if (meta.index <= this.lastIndex && this.termAt(meta.index) === meta.term) {
+      // Our log holds the snapshot's last entry: keep what follows it (it may be acknowledged already —
+      // a late duplicate of this request must not throw it away).
+      this.log = this.log.slice(meta.index - this.offset);
+      this.stable = Math.max(this.stable, meta.index);
+    } else {
+      // Otherwise the log is either inside the snapshot or conflicts with the leader's: drop all of it.
+      if (this.lastIndex > this.offset || this.stable > this.offset)
+        this.truncatedTo = Math.min(this.truncatedTo ?? Infinity, 0);
+      this.log = [];
+      this.stable = meta.index;
+    }
+    this.offset = meta.index;
+    this.offsetTerm = meta.term;
+    this.snap = { index: meta.index, term: meta.term, configuration: meta.configuration };
+    this.compactPending = meta.index;
+    this.commitIndex = Math.max(this.commitIndex, meta.index);
+    this.applied = meta.index;
+    this.pendingSnapshot = { ...meta, data: m.data };
+    this.recomputeConfig();
+    reply(true);
+  }
+
+  private onInstallSnapshotResp(from: ServerId, m: InstallSnapshotResponse): void {
+    const pr = this.progress.get(from);
+    if (this.role !== 'leader' || !pr || m.term < this.term) return;
+    pr.lastContactMs = this.now;
+    pr.snapshotSentMs = null;
+    if (!m.success) return;
+    if (m.lastIndex > pr.match) pr.match = m.lastIndex;
+    pr.next = Math.max(pr.next, pr.match + 1);
+    this.maybeCommit();
+    if (pr.next <= this.lastIndex) this.sendAppend(from, false);
   }
 
   private onAppend(from: ServerId, m: AppendEntriesRequest): void {
@@ -459,14 +614,23 @@ export class RaftCore {
     if (m.term < this.term) return reply(false, this.lastIndex);
     if (this.role !== 'follower' || this.leader !== m.leader) this.becomeFollower(m.term, m.leader);
     this.resetTimer(this.t.heartbeatTimeoutMs);
-    if (m.prevLogIndex > this.lastIndex || this.termAt(m.prevLogIndex) !== m.prevLogTerm) {
-      return reply(false, Math.min(this.lastIndex, m.prevLogIndex - 1));
+    let prev = m.prevLogIndex;
+    let entries = m.entries;
+    // Entries up to our offset are in our snapshot, committed, so they match any current leader's.
+    if (prev < this.offset) {
+      const skip = Math.min(entries.length, this.offset - prev);
+      entries = entries.slice(skip);
+      prev += skip;
+      if (prev < this.offset) return reply(true, prev);
     }
-    for (const e of m.entries) {
+    if (prev > this.lastIndex || (prev > this.offset && this.termAt(prev) !== m.prevLogTerm)) {
+      return reply(false, Math.min(this.lastIndex, prev - 1));
+    }
+    for (const e of entries) {
       if (e.index <= this.lastIndex) {
         if (this.termAt(e.index) === e.term) continue;
         assert(e.index > this.commitIndex, `leader ${from} conflicts with committed entry ${e.index}`);
-        this.log.length = e.index - 1;
+        this.log.length = e.index - 1 - this.offset;
         if (this.stable >= e.index) {
           this.stable = e.index - 1;
           this.truncatedTo = Math.min(this.truncatedTo ?? Infinity, e.index - 1);
@@ -474,8 +638,8 @@ export class RaftCore {
       }
       this.log.push({ ...e });
     }
-    if (m.entries.length > 0) this.recomputeConfig();
-    const lastNew = m.prevLogIndex + m.entries.length;
+    if (entries.length > 0) this.recomputeConfig();
+    const lastNew = prev + entries.length;
     if (m.leaderCommit > this.commitIndex)
       this.commitIndex = Math.max(this.commitIndex, Math.min(m.leaderCommit, lastNew));
     reply(true, lastNew);
@@ -508,10 +672,17 @@ export class RaftCore {
     const pr = this.progress.get(to);
     if (!pr) return;
     const prev = pr.next - 1;
+    // The entries this peer needs are compacted away: it gets the snapshot instead (one at a time).
+    if (prev < this.offset || (prev === this.offset && this.offsetTerm < 0)) {
+      if (pr.snapshotSentMs !== null && this.now - pr.snapshotSentMs < this.t.electionTimeoutMs * 5) return;
+      pr.snapshotSentMs = this.now;
+      this.send(to, { type: 'installSnapshot', term: this.term, leader: this.id, meta: this.snap });
+      return;
+    }
     let entries: Entry[] = [];
     if (!heartbeat) {
       if (pr.next > this.lastIndex || prev - pr.match >= MAX_INFLIGHT_ENTRIES) return;
-      entries = this.log.slice(prev, prev + this.t.maxAppendEntries);
+      entries = this.log.slice(prev - this.offset, prev - this.offset + this.t.maxAppendEntries);
     }
     this.send(to, {
       type: 'append',
@@ -581,6 +752,8 @@ export class RaftCore {
       this.broadcastPending ||
       this.hardDirty ||
       this.truncatedTo !== null ||
+      this.pendingSnapshot !== null ||
+      this.compactPending !== null ||
       this.stable < this.lastIndex ||
       this.msgs.length > 0 ||
       this.applied < Math.min(this.commitIndex, this.stable)
@@ -596,9 +769,14 @@ export class RaftCore {
     return {
       hard: this.hardDirty ? { term: this.term, vote: this.vote } : null,
       truncateAfter: this.truncatedTo,
-      entries: this.log.slice(this.stable).map((e) => ({ ...e })),
+      snapshot: this.pendingSnapshot,
+      compactTo: this.compactPending,
+      entries: this.log.slice(this.stable - this.offset).map((e) => ({ ...e })),
       messages: this.msgs,
-      committed: this.log.slice(this.applied, Math.min(this.commitIndex, this.stable)),
+      committed: this.log.slice(
+        this.applied - this.offset,
+        Math.min(this.commitIndex, this.stable) - this.offset,
+      ),
     };
   }
 
@@ -607,11 +785,14 @@ export class RaftCore {
     // Hosts with asynchronous storage may have stepped the core since ready(): clear only what was done.
     if (rd.hard !== null && rd.hard.term === this.term && rd.hard.vote === this.vote) this.hardDirty = false;
     if (this.truncatedTo === rd.truncateAfter) this.truncatedTo = null;
+    if (this.pendingSnapshot === rd.snapshot) this.pendingSnapshot = null;
+    if (this.compactPending === rd.compactTo) this.compactPending = null;
     const last = rd.entries.at(-1);
     if (last && this.termAt(last.index) === last.term) this.stable = Math.max(this.stable, last.index);
     this.msgs = this.msgs.slice(rd.messages.length);
     const lastApplied = rd.committed.at(-1);
-    if (lastApplied) this.applied = lastApplied.index;
+    // A snapshot installed meanwhile may have moved `applied` past these entries already.
+    if (lastApplied) this.applied = Math.max(this.applied, lastApplied.index);
     // Newly durable entries may complete a quorum on the leader.
     this.maybeCommit();
   }

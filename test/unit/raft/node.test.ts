@@ -121,9 +121,10 @@ test('lmdb storage keeps term, vote and log across reopen; conflicting suffixes 
     await s1.persist({
       hard: { term: 2, vote: 's2' },
       truncateAfter: null,
+      compactTo: null,
       entries: [e(1, 1, 'a'), e(2, 1, 'b'), e(3, 2, 'c')],
     });
-    await s1.persist({ hard: null, truncateAfter: 1, entries: [e(2, 3, 'B')] });
+    await s1.persist({ hard: null, truncateAfter: 1, compactTo: null, entries: [e(2, 3, 'B')] });
     await s1.close();
     const s2 = new LmdbRaftStorage(path.join(dir, 'raft'));
     const d = s2.load();
@@ -136,6 +137,40 @@ test('lmdb storage keeps term, vote and log across reopen; conflicting suffixes 
       ],
     );
     await s2.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('lmdb storage: compaction drops a prefix, an emptied log restarts where the snapshot ends', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'raft-'));
+  const e = (index: number, term: number) => ({
+    index,
+    term,
+    type: EntryType.Command,
+    data: enc.encode(`v${index}`),
+  });
+  const indexes = (d: { entries: readonly { index: number }[] }) => d.entries.map((x) => x.index);
+  try {
+    const s1 = new LmdbRaftStorage(path.join(dir, 'raft'));
+    s1.load();
+    await s1.persist({
+      hard: null,
+      truncateAfter: null,
+      compactTo: null,
+      entries: [1, 2, 3, 4, 5].map((i) => e(i, 1)),
+    });
+    await s1.persist({ hard: null, truncateAfter: null, compactTo: 3, entries: [e(6, 1)] });
+    await s1.close();
+    const s2 = new LmdbRaftStorage(path.join(dir, 'raft'));
+    assert.deepEqual(indexes(s2.load()), [4, 5, 6]);
+    // A snapshot install at 10 empties the log; the next entries start at 11.
+    await s2.persist({ hard: null, truncateAfter: 0, compactTo: 10, entries: [] });
+    await s2.persist({ hard: null, truncateAfter: null, compactTo: null, entries: [e(11, 2), e(12, 2)] });
+    await s2.close();
+    const s3 = new LmdbRaftStorage(path.join(dir, 'raft'));
+    assert.deepEqual(indexes(s3.load()), [11, 12]);
+    await s3.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

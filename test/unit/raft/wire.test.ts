@@ -52,10 +52,37 @@ test('requests round-trip through hashicorp-style framing, split at any byte', (
     for (let cut = 0; cut < bytes.length; cut++)
       assert.equal(readRequest(bytes.subarray(0, cut)), null, `partial at ${cut}`);
     const r = readRequest(bytes)!;
+    assert.ok(!('need' in r));
     assert.equal(r.used, bytes.length);
     assert.deepEqual(r.from, me);
     assert.deepEqual(r.msg, m);
   }
+});
+
+test('InstallSnapshot: the data follows the request; a reader asks for the whole of it', () => {
+  const data = new Uint8Array(5000).map((_, i) => i & 0xff);
+  const m: RaftMessage = {
+    type: 'installSnapshot',
+    term: 4,
+    leader: 'a1b2',
+    meta: { index: 99, term: 3, configuration: [{ id: 'a1b2', address: '127.0.0.1:8300', voter: true }] },
+    data,
+  };
+  const bytes = encodeRequest(m, me);
+  assert.equal(bytes[0], RpcType.InstallSnapshot);
+  const partial = readRequest(bytes.subarray(0, bytes.length - 10));
+  assert.deepEqual(partial, { need: bytes.length });
+  const r = readRequest(bytes)!;
+  assert.ok(!('need' in r));
+  assert.equal(r.used, bytes.length);
+  assert.deepEqual(r.msg, m);
+  const resp = encodeResponse({ type: 'installSnapshotResp', term: 4, success: true, lastIndex: 99 }, me);
+  assert.deepEqual(readResponse(resp, RpcType.InstallSnapshot)?.msg, {
+    type: 'installSnapshotResp',
+    term: 4,
+    success: true,
+    lastIndex: 0,
+  });
 });
 
 test('responses round-trip and carry the error string first', () => {
