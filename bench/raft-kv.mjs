@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Write throughput and commit latency of a 3-server group (real processes, lmdb with fsync), side by
-// side with a 3-member etcd cluster on the same machine when Debian's etcd-server is installed
+// KV throughput and latency of a 3-server group (real processes, lmdb with fsync), side by side with a
+// 3-member etcd cluster on the same machine when Debian's etcd-server is installed
 // (`apt-get install etcd-server`). Both are driven the same way: N concurrent clients, each sending
-// one KV put after another over keep-alive HTTP, for a fixed time.
+// one request after another over keep-alive HTTP to the leader, for a fixed time. Operations:
+//   put    — a write (Consul PUT /v1/kv/k; etcd /v3/kv/put)
+//   get    — a default read (Consul's leader read; etcd's linearizable range)
+//   stale  — a read any server may answer (Consul ?stale; etcd serializable range)
 //
-//   npm run build && node bench/raft-kv.mjs [seconds-per-run=5] [concurrency list=1,16,64]
+//   npm run build && node bench/raft-kv.mjs [seconds-per-run=5] [concurrency=1,16,64] [ops=put,get,stale]
 //
 // Figures vary with the machine's load: compare the two columns of one run, not runs with each other.
 
@@ -16,6 +19,9 @@ import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const LEVELS = (process.argv[3] ?? '1,16,64').split(',').map(Number);
+const OPS = (process.argv[4] ?? 'put,get,stale').split(',');
+/** Keys the reads pick from (written before the read runs). */
+const READ_KEYS = 100;
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const VALUE = 'x'.repeat(64);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -34,7 +40,7 @@ async function waitFor(fn, ms = 20000) {
   }
 }
 
-async function drive(concurrency, put) {
+async function drive(concurrency, op) {
   const lat = [];
   let stop = false;
   let errors = 0;
@@ -42,7 +48,7 @@ async function drive(concurrency, put) {
     for (let i = 0; !stop; i++) {
       const t0 = performance.now();
       try {
-        await put(`bench/${w}/${i}`, VALUE);
+        await op(w, i);
         lat.push(performance.now() - t0);
       } catch {
         errors++;
@@ -92,11 +98,18 @@ async function proconsul(dir) {
     return l ? l.split(':')[0] : '';
   });
   const base = `http://${leader}:18600/v1/kv/`;
+  const get = async (k, q) => {
+    const r = await fetch(base + k + q);
+    if (r.status !== 200) throw new Error(`get failed: ${r.status}`);
+    await r.arrayBuffer();
+  };
   return {
     put: async (k, v) => {
       const r = await fetch(base + k, { method: 'PUT', body: v });
       if ((await r.text()).trim() !== 'true') throw new Error(`put failed: ${r.status}`);
     },
+    get: (k) => get(k, ''),
+    stale: (k) => get(k, '?stale'),
     stop: () => procs.forEach((p) => p.kill('SIGKILL')),
   };
 }
@@ -132,15 +145,36 @@ async function etcd(dir) {
         })
       ).ok,
   );
+  // Talk to the leader, as the proconsul side does.
+  const leaderId = await waitFor(async () => {
+    const r = await fetch(`http://${ips[0]}:2379/v3/maintenance/status`, { method: 'POST', body: '{}' });
+    return (await r.json()).leader;
+  });
+  let at = ips[0];
+  for (const ip of ips) {
+    const r = await fetch(`http://${ip}:2379/v3/maintenance/status`, { method: 'POST', body: '{}' });
+    if ((await r.json()).header.member_id === leaderId) at = ip;
+  }
+  const range = async (k, serializable) => {
+    const r = await fetch(`http://${at}:2379/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: b64(k), serializable }),
+    });
+    if (!r.ok) throw new Error(`etcd range ${r.status}`);
+    const body = await r.json();
+    if (!body.kvs) throw new Error('etcd range: missing key');
+  };
   return {
     put: async (k, v) => {
-      const r = await fetch(`http://${ips[0]}:2379/v3/kv/put`, {
+      const r = await fetch(`http://${at}:2379/v3/kv/put`, {
         method: 'POST',
         body: JSON.stringify({ key: b64(k), value: b64(v) }),
       });
       if (!r.ok) throw new Error(`etcd put ${r.status}`);
       await r.arrayBuffer();
     },
+    get: (k) => range(k, false),
+    stale: (k) => range(k, true),
     stop: () => procs.forEach((p) => p.kill('SIGKILL')),
   };
 }
@@ -153,14 +187,24 @@ try {
   const e = await etcd(dir);
   if (e) targets.push(['etcd', e]);
   else console.log('(etcd not installed: apt-get install etcd-server to compare)');
-  console.log(`3 servers, fsync on, ${SECONDS}s per run, 64-byte values`);
-  console.log('clients  target      puts/s    p50 ms    p99 ms  errors');
-  for (const c of LEVELS) {
-    for (const [name, t] of targets) {
-      const r = await drive(c, t.put);
-      console.log(
-        `${String(c).padStart(7)}  ${name.padEnd(9)} ${fmt(r.ops)} ${fmt(r.p50)} ${fmt(r.p99)}  ${r.errors}`,
-      );
+  console.log(`3 servers, fsync on, ${SECONDS}s per run, 64-byte values, requests to the leader`);
+  for (const [, t] of targets) for (let k = 0; k < READ_KEYS; k++) await t.put(`read/${k}`, VALUE);
+  console.log('op     clients  target       ops/s    p50 ms    p99 ms  errors   ratio');
+  for (const opName of OPS) {
+    for (const c of LEVELS) {
+      const rows = [];
+      for (const [name, t] of targets) {
+        const op =
+          opName === 'put'
+            ? (w, i) => t.put(`bench/${w}/${i}`, VALUE)
+            : (w, i) => t[opName](`read/${(w * 7 + i) % READ_KEYS}`);
+        rows.push([name, await drive(c, op)]);
+      }
+      const base = rows.find(([n]) => n === 'etcd')?.[1].ops;
+      for (const [name, r] of rows)
+        console.log(
+          `${opName.padEnd(6)} ${String(c).padStart(7)}  ${name.padEnd(9)} ${fmt(r.ops)} ${fmt(r.p50)} ${fmt(r.p99)}  ${String(r.errors).padStart(6)}  ${base ? (r.ops / base).toFixed(2).padStart(6) : '     -'}`,
+        );
     }
   }
   for (const [, t] of targets) t.stop();

@@ -3,7 +3,7 @@
 // bootstrap_expect peers has no group until gossip brings them (the cluster issue), so it knows no leader.
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { timingsFor } from '../raft/core/raft-core.js';
+import { timingsFor, type ConfigServer } from '../raft/core/raft-core.js';
 import { NotLeaderError } from '../raft/core/raft-core.js';
 import { RaftNode } from '../raft/node.js';
 import {
@@ -13,10 +13,21 @@ import {
   type StoredSnapshot,
 } from '../raft/snapshot-store.js';
 import { restoreState, snapshotState } from '../fsm/snapshot.js';
-import { encodeCommand, FSM, MessageTypes, StateStore, type KvRequest } from '../fsm/fsm.js';
+import {
+  encodeCommand,
+  FSM,
+  MessageTypes,
+  StateStore,
+  type KvRequest,
+  type SessionRequest,
+} from '../fsm/fsm.js';
+import type { Session } from '../state/sessions.js';
+import { isWriteOp, runTxn, type TxnOp, type TxnOutcome, type TxnResultItem } from '../fsm/txn.js';
+import { uuidFrom } from '../runtime/rng.js';
+import { parseGoDuration } from '../lib/duration.js';
 import type { DeregisterRequest, RegisterRequest } from '../state/catalog.js';
 
-export type { KvRequest, RegisterRequest, DeregisterRequest };
+export type { KvRequest, RegisterRequest, DeregisterRequest, TxnOp, TxnOutcome, TxnResultItem };
 import type { RaftStorage } from '../raft/storage.js';
 import type { Clock } from '../runtime/clock.js';
 import type { LogHub } from '../runtime/log.js';
@@ -95,6 +106,14 @@ export async function startingConfiguration(
   return config.bootstrap ? [self] : null;
 }
 
+/** An FSM refusal, worded as Consul's RPC endpoint wraps it ("apply failed: …"); HTTP answers 500 with it. */
+export class ApplyError extends Error {
+  override name = 'ApplyError';
+}
+
+/** Consul's SessionTTLMultiplier: the leader waits twice the TTL before invalidating. */
+const SESSION_TTL_MULTIPLIER = 2;
+
 export class NoLeaderError extends Error {
   override name = 'NoLeaderError';
   constructor() {
@@ -164,7 +183,7 @@ export class Server {
     initialSnapshot: StoredSnapshot | null,
   ) {
     this.state = new StateStore(config.datacenter);
-    this.fsm = new FSM(this.state);
+    this.fsm = new FSM(this.state, () => deps.clock.wallMs());
     this.log = deps.hub.logger('agent.server');
     // The leader mirrors the LAN pool into the catalog on every member event and once a minute.
     this.reconcileTimer = deps.timers.every(60_000, () => void this.reconcileAll());
@@ -187,7 +206,9 @@ export class Server {
         if (leader === nodeId) {
           log.info('cluster leadership acquired');
           void this.reconcileAll();
-        }
+          // Session TTL timers live on the leader and start afresh with each leadership.
+          for (const sess of this.state.sessions.list()) this.resetSessionTimer(sess.ID);
+        } else this.clearSessionTimers();
         if (leader !== '')
           log.info(
             'New leader elected',
@@ -258,7 +279,106 @@ export class Server {
 
   /** A KV write through Raft; resolves with its result (false for a failed check-and-set). */
   async kvWrite(req: KvRequest): Promise<boolean> {
-    return (await this.apply(encodeCommand(MessageTypes.KVS, req))) === true;
+    // Lock-delay is wall time: only the leader's clock decides, before the entry is proposed.
+    if (req.Op === 'lock' && this.state.sessions.lockDelay(req.Key, this.deps.clock.wallMs()) > 0) {
+      this.log.warn('Rejecting lock of key due to lock-delay', 'key', req.Key);
+      return false;
+    }
+    const r = await this.apply(encodeCommand(MessageTypes.KVS, req));
+    if (r instanceof Error) throw new ApplyError(`raft apply failed: ${r.message}`);
+    return r === true;
+  }
+
+  /**
+   * A transaction: read-only ones are answered here without Raft; writes go through the log. Lock ops
+   * under lock-delay fail before anything is proposed, as Consul's pre-apply check does.
+   */
+  async txn(ops: TxnOp[]): Promise<TxnOutcome> {
+    if (!ops.some(isWriteOp)) return runTxn(this.state, 0, ops);
+    const now = this.deps.clock.wallMs();
+    const errors = ops.flatMap((op, i) =>
+      'KV' in op && op.KV.Verb === 'lock' && this.state.sessions.lockDelay(op.KV.Key, now) > 0
+        ? [{ OpIndex: i, What: `failed to lock key ${JSON.stringify(op.KV.Key)} due to lock delay` }]
+        : [],
+    );
+    if (errors.length > 0) return { Results: null, Errors: errors };
+    return (await this.apply(encodeCommand(MessageTypes.Txn, ops))) as TxnOutcome;
+  }
+
+  /** The whole state as of the last applied entry, for GET /v1/snapshot. */
+  stateSnapshot(): { index: number; term: number; configuration: ConfigServer[]; state: Uint8Array } {
+    const index = this.raft.appliedIndex;
+    return {
+      index,
+      term: Math.max(0, this.raft.core.termAt(index)),
+      configuration: this.raft.core
+        .configurationAt(index)
+        .map((sv) => ({ ...sv, address: sv.address || (this.addresses.get(sv.id) ?? '') })),
+      state: snapshotState(this.state, index),
+    };
+  }
+
+  /** PUT /v1/snapshot: checks the state stream here, then replaces every replica's store through Raft. */
+  async restoreSnapshot(state: Uint8Array): Promise<Error | null> {
+    const check = restoreState(new StateStore(this.config.datacenter), state);
+    if (check instanceof Error) return check;
+    await this.apply(encodeCommand(MessageTypes.RestoreState, { State: new TextDecoder().decode(state) }));
+    for (const sess of this.state.sessions.list()) this.resetSessionTimer(sess.ID);
+    return null;
+  }
+
+  private readonly sessionTimers = new Map<string, { cancel(): void }>();
+
+  /** Creates a session (its ID made here, before the entry exists, so replicas agree); returns the ID. */
+  async sessionCreate(sess: Omit<Session, 'ID' | 'CreateIndex' | 'ModifyIndex'>): Promise<string> {
+    let id = uuidFrom(this.deps.rng);
+    while (this.state.sessions.get(id)) id = uuidFrom(this.deps.rng);
+    const req: SessionRequest = {
+      Op: 'create',
+      Session: { ...sess, ID: id, CreateIndex: 0, ModifyIndex: 0 },
+    };
+    const r = await this.apply(encodeCommand(MessageTypes.Session, req));
+    if (r instanceof Error) throw new ApplyError(`apply failed: ${r.message}`);
+    this.resetSessionTimer(id);
+    return id;
+  }
+
+  /** Destroys a session (nothing to do when it does not exist). */
+  async sessionDestroy(id: string): Promise<void> {
+    if (!this.state.sessions.get(id)) return;
+    await this.apply(encodeCommand(MessageTypes.Session, { Op: 'destroy', ID: id } satisfies SessionRequest));
+    this.sessionTimers.get(id)?.cancel();
+    this.sessionTimers.delete(id);
+  }
+
+  /** Renew: restarts the session's TTL timer on the leader; null when there is no such session. */
+  sessionRenew(id: string): Session | null {
+    const sess = this.state.sessions.get(id);
+    if (!sess) return null;
+    this.resetSessionTimer(id);
+    return sess;
+  }
+
+  private resetSessionTimer(id: string): void {
+    const sess = this.state.sessions.get(id);
+    this.sessionTimers.get(id)?.cancel();
+    this.sessionTimers.delete(id);
+    if (!sess || !this.isLeader()) return;
+    const ttl = parseGoDuration(sess.TTL);
+    if (ttl instanceof Error || ttl === 0) return;
+    const t = this.deps.timers.after((ttl / 1e6) * SESSION_TTL_MULTIPLIER, () => {
+      this.sessionTimers.delete(id);
+      if (!this.isLeader() || !this.state.sessions.get(id)) return;
+      this.apply(
+        encodeCommand(MessageTypes.Session, { Op: 'destroy', ID: id } satisfies SessionRequest),
+      ).catch((e: unknown) => this.log.error('Session invalidation failed', 'session', id, 'error', e));
+    });
+    this.sessionTimers.set(id, t);
+  }
+
+  private clearSessionTimers(): void {
+    for (const [, t] of this.sessionTimers) t.cancel();
+    this.sessionTimers.clear();
   }
 
   /** What read responses report about this server's view of the leader (X-Consul-KnownLeader, -LastContact). */
@@ -553,6 +673,7 @@ export class Server {
 
   async stop(): Promise<void> {
     this.reconcileTimer?.cancel();
+    this.clearSessionTimers();
     await this.transport?.close();
     await this.raft.stop();
   }

@@ -6,16 +6,23 @@ import { parseGoJson } from '../lib/gojson.js';
 import { Catalog, type DeregisterRequest, type RegisterRequest } from '../state/catalog.js';
 import { KVStore } from '../state/kv-store.js';
 import { Coordinates, type Coord } from '../state/coordinates.js';
+import { Sessions, type Session } from '../state/sessions.js';
+import { runTxn, type TxnOp } from './txn.js';
+import { restoreState } from './snapshot.js';
 
 /** Consul's structs.MessageType values for the requests we apply. */
 export const MessageTypes = {
   Register: 0,
   Deregister: 1,
   KVS: 2,
+  Session: 3,
   CoordinateBatchUpdate: 6,
+  Txn: 8,
+  /** proconsul's own: a whole-store restore (PUT /v1/snapshot) replicated as one entry. */
+  RestoreState: 200,
 } as const;
 
-export type KvOp = 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree';
+export type KvOp = 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree' | 'lock' | 'unlock';
 
 export interface KvRequest {
   Op: KvOp;
@@ -25,12 +32,17 @@ export interface KvRequest {
   Flags: string;
   /** For cas / delete-cas. */
   ModifyIndex: number;
+  /** For lock / unlock. */
+  Session?: string;
 }
+
+export type SessionRequest = { Op: 'create'; Session: Session } | { Op: 'destroy'; ID: string };
 
 export class StateStore {
   readonly kv = new KVStore();
   readonly catalog = new Catalog();
   readonly coordinates = new Coordinates();
+  readonly sessions = new Sessions();
   constructor(readonly datacenter = 'dc1') {}
 }
 
@@ -46,7 +58,11 @@ export function encodeCommand(type: number, body: unknown): Uint8Array {
 }
 
 export class FSM {
-  constructor(readonly state: StateStore) {}
+  /** `wallMs` stamps lock-delays (wall time, held in memory only, as Consul's). */
+  constructor(
+    readonly state: StateStore,
+    private readonly wallMs: () => number = () => 0,
+  ) {}
 
   /** Applies one committed command at its Raft index; returns the request's result. */
   apply(index: number, data: Uint8Array): unknown {
@@ -56,25 +72,84 @@ export class FSM {
     switch (type) {
       case MessageTypes.KVS:
         return this.applyKv(index, parsed.value as unknown as KvRequest);
-      case MessageTypes.Register:
-        this.state.catalog.register(index, parsed.value as unknown as RegisterRequest, this.state.datacenter);
+      case MessageTypes.Register: {
+        const r = parsed.value as unknown as RegisterRequest;
+        this.state.catalog.register(index, r, this.state.datacenter);
+        // A bound check going critical invalidates its sessions in the same transaction.
+        for (const c of [r.Check, ...(r.Checks ?? [])])
+          if (c && (c.Status || 'critical') === 'critical')
+            for (const sess of this.state.sessions.byCheck(r.Node, c.CheckID || c.Name || ''))
+              this.invalidate(index, sess.ID);
         return true;
+      }
+      case MessageTypes.Session:
+        return this.applySession(index, parsed.value as unknown as SessionRequest);
+      case MessageTypes.Txn:
+        return runTxn(this.state, index, parsed.value as unknown as TxnOp[]);
+      case MessageTypes.RestoreState: {
+        const r = restoreState(this.state, enc.encode((parsed.value as { State: string }).State));
+        // Checked on the leader before it was proposed: a replica that cannot apply it must stop.
+        if (r instanceof Error) throw new Error(`failed to restore snapshot at ${index}: ${r.message}`);
+        return true;
+      }
       case MessageTypes.CoordinateBatchUpdate:
         this.state.coordinates.update(
           index,
           parsed.value as unknown as Array<{ Node: string; Segment?: string; Coord: Coord }>,
         );
         return true;
-      case MessageTypes.Deregister:
-        this.state.catalog.deregister(index, parsed.value as unknown as DeregisterRequest);
+      case MessageTypes.Deregister: {
+        const d = parsed.value as unknown as DeregisterRequest;
+        const sessions = this.state.sessions;
+        // Sessions bound to what goes away go with it: the node's, or those of the removed checks.
+        const doomed = new Set<string>();
+        if (!d.ServiceID && !d.CheckID) for (const x of sessions.byNode(d.Node)) doomed.add(x.ID);
+        const checks = this.state.catalog
+          .nodeChecks(d.Node)
+          .filter((c) => c.CheckID === d.CheckID || (d.ServiceID && c.ServiceID === d.ServiceID));
+        for (const c of checks) for (const x of sessions.byCheck(d.Node, c.CheckID)) doomed.add(x.ID);
+        this.state.catalog.deregister(index, d);
+        for (const id of doomed) this.invalidate(index, id);
         return true;
+      }
       default:
         // Consul panics on unknown types unless flagged ignorable; refusing loudly keeps replicas equal.
         throw new Error(`failed to apply request: unknown message type ${type} at index ${index}`);
     }
   }
 
-  private applyKv(idx: number, r: KvRequest): boolean {
+  private applySession(idx: number, r: SessionRequest): true | string | Error {
+    if (r.Op === 'destroy') {
+      this.invalidate(idx, r.ID);
+      return true;
+    }
+    const s = r.Session;
+    const cat = this.state.catalog;
+    if (!cat.node(s.Node)) return new Error('Missing node registration');
+    const checks = new Map(cat.nodeChecks(s.Node).map((c) => [c.CheckID, c]));
+    for (const id of [...s.NodeChecks, ...(s.ServiceChecks ?? []).map((c) => c.ID)]) {
+      const c = checks.get(id);
+      if (!c) return new Error(`Missing check '${id}' registration`);
+      if (c.Status === 'critical') return new Error(`Check '${id}' is in critical state`);
+    }
+    this.state.sessions.create(idx, s);
+    return s.ID;
+  }
+
+  /** Destroys a session: its locks are released or their keys deleted, each under lock-delay. */
+  private invalidate(idx: number, id: string): void {
+    const s = this.state.sessions.delete(idx, id);
+    if (!s) return;
+    const kv = this.state.kv;
+    const until = this.wallMs() + s.LockDelay / 1e6;
+    for (const key of kv.heldBy(id)) {
+      if (s.Behavior === 'delete') kv.delete(idx, key);
+      else kv.releaseHeld(idx, key);
+      if (s.LockDelay > 0) this.state.sessions.setLockDelay(key, until);
+    }
+  }
+
+  private applyKv(idx: number, r: KvRequest): boolean | Error {
     const kv = this.state.kv;
     const value = r.Value === null ? null : new Uint8Array(Buffer.from(r.Value, 'base64'));
     const flags = BigInt(r.Flags || '0');
@@ -92,6 +167,14 @@ export class FSM {
       case 'delete-tree':
         kv.deleteTree(idx, r.Key);
         return true;
+      case 'lock':
+      case 'unlock': {
+        const sess = r.Session ?? '';
+        if (sess === '') return new Error('missing session');
+        if (r.Op === 'unlock') return kv.unlock(idx, r.Key, value, flags, sess);
+        if (!this.state.sessions.get(sess)) return new Error(`invalid session ${JSON.stringify(sess)}`);
+        return kv.lock(idx, r.Key, value, flags, sess);
+      }
     }
   }
 }

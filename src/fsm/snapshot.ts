@@ -7,11 +7,13 @@ import type { StateStore } from './fsm.js';
 import type { DirEntry } from '../state/kv-store.js';
 import type { CatalogDump } from '../state/catalog.js';
 import type { CoordinateEntry } from '../state/coordinates.js';
+import type { Session } from '../state/sessions.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
 type Rec =
-  | { Type: 'Index'; Table: 'kvs' | 'catalog' | 'coordinates'; Value: number }
+  | { Type: 'Index'; Table: 'kvs' | 'catalog' | 'coordinates' | 'sessions'; Value: number }
+  | { Type: 'Session'; Session: Session }
   | { Type: 'KVS'; Entry: Omit<DirEntry, 'Value' | 'Flags'> & { Value: string | null; Flags: string } }
   | { Type: 'Tombstone'; Key: string; Index: number }
   | { Type: 'Node'; Node: CatalogDump['nodes'][number] }
@@ -44,16 +46,13 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
   const cat = state.catalog.exportAll();
   push({ Type: 'Index', Table: 'catalog', Value: cat.index });
   for (const n of cat.nodes) push({ Type: 'Node', Node: n });
+  const sessions = state.sessions.dump();
+  push({ Type: 'Index', Table: 'sessions', Value: sessions.index });
+  for (const x of sessions.rows) push({ Type: 'Session', Session: x });
   const coords = state.coordinates.dump();
   push({ Type: 'Index', Table: 'coordinates', Value: coords.index });
   for (const c of coords.rows) push({ Type: 'Coordinate', Entry: c });
   return enc.encode(lines.join('\n') + '\n');
-}
-
-export interface SnapshotSummary {
-  index: number;
-  /** Records per type, as `consul snapshot inspect` lists them. */
-  counts: Map<string, { count: number; size: number }>;
 }
 
 /** Reads a stream; an Error when it is not one of ours or is damaged. */
@@ -71,25 +70,12 @@ function parse(data: Uint8Array): { header: Header; records: Rec[] } | Error {
   }
 }
 
-export function summarizeState(data: Uint8Array): SnapshotSummary | Error {
-  const p = parse(data);
-  if (p instanceof Error) return p;
-  const counts = new Map<string, { count: number; size: number }>();
-  for (const r of p.records) {
-    if (r.Type === 'Index') continue;
-    const c = counts.get(r.Type) ?? { count: 0, size: 0 };
-    c.count++;
-    c.size += JSON.stringify(r).length;
-    counts.set(r.Type, c);
-  }
-  return { index: p.header.Index, counts };
-}
-
 /** Replaces the store's content with the stream's; returns the index it was taken at. */
 export function restoreState(state: StateStore, data: Uint8Array): number | Error {
   const p = parse(data);
   if (p instanceof Error) return p;
-  const idx = { kvs: 0, catalog: 0, coordinates: 0 };
+  const idx = { kvs: 0, catalog: 0, coordinates: 0, sessions: 0 };
+  const sessions: Session[] = [];
   const entries: DirEntry[] = [];
   const tombstones: Array<[string, number]> = [];
   const nodes: CatalogDump['nodes'] = [];
@@ -115,6 +101,9 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
       case 'Coordinate':
         coords.push(r.Entry);
         break;
+      case 'Session':
+        sessions.push(r.Session);
+        break;
       default:
         return new Error(`failed to decode snapshot: unknown record type ${(r as { Type: string }).Type}`);
     }
@@ -122,5 +111,6 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
   state.kv.restore({ index: idx.kvs, entries, tombstones });
   state.catalog.replaceAll({ index: idx.catalog, nodes });
   state.coordinates.restore({ index: idx.coordinates, rows: coords });
+  state.sessions.restore({ index: idx.sessions, rows: sessions });
   return p.header.Index;
 }

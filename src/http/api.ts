@@ -13,6 +13,9 @@ import { registerOperatorEndpoints } from './operator-endpoints.js';
 import { registerCoordinateEndpoints } from './coordinate-endpoints.js';
 import { registerEventEndpoints } from './event-endpoints.js';
 import { registerAgentLocalEndpoints } from './agent-local-endpoints.js';
+import { registerSessionEndpoints } from './session-endpoints.js';
+import { registerTxnEndpoints } from './txn-endpoints.js';
+import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
 import { encodeJson } from './encode.js';
 import { Router, type Reply } from './router.js';
 
@@ -23,9 +26,10 @@ function formatLatency(ms: number): string {
 }
 
 /** Endpoints that read from the servers take ?dc and the consistency flags. */
-const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator|coordinate)\//;
+const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator|coordinate|session)\//;
 /** Endpoints a server answers (a client forwards them; a follower forwards them to the leader). */
-const SERVER_BACKED = /^\/v1\/(kv|catalog|health|status|operator|coordinate|internal\/proconsul)\//;
+const SERVER_BACKED =
+  /^\/v1\/(kv|catalog|health|status|operator|coordinate|session|internal\/proconsul)\/|^\/v1\/(txn|snapshot)$/;
 /** Largest request body forwarded (KV values are at most 512 KiB; txn payloads more). */
 const MAX_FORWARD_BODY = 8 << 20;
 
@@ -92,6 +96,9 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerCoordinateEndpoints(router, agent);
   registerEventEndpoints(router, agent);
   registerAgentLocalEndpoints(router, agent);
+  registerSessionEndpoints(router, agent);
+  registerTxnEndpoints(router, agent);
+  registerSnapshotEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
   const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {
@@ -143,6 +150,10 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         return;
       }
       const dc = otherDatacenter(rawPath, query, agent.config.datacenter);
+      if (dc !== null && !agent.server && rawPath === '/v1/session/create') {
+        send(ex, { status: 500, text: 'cross datacenter lock must be created at server agent' }, pretty);
+        return;
+      }
       if (dc !== null) {
         // Another datacenter: a client hands it to a local server, a server to one of that DC's servers.
         const call = await forwardable(ex);

@@ -9,7 +9,10 @@ export function decodeBody(body: Uint8Array): { ok: true; value: JsonValue } | {
   const text = new TextDecoder().decode(body);
   if (text.trim() === '') return { ok: true, value: null };
   const r = parseGoJson(text);
-  return r.ok ? r : { ok: false, error: `Request decode failed: ${r.error.message}` };
+  if (r.ok) return r;
+  // Consul reads bodies with json.Decoder, which reports a truncated document as io.ErrUnexpectedEOF.
+  const msg = r.error.message === 'unexpected end of JSON input' ? 'unexpected EOF' : r.error.message;
+  return { ok: false, error: `Request decode failed: ${msg}` };
 }
 
 export function isObj(v: unknown): v is Obj {

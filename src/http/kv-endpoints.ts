@@ -2,13 +2,13 @@
 // DELETE (recurse, cas) — with Consul's answers: true/false bodies, empty 404 on a miss, X-Consul-Index.
 
 import type { Agent } from '../agent/agent.js';
-import { NoLeaderError, type KvRequest } from '../agent/server.js';
+import { ApplyError, NoLeaderError, type KvRequest } from '../agent/server.js';
 import type { DirEntry } from '../state/kv-store.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
 
-function entryJson(e: DirEntry): Record<string, unknown> {
+export function entryJson(e: DirEntry): Record<string, unknown> {
   const o: Record<string, unknown> = {
     LockIndex: e.LockIndex,
     Key: e.Key,
@@ -35,6 +35,28 @@ function indexHeaders(
 }
 
 const UINT64_MAX = 2n ** 64n - 1n;
+
+/** Go's url.QueryEscape: unreserved bytes stay, spaces become '+', the rest %XX (upper-case). */
+function goQueryEscape(s: string): string {
+  let out = '';
+  for (const b of new TextEncoder().encode(s)) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
+    else if (c === ' ') out += '+';
+    else out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Consul's conflictingFlags: more than one of `flags` present → 400 "Conflicting flags: " + url.Values.Encode(). */
+export function conflictingFlags(q: URLSearchParams, ...flags: string[]): Reply | null {
+  if (flags.filter((f) => q.has(f)).length < 2) return null;
+  const keys = [...new Set(q.keys())].sort();
+  const enc = keys
+    .flatMap((k) => q.getAll(k).map((v) => `${goQueryEscape(k)}=${goQueryEscape(v)}`))
+    .join('&');
+  return { status: 400, text: `Conflicting flags: ${enc}` };
+}
 
 function parseUint(v: string | null): bigint | null | Error {
   if (v === null) return null;
@@ -126,7 +148,7 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
     try {
       return { json: await s.kvWrite(kvReq) };
     } catch (e) {
-      if (e instanceof NoLeaderError) return { status: 500, text: e.message };
+      if (e instanceof NoLeaderError || e instanceof ApplyError) return { status: 500, text: e.message };
       throw e;
     }
   };
@@ -137,9 +159,10 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
     const q = req.query;
     const flags = parseUint(q.get('flags'));
     if (flags instanceof Error) return { status: 400, text: 'Invalid flags' };
+    const conflict = conflictingFlags(q, 'cas', 'acquire', 'release');
+    if (conflict) return conflict;
     const cas = parseUint(q.get('cas'));
     if (cas instanceof Error) return { status: 400, text: 'Invalid cas' };
-    if (q.has('acquire') || q.has('release')) return { status: 400, text: 'Sessions are not supported yet' };
     const max = agent.config.kvMaxValueSize;
     const body = await req.ex.readBody(max);
     if (body === null) {
@@ -149,12 +172,15 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
         text: `Request body(${len} bytes) too large, max size: ${max} bytes. See https://developer.hashicorp.com/consul/docs/agent/config/config-files#kv_max_value_size.`,
       };
     }
+    const acquire = q.get('acquire');
+    const release = q.get('release');
     return write(req, {
-      Op: cas === null ? 'set' : 'cas',
+      Op: acquire !== null ? 'lock' : release !== null ? 'unlock' : cas === null ? 'set' : 'cas',
       Key: key,
       Value: Buffer.from(body).toString('base64'),
       Flags: String(flags ?? 0n),
       ModifyIndex: Number(cas ?? 0n),
+      Session: acquire ?? release ?? undefined,
     });
   });
 
@@ -163,8 +189,9 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
     const q = req.query;
     const cas = parseUint(q.get('cas'));
     if (cas instanceof Error) return { status: 400, text: 'Invalid cas' };
+    const conflict = conflictingFlags(q, 'recurse', 'cas');
+    if (conflict) return conflict;
     const recurse = q.has('recurse');
-    if (recurse && cas !== null) return { status: 400, text: 'Conflicting flags: cas=…&recurse' };
     if (key === '' && !recurse) return { status: 400, text: 'Missing key name' };
     return write(req, {
       Op: recurse ? 'delete-tree' : cas !== null ? 'delete-cas' : 'delete',

@@ -86,11 +86,57 @@ export class KVStore {
     this.watches.touchPrefix('');
   }
 
+  /** An open transaction: each touched key's state before it, the table index, deferred wakeups. */
+  private txn: {
+    before: Map<string, { entry: DirEntry | undefined; tomb: number | undefined }>;
+    index: number;
+    wake: Array<[string, boolean]>;
+  } | null = null;
+
+  /** Starts an all-or-nothing group of writes (a /v1/txn); end it with commit() or rollback(). */
+  begin(): void {
+    if (this.txn) throw new Error('KV transaction already open');
+    this.txn = { before: new Map(), index: this.tableIndex, wake: [] };
+  }
+
+  commit(): void {
+    const t = this.txn;
+    this.txn = null;
+    for (const [k, prefix] of t?.wake ?? []) this.notify(k, prefix);
+  }
+
+  /** Puts every key the transaction touched back as it was; nobody was woken. */
+  rollback(): void {
+    const t = this.txn;
+    this.txn = null;
+    if (!t) return;
+    for (const [k, b] of t.before) {
+      if (b.entry) this.entries.set(k, b.entry);
+      else this.entries.delete(k);
+      if (b.tomb !== undefined) this.graveyard.set(k, b.tomb);
+      else this.graveyard.delete(k);
+    }
+    this.tableIndex = t.index;
+  }
+
+  private remember(key: string): void {
+    const t = this.txn;
+    if (t && !t.before.has(key))
+      t.before.set(key, { entry: this.entries.get(key), tomb: this.graveyard.get(key) });
+  }
+
+  private notify(key: string, prefix = false): void {
+    if (this.txn) this.txn.wake.push([key, prefix]);
+    else if (prefix) this.watches.touchPrefix(key);
+    else this.watches.touch(key);
+  }
+
   private bump(idx: number): void {
     if (idx > this.tableIndex) this.tableIndex = idx;
   }
 
   set(idx: number, key: string, value: Uint8Array | null, flags: bigint, session = ''): void {
+    this.remember(key);
     const prev = this.entries.get(key);
     this.entries.set(key, {
       Key: key,
@@ -103,7 +149,7 @@ export class KVStore {
     });
     this.graveyard.delete(key);
     this.bump(idx);
-    this.watches.touch(key);
+    this.notify(key);
   }
 
   /** Check-and-set: cas 0 means "only if absent"; otherwise the ModifyIndex must match. */
@@ -114,11 +160,65 @@ export class KVStore {
     return true;
   }
 
+  /**
+   * Acquire (Consul's KVSLock; the caller checked the session exists): succeeds when the key is free
+   * or already held by this session. A new holder bumps LockIndex; a re-acquire does not.
+   */
+  lock(idx: number, key: string, value: Uint8Array | null, flags: bigint, session: string): boolean {
+    const prev = this.entries.get(key);
+    if (prev && prev.Session !== '' && prev.Session !== session) return false;
+    this.remember(key);
+    this.entries.set(key, {
+      Key: key,
+      Flags: flags,
+      Value: value,
+      CreateIndex: prev ? prev.CreateIndex : idx,
+      ModifyIndex: idx,
+      LockIndex: prev ? (prev.Session === session ? prev.LockIndex : prev.LockIndex + 1) : 1,
+      Session: session,
+    });
+    this.graveyard.delete(key);
+    this.bump(idx);
+    this.notify(key);
+    return true;
+  }
+
+  /** Release (KVSUnlock): only the holder's session clears the lock; LockIndex stays. */
+  unlock(idx: number, key: string, value: Uint8Array | null, flags: bigint, session: string): boolean {
+    const prev = this.entries.get(key);
+    if (!prev || prev.Session !== session) return false;
+    this.remember(key);
+    this.entries.set(key, { ...prev, Flags: flags, Value: value, ModifyIndex: idx, Session: '' });
+    this.bump(idx);
+    this.notify(key);
+    return true;
+  }
+
+  /** Keys a session holds, in key order. */
+  heldBy(session: string): string[] {
+    return [...this.entries.values()]
+      .filter((e) => e.Session === session)
+      .map((e) => e.Key)
+      .sort();
+  }
+
+  /** A session was invalidated with behaviour "release": its locks are cleared (ModifyIndex moves). */
+  releaseHeld(idx: number, key: string): void {
+    const prev = this.entries.get(key);
+    if (!prev) return;
+    this.remember(key);
+    this.entries.set(key, { ...prev, ModifyIndex: idx, Session: '' });
+    this.bump(idx);
+    this.notify(key);
+  }
+
   delete(idx: number, key: string): void {
-    if (!this.entries.delete(key)) return;
+    if (!this.entries.has(key)) return;
+    this.remember(key);
+    this.entries.delete(key);
     this.graveyard.set(key, idx);
     this.bump(idx);
-    this.watches.touch(key);
+    this.notify(key);
   }
 
   deleteCas(idx: number, key: string, cas: number): boolean {
@@ -133,13 +233,14 @@ export class KVStore {
     let any = false;
     for (const k of [...this.entries.keys()]) {
       if (!k.startsWith(prefix)) continue;
+      this.remember(k);
       this.entries.delete(k);
       this.graveyard.set(k, idx);
       any = true;
     }
     if (any) {
       this.bump(idx);
-      this.watches.touchPrefix(prefix);
+      this.notify(prefix, true);
     }
   }
 }

@@ -23,6 +23,12 @@ import { leaveCommand, reloadCommand } from './simple.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 import { rttCommand } from './rtt.js';
+import {
+  snapshotCommand,
+  snapshotInspectCommand,
+  snapshotRestoreCommand,
+  snapshotSaveCommand,
+} from './snapshot.js';
 
 export function allCommands(): Map<string, Command> {
   return new Map<string, Command>([
@@ -51,6 +57,10 @@ export function allCommands(): Map<string, Command> {
     ['operator raft remove-peer', removePeerCommand],
     ['reload', reloadCommand],
     ['rtt', rttCommand],
+    ['snapshot', snapshotCommand],
+    ['snapshot inspect', snapshotInspectCommand],
+    ['snapshot restore', snapshotRestoreCommand],
+    ['snapshot save', snapshotSaveCommand],
     ['validate', validateCommand],
     ['version', versionCommand],
   ]);
