@@ -17,6 +17,7 @@ import { registerSessionEndpoints } from './session-endpoints.js';
 import { registerTxnEndpoints } from './txn-endpoints.js';
 import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
 import { encodeJson } from './encode.js';
+import { requestFilter } from './filter.js';
 import { Router, type Reply } from './router.js';
 
 function formatLatency(ms: number): string {
@@ -174,7 +175,14 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         if (ex.method === 'OPTIONS') send(ex, { status: 200, headers: { allow } }, pretty);
         else send(ex, { status: 405, text: `method ${ex.method} not allowed`, headers: { allow } }, pretty);
       } else {
+        const filter = ex.method === 'GET' ? requestFilter(rawPath, query) : null;
+        if (filter && !('apply' in filter)) {
+          send(ex, filter, pretty);
+          return;
+        }
         const reply = await found.handler({ ex, method: ex.method, path, params: found.params, query });
+        if (reply && filter && 'json' in reply && (reply.status ?? 200) === 200)
+          reply.json = filter.apply(reply.json);
         if (reply) send(ex, reply, pretty);
       }
     } catch (e) {

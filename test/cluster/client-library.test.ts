@@ -270,3 +270,52 @@ test('catalog and health through the client', async () => {
   await consul.catalog.deregister({ node: 'web-1' });
   assert.equal((await consul.health.service('web')).length, 0);
 });
+
+test('?filter and ?node-meta on listing endpoints; a bad expression is a 500 with the parser text', async () => {
+  for (const [node, env, port] of [
+    ['flt-1', 'prod', 80],
+    ['flt-2', 'dev', 8080],
+  ] as const)
+    await http(
+      'PUT',
+      '/v1/catalog/register',
+      JSON.stringify({
+        Node: node,
+        Address: '10.4.4.4',
+        NodeMeta: { env },
+        Service: { Service: 'flt', Port: port, Tags: [env] },
+      }),
+    );
+  const names = async (path: string, pick: (x: Record<string, unknown>) => unknown) => {
+    const r = await http('GET', path);
+    assert.equal(r.status, 200, r.text);
+    return (JSON.parse(r.text) as Array<Record<string, unknown>>).map(pick);
+  };
+  const q = encodeURIComponent;
+  assert.deepEqual(await names(`/v1/catalog/nodes?filter=${q('Meta.env == "prod"')}`, (x) => x.Node), [
+    'flt-1',
+  ]);
+  assert.deepEqual(await names('/v1/catalog/nodes?node-meta=env:dev', (x) => x.Node), ['flt-2']);
+  assert.deepEqual(
+    await names(
+      `/v1/catalog/service/flt?filter=${q('ServicePort == 8080 or "prod" in ServiceTags')}`,
+      (x) => x.Node,
+    ),
+    ['flt-1', 'flt-2'],
+  );
+  assert.deepEqual(
+    await names(
+      `/v1/health/service/flt?filter=${q('Service.Port != 80 and Node.Meta.env == dev')}`,
+      (x) => (x.Node as { Node: string }).Node,
+    ),
+    ['flt-2'],
+  );
+  const bad = await http('GET', `/v1/catalog/nodes?filter=${q('Bogus == 1')}`);
+  assert.equal(bad.status, 500);
+  assert.equal(bad.text, 'Selector "Bogus" is not valid\n');
+  const syntax = await http('GET', `/v1/health/service/flt?filter=${q('Service.Port ==')}`);
+  assert.equal(syntax.status, 500);
+  assert.match(syntax.text, /^1:16 \(15\): no match found/);
+  for (const node of ['flt-1', 'flt-2'])
+    await http('PUT', '/v1/catalog/deregister', JSON.stringify({ Node: node }));
+});
