@@ -463,6 +463,53 @@ test('consul kv put/get/delete against an agent', async () => {
     out: '',
     err: 'Error! Did not write to redis/config/minconns: CAS failed\n',
   });
+  // export → delete → import brings the tree back (flags included); -prefix moves it.
+  const exported = consul(['kv', 'export', 'redis/'], env);
+  assert.equal(exported.code, 0, exported.err);
+  assert.match(
+    exported.out,
+    /^\[\n\t\{\n\t\t"key": "redis\/config\/maxconns",\n\t\t"flags": 42,\n\t\t"value": "MjU="\n\t\},\n\t\{\n/,
+  );
+  assert.equal(
+    consul(['kv', 'delete', '-recurse', 'redis'], env).out,
+    'Success! Deleted keys with prefix: redis\n',
+  );
+  assert.equal(
+    consul(['kv', 'import', exported.out], env).out,
+    'Imported: redis/config/maxconns\nImported: redis/config/minconns\n',
+  );
+  assert.match(consul(['kv', 'get', '-detailed', 'redis/config/maxconns'], env).out, /\nFlags {12}42\n/);
+  assert.equal(
+    consul(['kv', 'import', '-prefix=copy', exported.out], env).out,
+    'Imported: copy/redis/config/maxconns\nImported: copy/redis/config/minconns\n',
+  );
+  assert.equal(consul(['kv', 'export', 'nothing/'], env).out, '[]\n');
+  assert.equal(consul(['kv', 'import', '{'], env).err.split(':')[0], 'Cannot unmarshal data');
+  // Locks from the command line.
+  const sess = (await (
+    await fetch('http://127.0.0.79:18579/v1/session/create', { method: 'PUT' })
+  ).json()) as {
+    ID: string;
+  };
+  assert.deepEqual(consul(['kv', 'put', '-acquire', `-session=${sess.ID}`, 'locked', 'me'], env), {
+    code: 0,
+    out: 'Success! Lock acquired on: locked\n',
+    err: '',
+  });
+  assert.match(
+    consul(['kv', 'get', '-detailed', 'locked'], env).out,
+    new RegExp(`\nSession {10}${sess.ID}\n`),
+  );
+  assert.equal(
+    consul(['kv', 'put', '-release', `-session=${sess.ID}`, 'locked'], env).out,
+    'Success! Lock released on: locked\n',
+  );
+  assert.deepEqual(consul(['kv', 'put', '-release', `-session=${sess.ID}`, 'locked'], env), {
+    code: 1,
+    out: '',
+    err: 'Error! Did not release lock\n',
+  });
+  assert.equal(consul(['kv', 'delete', '-recurse', 'copy'], env).code, 0);
   assert.equal(
     consul(['kv', 'delete', '-recurse', 'redis'], env).out,
     'Success! Deleted keys with prefix: redis\n',

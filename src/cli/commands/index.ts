@@ -15,7 +15,14 @@ import { forceLeaveCommand } from './force-leave.js';
 import { joinCommand } from './join.js';
 import { keygenCommand } from './keygen.js';
 import { keyringCommand } from './keyring.js';
-import { kvCommand, kvDeleteCommand, kvGetCommand, kvPutCommand } from './kv.js';
+import {
+  kvCommand,
+  kvDeleteCommand,
+  kvExportCommand,
+  kvGetCommand,
+  kvImportCommand,
+  kvPutCommand,
+} from './kv.js';
 import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
 import { listPeersCommand, operatorCommand, operatorRaftCommand, removePeerCommand } from './operator.js';
@@ -46,6 +53,8 @@ export function allCommands(): Map<string, Command> {
     ['keyring', keyringCommand],
     ['kv', kvCommand],
     ['kv delete', kvDeleteCommand],
+    ['kv export', kvExportCommand],
+    ['kv import', kvImportCommand],
     ['kv get', kvGetCommand],
     ['kv put', kvPutCommand],
     ['leave', leaveCommand],
