@@ -5,7 +5,7 @@
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { timingsFor, type ConfigServer } from '../raft/core/raft-core.js';
 import { NotLeaderError } from '../raft/core/raft-core.js';
-import { RaftNode } from '../raft/node.js';
+import { LeadershipLostError, RaftNode } from '../raft/node.js';
 import {
   DiskSnapshotStore,
   MemSnapshotStore,
@@ -259,6 +259,16 @@ export class Server {
       return await this.raft.propose(data);
     } catch (e) {
       if (e instanceof NotLeaderError) throw new NoLeaderError();
+      throw e;
+    }
+  }
+
+  /** Waits until a barrier entry of this leader's term is applied (?consistent reads). */
+  async barrier(): Promise<void> {
+    try {
+      await this.raft.barrier();
+    } catch (e) {
+      if (e instanceof NotLeaderError || e instanceof LeadershipLostError) throw new NoLeaderError();
       throw e;
     }
   }

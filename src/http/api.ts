@@ -17,6 +17,7 @@ import { registerSessionEndpoints } from './session-endpoints.js';
 import { registerTxnEndpoints } from './txn-endpoints.js';
 import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
 import { encodeJson } from './encode.js';
+import { NoLeaderError } from '../agent/server.js';
 import { requestFilter } from './filter.js';
 import { Router, type Reply } from './router.js';
 
@@ -166,6 +167,18 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         const a = await agent.forwardHttp(await forwardable(ex));
         ex.respond(a.status, Object.fromEntries(a.headers), a.body);
         return;
+      }
+      // ?consistent: the leader proves it still leads (a barrier through the log) before reading.
+      if (ex.method === 'GET' && query.has('consistent') && agent.server && SERVER_READS.test(rawPath)) {
+        try {
+          await agent.server.barrier();
+        } catch (e) {
+          if (e instanceof NoLeaderError) {
+            send(ex, { status: 500, text: e.message }, pretty);
+            return;
+          }
+          throw e;
+        }
       }
       const found = router.find(ex.method, rawPath);
       if (found === null) {

@@ -93,6 +93,7 @@ export class RaftNode {
       { id, voters, timings, rng: p.rng, nowMs: p.clock.monotonicMs() },
       { ...p.storage.load(), snapshot: initial?.meta ?? null },
     );
+    for (const n of p.storage.loadNotes?.() ?? []) p.logger.warn(n);
     this.lastRole = this.core.role;
     this.arm();
     this.armSnapshot();
@@ -158,10 +159,19 @@ export class RaftNode {
     this.kick();
   }
 
+  /**
+   * A barrier (hashicorp's Barrier, used for Consul's ?consistent reads): an empty entry of this term;
+   * once it is applied here, everything committed before the read arrived is applied and this server
+   * was still the leader when a quorum stored it.
+   */
+  barrier(): Promise<void> {
+    return this.propose(new Uint8Array(), EntryType.Noop).then(() => undefined);
+  }
+
   /** Proposes a command; resolves with the FSM's result once applied here, or rejects (not leader, lost). */
-  propose(data: Uint8Array): Promise<unknown> {
+  propose(data: Uint8Array, type: EntryType = EntryType.Command): Promise<unknown> {
     this.core.setTime(this.p.clock.monotonicMs());
-    const r = this.core.propose(data);
+    const r = this.core.propose(data, type);
     if (r instanceof NotLeaderError) return Promise.reject(r);
     const done = new Promise<unknown>((resolve, reject) =>
       this.waiters.set(r.index, { term: r.term, resolve, reject }),
@@ -216,7 +226,7 @@ export class RaftNode {
           const rd = this.core.ready();
           if (rd.snapshot) await this.install(rd.snapshot);
           if (rd.hard || rd.truncateAfter !== null || rd.compactTo !== null || rd.entries.length > 0)
-            await this.p.storage.persist(rd);
+            await this.p.storage.persist({ ...rd, commit: this.core.commitIndex });
           if (this.stopped) return;
           for (const m of rd.messages) this.send(m);
           for (const e of rd.committed) this.applyOne(e);
@@ -252,6 +262,7 @@ export class RaftNode {
   }
 
   private observe(): void {
+    for (const r of this.core.refusals.splice(0)) this.p.logger.error(r);
     const { role, leader, term } = this.core;
     if (role !== this.lastRole) {
       const log = this.p.logger;

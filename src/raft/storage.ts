@@ -11,12 +11,16 @@ export interface RaftWrite {
   truncateAfter: number | null;
   /** Drop stored entries up to this index (a snapshot holds them). */
   compactTo: number | null;
+  /** The commit index known when writing: tells a later start which stored entries are committed. */
+  commit?: number;
   entries: readonly Entry[];
 }
 
 export interface RaftStorage {
-  /** Everything stored, read once at start. */
+  /** Everything stored, read once at start. Throws when the committed part of the log is damaged. */
   load(): Durable;
+  /** What load() repaired (a damaged unacknowledged tail it dropped), for the log. */
+  loadNotes?(): string[];
   /** Resolves once the write is durable. Entries stored above the last written one are dropped. */
   persist(w: RaftWrite): Promise<void>;
   close(): Promise<void>;

@@ -65,6 +65,13 @@ test('KV through the client: set, get, keys, cas, delete', async () => {
   assert.equal(await put('lib/a', 'x', `cas=${a!.ModifyIndex + 1000}`), false);
   assert.equal(await consul.kv.set({ key: 'lib/a', value: 'three', cas: a!.ModifyIndex }), true);
   assert.equal((await consul.kv.get('lib/a'))?.Value, 'three');
+  // ?consistent goes through a barrier on the leader; ?stale and ?consistent together are refused.
+  const consistent = await http('GET', '/v1/kv/lib/a?consistent');
+  assert.equal(consistent.status, 200);
+  assert.equal(decode((JSON.parse(consistent.text) as Array<{ Value: string }>)[0]!.Value), 'three');
+  const both = await http('GET', '/v1/kv/lib/a?consistent&stale');
+  assert.equal(both.status, 400);
+  assert.equal(both.text, 'Cannot specify ?stale with ?consistent, conflicting semantics.\n');
   await consul.kv.del({ key: 'lib/', recurse: true });
   assert.equal(await consul.kv.get('lib/a'), undefined);
 });

@@ -144,6 +144,10 @@ export class RaftCore {
   /** The latest snapshot this server has (index 0 = none). */
   private snap: SnapshotMeta = { index: 0, term: 0, configuration: [] };
   private pendingSnapshot: (SnapshotMeta & { data?: Uint8Array }) | null = null;
+  /** Leaders refused for contradicting committed entries (logged once per leader and term). */
+  private readonly refusedFrom = new Set<string>();
+  /** Messages for the host's log; it drains them. */
+  readonly refusals: string[] = [];
   private compactPending: number | null = null;
   /** Entries up to this index are durable on this server. */
   private stable = 0;
@@ -489,10 +493,13 @@ export class RaftCore {
   }
 
   /** Appends a command if this server leads; the host learns it committed when it comes back in Ready.committed. */
-  propose(data: Uint8Array): { index: number; term: number } | NotLeaderError {
+  propose(
+    data: Uint8Array,
+    type: EntryType = EntryType.Command,
+  ): { index: number; term: number } | NotLeaderError {
     if (this.role !== 'leader' || this.transferring)
       return new NotLeaderError(this.leader === this.id ? '' : this.leader);
-    const e = this.appendLocal(EntryType.Command, data);
+    const e = this.appendLocal(type, data);
     // Sent when the host next takes a Ready, so proposals made meanwhile travel together.
     this.broadcastPending = true;
     this.maybeCommit();
@@ -626,10 +633,24 @@ export class RaftCore {
     if (prev > this.lastIndex || (prev > this.offset && this.termAt(prev) !== m.prevLogTerm)) {
       return reply(false, Math.min(this.lastIndex, prev - 1));
     }
+    // A "leader" whose entries contradict what we committed is not of our cluster's history (another
+    // cluster's data, a wiped peer): refuse it, never merge.
+    const clash = entries.find(
+      (e) => e.index <= this.commitIndex && e.index > this.offset && this.termAt(e.index) !== e.term,
+    );
+    if (clash) {
+      const key = `${from}/${m.term}`;
+      if (!this.refusedFrom.has(key)) {
+        this.refusedFrom.add(key);
+        this.refusals.push(
+          `refusing entries from ${from} (term ${m.term}): entry ${clash.index} of term ${clash.term} contradicts the committed entry of term ${this.termAt(clash.index)}`,
+        );
+      }
+      return reply(false, this.commitIndex);
+    }
     for (const e of entries) {
       if (e.index <= this.lastIndex) {
         if (this.termAt(e.index) === e.term) continue;
-        assert(e.index > this.commitIndex, `leader ${from} conflicts with committed entry ${e.index}`);
         this.log.length = e.index - 1 - this.offset;
         if (this.stable >= e.index) {
           this.stable = e.index - 1;

@@ -138,3 +138,51 @@ test('a truncated configuration entry stops being in force', () => {
   g.run();
   assert.deepEqual([...x.votersList], ['x', 'y', 'z']);
 });
+
+test('a leader whose entries contradict committed ones (another cluster’s data) is refused, never merged', () => {
+  const a = new RaftCore({ id: 'a', voters: ['a'], timings, rng: new SeededRng(3), nowMs: 0 });
+  const drain = () => {
+    const out: Envelope[] = [];
+    while (a.hasReady()) {
+      const rd = a.ready();
+      out.push(...rd.messages);
+      a.advance(rd);
+    }
+    return out;
+  };
+  a.tick(2e9); // a lone voter elects itself
+  a.propose(new TextEncoder().encode('ours'));
+  drain();
+  assert.equal(a.commitIndex, 2);
+  const before = a.entriesFrom(1).map((e) => [e.index, e.term]);
+  a.step({
+    from: 'stranger',
+    to: 'a',
+    msg: {
+      type: 'append',
+      term: 9,
+      leader: 'stranger',
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: [1, 2, 3].map((index) => ({
+        index,
+        term: 9,
+        type: 0,
+        data: new TextEncoder().encode('theirs'),
+      })),
+      leaderCommit: 3,
+    },
+  });
+  const replies = drain();
+  assert.deepEqual(
+    a.entriesFrom(1).map((e) => [e.index, e.term]),
+    before,
+    'log unchanged',
+  );
+  assert.equal(a.commitIndex, 2);
+  const reply = replies.find((m) => m.msg.type === 'appendResp')!.msg;
+  assert.equal(reply.type === 'appendResp' && reply.success, false);
+  assert.deepEqual(a.refusals, [
+    'refusing entries from stranger (term 9): entry 1 of term 9 contradicts the committed entry of term 1',
+  ]);
+});

@@ -8,6 +8,7 @@ import { EntryType, type Entry, type Envelope } from '../../../src/raft/core/mes
 import { NotLeaderError } from '../../../src/raft/core/raft-core.js';
 import { RaftNode } from '../../../src/raft/node.js';
 import { MemRaftStorage, type RaftStorage } from '../../../src/raft/storage.js';
+import { open } from 'lmdb';
 import { LmdbRaftStorage } from '../../../src/platform/node/raft-lmdb.js';
 import { LogHub } from '../../../src/runtime/log.js';
 import { Scheduler } from '../../sim/scheduler.js';
@@ -171,6 +172,59 @@ test('lmdb storage: compaction drops a prefix, an emptied log restarts where the
     const s3 = new LmdbRaftStorage(path.join(dir, 'raft'));
     assert.deepEqual(indexes(s3.load()), [11, 12]);
     await s3.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('lmdb storage: a damaged entry past the commit index drops the tail; inside the committed prefix it refuses to start', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'raft-'));
+  const e = (index: number) => ({ index, term: 1, type: EntryType.Command, data: enc.encode(`v${index}`) });
+  const damage = async (index: number) => {
+    const db = open({ path: path.join(dir, 'raft', 'raft.db'), compression: false });
+    const logs = db.openDB<{ term: number; type: number; data: Uint8Array; crc: number }, number>({
+      name: 'logs',
+    });
+    const v = logs.get(index)!;
+    await logs.put(index, { ...v, data: enc.encode('bit rot') });
+    await db.close();
+  };
+  try {
+    const s1 = new LmdbRaftStorage(path.join(dir, 'raft'));
+    s1.load();
+    await s1.persist({
+      hard: null,
+      truncateAfter: null,
+      compactTo: null,
+      commit: 2,
+      entries: [1, 2, 3, 4, 5].map(e),
+    });
+    await s1.close();
+    await damage(4);
+    const s2 = new LmdbRaftStorage(path.join(dir, 'raft'));
+    assert.deepEqual(
+      s2.load().entries.map((x) => x.index),
+      [1, 2, 3],
+    );
+    assert.deepEqual(s2.loadNotes(), [
+      'raft log: dropped entries 4..5 after a damaged entry past the commit index 2',
+    ]);
+    await s2.close();
+    // The drop is durable: a second start finds a clean log.
+    const s3 = new LmdbRaftStorage(path.join(dir, 'raft'));
+    assert.deepEqual(
+      s3.load().entries.map((x) => x.index),
+      [1, 2, 3],
+    );
+    assert.deepEqual(s3.loadNotes(), []);
+    await s3.close();
+    await damage(2);
+    const s4 = new LmdbRaftStorage(path.join(dir, 'raft'));
+    assert.throws(
+      () => s4.load(),
+      /^Error: raft log entry 2 is damaged \(checksum mismatch\) inside the committed prefix \(commit index 2\); refusing to start/,
+    );
+    await s4.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
