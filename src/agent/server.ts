@@ -22,12 +22,22 @@ import {
   type SessionRequest,
 } from '../fsm/fsm.js';
 import type { Session } from '../state/sessions.js';
+import type { AutopilotConfig } from '../state/autopilot.js';
+import { VERSION as CONSUL_VERSION } from '../structs/version.js';
 import { isWriteOp, runTxn, type TxnOp, type TxnOutcome, type TxnResultItem } from '../fsm/txn.js';
 import { uuidFrom } from '../runtime/rng.js';
-import { parseGoDuration } from '../lib/duration.js';
+import { formatGoDuration, parseGoDuration } from '../lib/duration.js';
 import type { DeregisterRequest, RegisterRequest } from '../state/catalog.js';
 
-export type { KvRequest, RegisterRequest, DeregisterRequest, TxnOp, TxnOutcome, TxnResultItem };
+export type {
+  KvRequest,
+  RegisterRequest,
+  DeregisterRequest,
+  TxnOp,
+  TxnOutcome,
+  TxnResultItem,
+  AutopilotConfig,
+};
 import type { RaftStorage } from '../raft/storage.js';
 import type { Clock } from '../runtime/clock.js';
 import type { LogHub } from '../runtime/log.js';
@@ -206,6 +216,9 @@ export class Server {
         if (leader === nodeId) {
           log.info('cluster leadership acquired');
           void this.reconcileAll();
+          // The first leader seeds autopilot's configuration from this agent's `autopilot {}`.
+          if (!this.state.autopilot.config)
+            this.setAutopilot({ ...this.defaultAutopilot(), ModifyIndex: 0 }, true).catch(() => {});
           // Session TTL timers live on the leader and start afresh with each leadership.
           for (const sess of this.state.sessions.list()) this.resetSessionTimer(sess.ID);
         } else this.clearSessionTimers();
@@ -335,6 +348,94 @@ export class Server {
     await this.apply(encodeCommand(MessageTypes.RestoreState, { State: new TextDecoder().decode(state) }));
     for (const sess of this.state.sessions.list()) this.resetSessionTimer(sess.ID);
     return null;
+  }
+
+  private defaultAutopilot(): AutopilotConfig {
+    const a = this.config.autopilot;
+    return {
+      CleanupDeadServers: a.cleanupDeadServers,
+      LastContactThreshold: formatGoDuration(a.lastContactThresholdNs),
+      MaxTrailingLogs: a.maxTrailingLogs,
+      MinQuorum: a.minQuorum,
+      ServerStabilizationTime: formatGoDuration(a.serverStabilizationTimeNs),
+      RedundancyZoneTag: '',
+      DisableUpgradeMigration: false,
+      UpgradeVersionTag: '',
+      CreateIndex: 0,
+      ModifyIndex: 0,
+    };
+  }
+
+  /** The autopilot configuration in force (the agent's own until a leader stored one). */
+  autopilotConfig(): AutopilotConfig {
+    return this.state.autopilot.config ?? this.defaultAutopilot();
+  }
+
+  /** Stores a new autopilot configuration; with `cas`, only if its ModifyIndex is still current. */
+  async setAutopilot(c: AutopilotConfig, cas: boolean): Promise<boolean> {
+    return (await this.apply(encodeCommand(MessageTypes.Autopilot, { Config: c, CAS: cas }))) === true;
+  }
+
+  /** When each server was last seen turning healthy (autopilot's StableSince). */
+  private readonly healthySince = new Map<string, number>();
+
+  /**
+   * Autopilot's view of the servers, from the leader's replication state and the LAN pool: a server is
+   * healthy when Serf has it alive, it answered within LastContactThreshold and trails the leader by
+   * at most MaxTrailingLogs entries.
+   */
+  autopilotHealth(nowMs: number, wallMs: number) {
+    const ap = this.autopilotConfig();
+    const threshold = parseGoDuration(ap.LastContactThreshold);
+    const thresholdMs = threshold instanceof Error ? 200 : threshold / 1e6;
+    const core = this.raft.core;
+    const contact = core.peerContactAgo(nowMs);
+    const matches = core.matchIndexes();
+    const serf = new Map(this.lanServers().map((s) => [s.id, s.m.status]));
+    const statusName = (st: number | undefined) =>
+      st === MemberStatus.alive
+        ? 'alive'
+        : st === MemberStatus.leaving
+          ? 'leaving'
+          : st === MemberStatus.left
+            ? 'left'
+            : st === MemberStatus.failed
+              ? 'failed'
+              : 'none';
+    const servers = this.configured().map((sv) => {
+      const self = sv.id === this.nodeId;
+      const lastContactMs = self ? 0 : (contact.get(sv.id) ?? Infinity);
+      const lastIndex = self ? core.lastIndex : (matches.get(sv.id) ?? 0);
+      const serfStatus = self ? 'alive' : statusName(serf.get(sv.id));
+      const healthy =
+        serfStatus === 'alive' &&
+        lastContactMs <= thresholdMs &&
+        core.lastIndex - lastIndex <= ap.MaxTrailingLogs;
+      if (!healthy) this.healthySince.delete(sv.id);
+      else if (!this.healthySince.has(sv.id)) this.healthySince.set(sv.id, wallMs);
+      return {
+        ID: sv.id,
+        Name: self ? this.config.nodeName : (this.names.get(sv.id) ?? ''),
+        Address: sv.address,
+        SerfStatus: serfStatus,
+        Version: CONSUL_VERSION,
+        Leader: self && this.isLeader(),
+        LastContact: Number.isFinite(lastContactMs) ? formatGoDuration(Math.round(lastContactMs * 1e6)) : '',
+        LastTerm: Number.isFinite(lastContactMs) ? core.term : 0,
+        LastIndex: lastIndex,
+        Healthy: healthy,
+        Voter: sv.voter,
+        StableSince: new Date(this.healthySince.get(sv.id) ?? 0).toISOString().replace(/\.\d+Z$/, 'Z'),
+      };
+    });
+    const voters = servers.filter((x) => x.Voter);
+    const quorum = Math.floor(voters.length / 2) + 1;
+    const healthyVoters = voters.filter((x) => x.Healthy).length;
+    return {
+      Healthy: servers.every((x) => x.Healthy),
+      FailureTolerance: Math.max(0, healthyVoters - quorum),
+      Servers: servers,
+    };
   }
 
   private readonly sessionTimers = new Map<string, { cancel(): void }>();

@@ -7,6 +7,7 @@ import { Catalog, type DeregisterRequest, type RegisterRequest } from '../state/
 import { KVStore } from '../state/kv-store.js';
 import { Coordinates, type Coord } from '../state/coordinates.js';
 import { Sessions, type Session } from '../state/sessions.js';
+import { AutopilotTable, type AutopilotConfig } from '../state/autopilot.js';
 import { runTxn, type TxnOp } from './txn.js';
 import { restoreState } from './snapshot.js';
 
@@ -18,6 +19,7 @@ export const MessageTypes = {
   Session: 3,
   CoordinateBatchUpdate: 6,
   Txn: 8,
+  Autopilot: 9,
   /** proconsul's own: a whole-store restore (PUT /v1/snapshot) replicated as one entry. */
   RestoreState: 200,
 } as const;
@@ -43,6 +45,7 @@ export class StateStore {
   readonly catalog = new Catalog();
   readonly coordinates = new Coordinates();
   readonly sessions = new Sessions();
+  readonly autopilot = new AutopilotTable();
   constructor(readonly datacenter = 'dc1') {}
 }
 
@@ -84,6 +87,10 @@ export class FSM {
       }
       case MessageTypes.Session:
         return this.applySession(index, parsed.value as unknown as SessionRequest);
+      case MessageTypes.Autopilot: {
+        const r = parsed.value as unknown as { Config: AutopilotConfig; CAS: boolean };
+        return this.state.autopilot.set(index, r.Config, r.CAS);
+      }
       case MessageTypes.Txn:
         return runTxn(this.state, index, parsed.value as unknown as TxnOp[]);
       case MessageTypes.RestoreState: {

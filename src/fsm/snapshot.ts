@@ -8,12 +8,14 @@ import type { DirEntry } from '../state/kv-store.js';
 import type { CatalogDump } from '../state/catalog.js';
 import type { CoordinateEntry } from '../state/coordinates.js';
 import type { Session } from '../state/sessions.js';
+import type { AutopilotConfig } from '../state/autopilot.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
 type Rec =
   | { Type: 'Index'; Table: 'kvs' | 'catalog' | 'coordinates' | 'sessions'; Value: number }
   | { Type: 'Session'; Session: Session }
+  | { Type: 'Autopilot'; Config: AutopilotConfig }
   | { Type: 'KVS'; Entry: Omit<DirEntry, 'Value' | 'Flags'> & { Value: string | null; Flags: string } }
   | { Type: 'Tombstone'; Key: string; Index: number }
   | { Type: 'Node'; Node: CatalogDump['nodes'][number] }
@@ -49,6 +51,8 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
   const sessions = state.sessions.dump();
   push({ Type: 'Index', Table: 'sessions', Value: sessions.index });
   for (const x of sessions.rows) push({ Type: 'Session', Session: x });
+  const ap = state.autopilot.config;
+  if (ap) push({ Type: 'Autopilot', Config: ap });
   const coords = state.coordinates.dump();
   push({ Type: 'Index', Table: 'coordinates', Value: coords.index });
   for (const c of coords.rows) push({ Type: 'Coordinate', Entry: c });
@@ -76,6 +80,7 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
   if (p instanceof Error) return p;
   const idx = { kvs: 0, catalog: 0, coordinates: 0, sessions: 0 };
   const sessions: Session[] = [];
+  let autopilot: AutopilotConfig | null = null;
   const entries: DirEntry[] = [];
   const tombstones: Array<[string, number]> = [];
   const nodes: CatalogDump['nodes'] = [];
@@ -104,6 +109,9 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
       case 'Session':
         sessions.push(r.Session);
         break;
+      case 'Autopilot':
+        autopilot = r.Config;
+        break;
       default:
         return new Error(`failed to decode snapshot: unknown record type ${(r as { Type: string }).Type}`);
     }
@@ -112,5 +120,6 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
   state.catalog.replaceAll({ index: idx.catalog, nodes });
   state.coordinates.restore({ index: idx.coordinates, rows: coords });
   state.sessions.restore({ index: idx.sessions, rows: sessions });
+  state.autopilot.config = autopilot;
   return p.header.Index;
 }

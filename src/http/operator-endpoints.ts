@@ -4,7 +4,9 @@
 import type { Agent } from '../agent/agent.js';
 import type { Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
-import { decodeBody } from './decode.js';
+import { decodeBody, field, isObj, num, str } from './decode.js';
+import { NoLeaderError, type AutopilotConfig } from '../agent/server.js';
+import { parseGoDuration } from '../lib/duration.js';
 import type { Request, Reply } from './router.js';
 
 export function registerOperatorEndpoints(r: Router, agent: Agent): void {
@@ -36,6 +38,112 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
     const err = await s.removePeer(id ? { id } : { address: address! });
     if (err) return { status: 500, text: err };
     return { json: null };
+  });
+
+  r.on('GET', '/v1/operator/autopilot/configuration', () => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    return { json: s.autopilotConfig() };
+  });
+
+  r.on('PUT', '/v1/operator/autopilot/configuration', async (req) => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    const raw = await req.ex.readBody(1 << 16);
+    const body = raw === null ? null : decodeBody(raw);
+    const bad = (why: string): Reply => ({ status: 400, text: `Error parsing autopilot config: ${why}` });
+    if (!body || !body.ok)
+      return bad(body ? body.error.replace(/^Request decode failed: /, '') : 'body too large');
+    const v = body.value;
+    if (v !== null && !isObj(v))
+      return bad('json: cannot unmarshal into Go value of type api.AutopilotConfiguration');
+    // A duration is a Go duration string or nanoseconds (Consul's DurationFixer).
+    const dur = (name: string): string | Error => {
+      const x = field(v, name);
+      if (x === undefined || x === null) return '0s';
+      if (typeof x === 'number') return `${x}ns`;
+      if (typeof x !== 'string') return new Error(`${name} must be a duration`);
+      const d = parseGoDuration(x);
+      return d instanceof Error ? d : x;
+    };
+    const lct = dur('LastContactThreshold');
+    const sst = dur('ServerStabilizationTime');
+    if (lct instanceof Error) return bad(lct.message);
+    if (sst instanceof Error) return bad(sst.message);
+    const conf: AutopilotConfig = {
+      CleanupDeadServers: field(v, 'CleanupDeadServers') === true,
+      LastContactThreshold: lct,
+      MaxTrailingLogs: num(field(v, 'MaxTrailingLogs')) ?? 0,
+      MinQuorum: num(field(v, 'MinQuorum')) ?? 0,
+      ServerStabilizationTime: sst,
+      RedundancyZoneTag: str(field(v, 'RedundancyZoneTag')) ?? '',
+      DisableUpgradeMigration: field(v, 'DisableUpgradeMigration') === true,
+      UpgradeVersionTag: str(field(v, 'UpgradeVersionTag')) ?? '',
+      CreateIndex: 0,
+      ModifyIndex: 0,
+    };
+    const cas = req.query.get('cas');
+    if (cas !== null) {
+      if (!/^\d+$/.test(cas))
+        return {
+          status: 400,
+          text: `Error parsing cas value: strconv.ParseUint: parsing "${cas}": invalid syntax`,
+        };
+      conf.ModifyIndex = Number(cas);
+    }
+    try {
+      const ok = await s.setAutopilot(conf, cas !== null);
+      return { json: cas !== null ? ok : true };
+    } catch (e) {
+      if (e instanceof NoLeaderError) return { status: 500, text: e.message };
+      throw e;
+    }
+  });
+
+  r.on('GET', '/v1/operator/autopilot/health', () => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    if (!s.isLeader()) return { status: 500, text: 'No cluster leader' };
+    const h = s.autopilotHealth(agent.clock.monotonicMs(), agent.clock.wallMs());
+    return { status: h.Healthy ? 200 : 429, json: h };
+  });
+
+  r.on('GET', '/v1/operator/autopilot/state', () => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    if (!s.isLeader()) return { status: 500, text: 'No cluster leader' };
+    const h = s.autopilotHealth(agent.clock.monotonicMs(), agent.clock.wallMs());
+    const voters = h.Servers.filter((x) => x.Voter);
+    return {
+      json: {
+        Healthy: h.Healthy,
+        FailureTolerance: h.FailureTolerance,
+        OptimisticFailureTolerance: Math.max(0, voters.length - (Math.floor(voters.length / 2) + 1)),
+        Servers: Object.fromEntries(
+          h.Servers.map((x) => [
+            x.ID,
+            {
+              ID: x.ID,
+              Name: x.Name,
+              Address: x.Address,
+              NodeStatus: x.SerfStatus,
+              Version: x.Version,
+              LastContact: x.LastContact,
+              LastTerm: x.LastTerm,
+              LastIndex: x.LastIndex,
+              Healthy: x.Healthy,
+              StableSince: x.StableSince,
+              ReadReplica: false,
+              Status: x.Leader ? 'leader' : x.Voter ? 'voter' : 'non-voter',
+              Meta: { 'consul-network-segment': '' },
+              NodeType: 'voter',
+            },
+          ]),
+        ),
+        Leader: h.Servers.find((x) => x.Leader)?.ID ?? '',
+        Voters: voters.map((x) => x.ID),
+      },
+    };
   });
 
   r.on('GET', '/v1/operator/keyring', async () => {

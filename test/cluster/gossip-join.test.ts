@@ -236,6 +236,66 @@ test(
     const peers = JSON.parse((await httpGet(`http://${ips[0]}:8500/v1/status/peers`)).body) as string[];
     assert.deepEqual([...peers].sort(), ips.map((ip) => `${ip}:8300`).sort());
     assert.ok(ps.some((p) => /Found expected number of peers, attempting bootstrap: peers=/.test(p.out())));
+
+    // Autopilot: seeded from the agents' defaults, healthy with three voters, changed with cas.
+    const http = `-http-addr=${ips[1]}:8500`;
+    const got = consul(['operator', 'autopilot', 'get-config', http]);
+    assert.equal(got.code, 0, got.err);
+    assert.equal(
+      got.out,
+      'CleanupDeadServers = true\nLastContactThreshold = 200ms\nMaxTrailingLogs = 250\nMinQuorum = 0\n' +
+        'ServerStabilizationTime = 10s\nRedundancyZoneTag = ""\nDisableUpgradeMigration = false\nUpgradeVersionTag = ""\n',
+    );
+    const health = await waitFor(
+      'autopilot healthy',
+      async () => {
+        const r = await fetch(`http://${ips[2]}:8500/v1/operator/autopilot/health`);
+        const h = (await r.json()) as {
+          Healthy: boolean;
+          FailureTolerance: number;
+          Servers: Array<{ Leader: boolean; SerfStatus: string }>;
+        };
+        return r.status === 200 && h.Healthy ? h : null;
+      },
+      20_000,
+    );
+    assert.equal(health.FailureTolerance, 1);
+    assert.equal(health.Servers.length, 3);
+    assert.equal(health.Servers.filter((x) => x.Leader).length, 1);
+    assert.ok(health.Servers.every((x) => x.SerfStatus === 'alive'));
+    const set = consul([
+      'operator',
+      'autopilot',
+      'set-config',
+      '-max-trailing-logs=500',
+      '-last-contact-threshold=300ms',
+      http,
+    ]);
+    assert.equal(set.code, 0, set.err);
+    assert.equal(set.out, 'Configuration updated!\n');
+    assert.match(
+      consul(['operator', 'autopilot', 'get-config', http]).out,
+      /\nLastContactThreshold = 300ms\nMaxTrailingLogs = 500\n/,
+    );
+    const cfg = (await (await fetch(`http://${ips[0]}:8500/v1/operator/autopilot/configuration`)).json()) as {
+      ModifyIndex: number;
+    };
+    const stale = await fetch(
+      `http://${ips[0]}:8500/v1/operator/autopilot/configuration?cas=${cfg.ModifyIndex - 1}`,
+      {
+        method: 'PUT',
+        body: '{"CleanupDeadServers": false}',
+      },
+    );
+    assert.equal((await stale.text()).trim(), 'false');
+    const state = consul(['operator', 'autopilot', 'state', http]);
+    assert.equal(state.code, 0, state.err);
+    // Health is live (last contact moves with heartbeats), so only the layout is checked here.
+    assert.match(
+      state.out,
+      /^Healthy: {22}(true|false)\nFailure Tolerance: {12}[01]\nOptimistic Failure Tolerance: 1\nLeader: {23}[0-9a-f-]{36}\nVoters:\n/,
+    );
+    assert.equal((state.out.match(/ {6}Status: {10}(leader|voter)\n/g) ?? []).length, 3);
   },
 );
 

@@ -31,6 +31,12 @@ import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 import { rttCommand } from './rtt.js';
 import {
+  autopilotGetCommand,
+  autopilotSetCommand,
+  autopilotStateCommand,
+  operatorAutopilotCommand,
+} from './autopilot.js';
+import {
   snapshotCommand,
   snapshotInspectCommand,
   snapshotRestoreCommand,
@@ -61,6 +67,10 @@ export function allCommands(): Map<string, Command> {
     ['members', membersCommand],
     ['monitor', monitorCommand],
     ['operator', operatorCommand],
+    ['operator autopilot', operatorAutopilotCommand],
+    ['operator autopilot get-config', autopilotGetCommand],
+    ['operator autopilot set-config', autopilotSetCommand],
+    ['operator autopilot state', autopilotStateCommand],
     ['operator raft', operatorRaftCommand],
     ['operator raft list-peers', listPeersCommand],
     ['operator raft remove-peer', removePeerCommand],

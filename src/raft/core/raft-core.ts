@@ -511,6 +511,11 @@ export class RaftCore {
     return this.role === 'leader' ? 0 : Math.max(0, nowMs - this.lastContact);
   }
 
+  /** Milliseconds since the leader last heard from each peer; empty on followers. */
+  peerContactAgo(nowMs: number): Map<ServerId, number> {
+    return new Map([...this.progress].map(([id, p]) => [id, Math.max(0, nowMs - p.lastContactMs)]));
+  }
+
   /** What a leader knows of each peer's log (hashicorp's replication state); empty on followers. */
   matchIndexes(): Map<ServerId, number> {
     return new Map([...this.progress].map(([id, p]) => [id, p.match]));
