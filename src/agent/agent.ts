@@ -83,7 +83,9 @@ export interface AgentDeps {
   /** Outgoing HTTP (http checks). */
   httpClient: HttpClient;
   /** Builds the DNS handler for this agent (the dns/ layer, wired by main.ts). */
-  dnsHandler?: (agent: Agent) => (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null;
+  dnsHandler?: (
+    agent: Agent,
+  ) => (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null | Promise<Uint8Array>;
 }
 
 /** A plain-text API answer, as Consul writes its errors. */
@@ -160,6 +162,16 @@ export class Agent {
 
   get rng(): Rng {
     return this.deps.rng;
+  }
+
+  /** UDP sockets (DNS recursion opens its own). */
+  get packets(): PacketTransport {
+    return this.deps.packets;
+  }
+
+  /** TCP (DNS recursion over TCP). */
+  get streams(): StreamTransport {
+    return this.deps.streams;
   }
 
   /** Starts everything; an Error means the agent did not start and has released what it took. */
@@ -615,8 +627,10 @@ export class Agent {
       try {
         const udp = await this.deps.packets.bind({ ip: a.ip, port: a.port });
         udp.onPacket((from, q) => {
-          const r = handle(q, 'udp');
-          if (r) udp.send(from, r);
+          void Promise.resolve(handle(q, 'udp')).then(
+            (r) => r && udp.send(from, r),
+            (e: unknown) => log.error('failed to answer DNS query', 'error', e),
+          );
         });
         this.dnsSockets.push(udp);
         const tcp = await this.deps.streams.listen({ ip: a.ip, port: a.port }, (conn) => {
@@ -629,14 +643,19 @@ export class Agent {
             while (buf.length >= 2) {
               const len = (buf[0]! << 8) | buf[1]!;
               if (buf.length < 2 + len) break;
-              const r = handle(buf.subarray(2, 2 + len), 'tcp');
+              const pending = handle(buf.subarray(2, 2 + len), 'tcp');
               buf = buf.slice(2 + len);
-              if (!r) continue;
-              const framed = new Uint8Array(r.length + 2);
-              framed[0] = r.length >> 8;
-              framed[1] = r.length & 0xff;
-              framed.set(r, 2);
-              conn.write(framed);
+              void Promise.resolve(pending).then(
+                (r) => {
+                  if (!r) return;
+                  const framed = new Uint8Array(r.length + 2);
+                  framed[0] = r.length >> 8;
+                  framed[1] = r.length & 0xff;
+                  framed.set(r, 2);
+                  conn.write(framed);
+                },
+                (e: unknown) => log.error('failed to answer DNS query', 'error', e),
+              );
             }
           });
         });

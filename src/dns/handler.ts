@@ -3,10 +3,12 @@
 
 import type { Agent } from '../agent/agent.js';
 import { answerQuery } from './server.js';
+import { exchange, recursorAddr } from './recursor.js';
 
 export function createDnsHandler(
   agent: Agent,
-): (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null {
+): (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null | Promise<Uint8Array> {
+  const ports = { packets: agent.packets, streams: agent.streams, timers: agent.timers };
   const ctx = {
     config: () => agent.config,
     catalog: () => agent.server?.state.catalog ?? agent.catalogMirror,
@@ -19,6 +21,8 @@ export function createDnsHandler(
       }
       return out;
     },
+    exchange: (recursor: string, q: Uint8Array, transport: 'udp' | 'tcp', timeoutMs: number) =>
+      exchange(ports, recursorAddr(recursor), q, transport, timeoutMs),
   };
   const log = agent.logger.named('dns');
   return (query, transport) => {

@@ -21,6 +21,8 @@ export interface Plan {
   authorities: Rr[];
   additionals: Rr[];
   authoritative: boolean;
+  /** Not Consul's to answer: forward to the recursors when there are any (else this plan stands). */
+  recurse?: boolean;
 }
 
 export interface PlanContext {
@@ -90,7 +92,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   if (used === null) {
     if (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa'))
       return reverse(name, qtype, ctx, domain);
-    return empty('REFUSED', false); // not ours, and no recursors yet
+    return { ...empty('REFUSED', false), recurse: true }; // not ours: the recursors', if any
   }
   const zone = `${used}.`;
   const nx = (): Plan => ({ ...empty('NXDOMAIN'), authorities: [soa(ctx, zone)] });
@@ -258,9 +260,9 @@ function sameIp(a: string, b: string): boolean {
  * recursors: SERVFAIL, as Consul answers.
  */
 function reverse(name: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
-  if (!ctx.catalog) return empty('SERVFAIL');
+  if (!ctx.catalog) return { ...empty('SERVFAIL'), recurse: true };
   const ip = reverseAddress(name);
-  if (ip === null || (qtype !== 'PTR' && qtype !== 'ANY')) return empty('SERVFAIL');
+  if (ip === null || (qtype !== 'PTR' && qtype !== 'ANY')) return { ...empty('SERVFAIL'), recurse: true };
   const dc = ctx.config.datacenter;
   const ptr = (target: string): Rr => ({ name: `${name}.`, type: 'PTR', ttl: 0, class: 'IN', data: target });
   const nodes = ctx.catalog.listNodes().filter((n) => sameIp(n.Address, ip));
@@ -275,7 +277,7 @@ function reverse(name: string, qtype: RecordType, ctx: PlanContext, domain: stri
       ...empty('NOERROR'),
       answers: [...services].map((svc) => ptr(`${svc}.service.${dc}.${domain}`)),
     };
-  return empty('SERVFAIL');
+  return { ...empty('SERVFAIL'), recurse: true };
 }
 
 function hexAddr(ip: string): string {

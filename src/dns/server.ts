@@ -12,12 +12,23 @@ export interface DnsContext {
   catalog(): Catalog | null;
   nowSeconds(): number;
   shuffle<T>(xs: T[]): T[];
+  /** Asks one recursor; rejects on timeout or error. */
+  exchange(
+    recursor: string,
+    query: Uint8Array,
+    transport: 'udp' | 'tcp',
+    timeoutMs: number,
+  ): Promise<Uint8Array>;
 }
 
 const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
 /** Returns the response bytes, or null to drop the query (unparseable header). */
-export function answerQuery(query: Uint8Array, transport: 'udp' | 'tcp', ctx: DnsContext): Uint8Array | null {
+export function answerQuery(
+  query: Uint8Array,
+  transport: 'udp' | 'tcp',
+  ctx: DnsContext,
+): Uint8Array | null | Promise<Uint8Array> {
   let q: dnsPacket.Packet;
   try {
     q = dnsPacket.decode(Buffer.from(query));
@@ -41,6 +52,10 @@ export function answerQuery(query: Uint8Array, transport: 'udp' | 'tcp', ctx: Dn
     shuffle: (xs) => ctx.shuffle(xs),
   });
   const opt = (q.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
+  // As miekg's SetReply: RD is echoed; RA says recursors are configured.
+  const rd = (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
+  if (p.recurse && cfg.recursors.length > 0) return recurse(query, transport, ctx, base, opt, rd);
+  const ra = rd | (cfg.recursors.length > 0 ? dnsPacket.RECURSION_AVAILABLE : 0);
   let answers = p.answers;
   let additionals = p.additionals;
   let truncated = false;
@@ -54,7 +69,7 @@ export function answerQuery(query: Uint8Array, transport: 'udp' | 'tcp', ctx: Dn
       }
     }
     const encodeNow = () =>
-      encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt);
+      encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
     let out = encodeNow();
     while (out.length > maxSize && (additionals.length > 0 || answers.length > 0)) {
       if (additionals.length > 0) additionals = additionals.slice(0, -1);
@@ -67,9 +82,9 @@ export function answerQuery(query: Uint8Array, transport: 'udp' | 'tcp', ctx: Dn
       answers.map((a) => (a.type === 'SRV' ? (a.data as { target: string }).target : '')),
     );
     if (answers.some((a) => a.type === 'SRV')) additionals = additionals.filter((a) => targets.has(a.name));
-    return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt);
+    return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
   }
-  return encode(base, p, answers, additionals, false, opt);
+  return encode(base, p, answers, additionals, false, opt, ra);
 }
 
 function encode(
@@ -79,8 +94,9 @@ function encode(
   additionals: ReturnType<typeof plan>['additionals'],
   tc: boolean,
   opt: { udpPayloadSize?: number } | undefined,
+  extraFlags: number,
 ): Uint8Array {
-  let flags = RCODES[p.rcode];
+  let flags = RCODES[p.rcode] | extraFlags;
   if (p.authoritative) flags |= dnsPacket.AUTHORITATIVE_ANSWER;
   if (tc) flags |= dnsPacket.TRUNCATED_RESPONSE;
   const extra: dnsPacket.Answer[] = [...(additionals as dnsPacket.Answer[])];
@@ -98,6 +114,52 @@ function encode(
       flags,
       answers: answers as dnsPacket.Answer[],
       authorities: p.authorities as dnsPacket.Answer[],
+      additionals: extra,
+    }),
+  );
+}
+
+/**
+ * Consul's handleRecurse: each recursor in turn (shuffled with recursor_strategy "random") with
+ * recursor_timeout; the first NOERROR/NXDOMAIN (or truncated) answer is returned as is; else SERVFAIL
+ * with RA set.
+ */
+async function recurse(
+  query: Uint8Array,
+  transport: 'udp' | 'tcp',
+  ctx: DnsContext,
+  base: { id: number; type: 'response'; questions: dnsPacket.Question[] },
+  opt: { udpPayloadSize?: number } | undefined,
+  rd: number,
+): Promise<Uint8Array> {
+  const cfg = ctx.config();
+  const order = cfg.dnsConfig.recursorStrategy === 'random' ? ctx.shuffle(cfg.recursors) : cfg.recursors;
+  for (const r of order) {
+    try {
+      const answer = await ctx.exchange(r, query, transport, cfg.dnsConfig.recursorTimeoutNs / 1e6);
+      const rcode = answer.length >= 4 ? answer[3]! & 0x0f : -1;
+      const truncated = answer.length >= 3 && (answer[2]! & 0x02) !== 0;
+      if (rcode === RCODES.NOERROR || rcode === RCODES.NXDOMAIN || truncated) return answer;
+    } catch {
+      // next recursor
+    }
+  }
+  const extra: dnsPacket.Answer[] = opt
+    ? [
+        {
+          type: 'OPT',
+          name: '.',
+          udpPayloadSize: opt.udpPayloadSize ?? 512,
+          flags: 0,
+          options: [],
+        } as unknown as dnsPacket.Answer,
+      ]
+    : [];
+  return new Uint8Array(
+    dnsPacket.encode({
+      ...base,
+      flags: RCODES.SERVFAIL | dnsPacket.RECURSION_AVAILABLE | rd,
+      answers: [],
       additionals: extra,
     }),
   );

@@ -8,9 +8,11 @@ import { loadConfig } from '../../../src/config/load.js';
 import { Catalog } from '../../../src/state/catalog.js';
 import { fakeHost, MemDisk } from '../../helpers/fakes.js';
 
-async function ctx() {
+type Exchange = (recursor: string, q: Uint8Array, t: 'udp' | 'tcp', timeoutMs: number) => Promise<Uint8Array>;
+
+async function ctx(extra: string[] = [], exchange?: Exchange) {
   const { flags, values } = newAgentFlags();
-  flags.parse(['-dev']);
+  flags.parse(['-dev', ...extra]);
   const r = await loadConfig({ flags: values, disk: new MemDisk(), host: fakeHost(), cwd: '/' });
   assert.ok(r.ok);
   const catalog = new Catalog();
@@ -20,14 +22,21 @@ async function ctx() {
     catalog: () => catalog,
     nowSeconds: () => 1_700_000_000,
     shuffle: <T>(x: T[]) => x,
+    exchange: exchange ?? (() => Promise.reject(new Error('no network in unit tests'))),
   };
+}
+
+/** The answer of a query that must not need the network. */
+function now(out: Uint8Array | null | Promise<Uint8Array>): Uint8Array | null {
+  assert.ok(!(out instanceof Promise), 'answered without recursion');
+  return out;
 }
 
 test('malformed queries get FORMERR or are dropped, never an exception', async () => {
   const c = await ctx();
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {
-      const out = answerQuery(b, 'udp', c);
+      const out = now(answerQuery(b, 'udp', c));
       if (out === null) assert.ok(b.length < 12);
       else dnsPacket.decode(Buffer.from(out)); // a well-formed response
     }),
@@ -36,7 +45,7 @@ test('malformed queries get FORMERR or are dropped, never an exception', async (
   const bad = new Uint8Array(20).fill(0xff);
   bad[0] = 0x12;
   bad[1] = 0x34;
-  const resp = dnsPacket.decode(Buffer.from(answerQuery(bad, 'udp', c)!));
+  const resp = dnsPacket.decode(Buffer.from(now(answerQuery(bad, 'udp', c))!));
   assert.equal(resp.id, 0x1234);
   assert.equal((resp as { rcode?: string }).rcode, 'FORMERR');
 });
@@ -45,7 +54,7 @@ test('a name compression loop is refused, not followed', async () => {
   const c = await ctx();
   // Header with one question whose name is a pointer to itself (offset 12).
   const q = new Uint8Array([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]);
-  const out = answerQuery(q, 'udp', c);
+  const out = now(answerQuery(q, 'udp', c));
   assert.ok(out !== null);
   assert.equal((dnsPacket.decode(Buffer.from(out)) as { rcode?: string }).rcode, 'FORMERR');
 });
@@ -54,14 +63,15 @@ test('AXFR is not implemented', async () => {
   const c = await ctx();
   const q = dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'AXFR', name: 'consul' }] });
   assert.equal(
-    (dnsPacket.decode(Buffer.from(answerQuery(new Uint8Array(q), 'tcp', c)!)) as { rcode?: string }).rcode,
+    (dnsPacket.decode(Buffer.from(now(answerQuery(new Uint8Array(q), 'tcp', c))!)) as { rcode?: string })
+      .rcode,
     'NOTIMP',
   );
 });
 
 function ask(c: Awaited<ReturnType<typeof ctx>>, name: string, type: dnsPacket.RecordType) {
   const q = dnsPacket.encode({ type: 'query', id: 7, questions: [{ type, name }] });
-  return dnsPacket.decode(Buffer.from(answerQuery(new Uint8Array(q), 'udp', c)!)) as dnsPacket.Packet & {
+  return dnsPacket.decode(Buffer.from(now(answerQuery(new Uint8Array(q), 'udp', c))!)) as dnsPacket.Packet & {
     rcode?: string;
   };
 }
@@ -106,4 +116,83 @@ test('<hex>.addr.consul decodes the address; the other type gets it in the addit
     [['A', '10.0.0.1']],
   );
   assert.equal(ask(c, 'zz.addr.consul', 'A').rcode, 'NXDOMAIN');
+});
+
+test('recursors: names outside the domain go to each recursor in turn; SERVFAIL with RA when all fail', async () => {
+  const asked: string[] = [];
+  const upstream = (id: number, rcode: number) => {
+    const r = new Uint8Array(
+      dnsPacket.encode({
+        type: 'response',
+        id,
+        flags: dnsPacket.RECURSION_AVAILABLE,
+        questions: [{ type: 'A', name: 'example.org' }],
+        answers: [{ type: 'A', name: 'example.org', ttl: 60, data: '192.0.2.7' }],
+      }),
+    );
+    r[3] = (r[3]! & 0xf0) | rcode;
+    return r;
+  };
+  const replies: Record<string, number | 'timeout'> = {
+    '10.0.0.53': 'timeout',
+    '10.0.0.54': 2,
+    '10.0.0.55': 0,
+  };
+  const c = await ctx(
+    ['-recursor=10.0.0.53', '-recursor=10.0.0.54', '-recursor=10.0.0.55'],
+    async (r, q, t, ms) => {
+      asked.push(`${r}/${t}/${ms}`);
+      const how = replies[r]!;
+      if (how === 'timeout') throw new Error('i/o timeout');
+      return upstream((q[0]! << 8) | q[1]!, how);
+    },
+  );
+  const ask = async (name: string, type: dnsPacket.RecordType = 'A', transport: 'udp' | 'tcp' = 'udp') =>
+    dnsPacket.decode(
+      Buffer.from(
+        (await answerQuery(
+          new Uint8Array(
+            dnsPacket.encode({
+              type: 'query',
+              id: 77,
+              flags: dnsPacket.RECURSION_DESIRED,
+              questions: [{ type, name }],
+            }),
+          ),
+          transport,
+          c,
+        ))!,
+      ),
+    ) as dnsPacket.Packet & { rcode?: string; flag_ra?: boolean; flag_rd?: boolean };
+  const fwd = await ask('example.org');
+  assert.deepEqual(asked, ['10.0.0.53/udp/2000', '10.0.0.54/udp/2000', '10.0.0.55/udp/2000']);
+  assert.equal(fwd.id, 77);
+  assert.equal(fwd.rcode, 'NOERROR');
+  assert.deepEqual(
+    fwd.answers?.map((a) => (a as { data: unknown }).data),
+    ['192.0.2.7'],
+  );
+  // Our own names are answered here, with RA (recursors exist) and RD echoed.
+  asked.length = 0;
+  const own = await ask('web.service.consul');
+  assert.deepEqual(asked, []);
+  assert.equal(own.flag_ra, true);
+  assert.equal(own.flag_rd, true);
+  // A reverse name nobody registered is forwarded too (over TCP when asked over TCP).
+  await ask('9.9.9.10.in-addr.arpa', 'PTR', 'tcp');
+  assert.equal(asked[0], '10.0.0.53/tcp/2000');
+  replies['10.0.0.55'] = 'timeout';
+  const failed = await ask('example.org');
+  assert.equal(failed.rcode, 'SERVFAIL');
+  assert.equal(failed.flag_ra, true);
+  assert.equal(failed.id, 77);
+});
+
+test('without recursors, names outside the domain are REFUSED at once', async () => {
+  const c = await ctx();
+  const q = new Uint8Array(
+    dnsPacket.encode({ type: 'query', id: 5, questions: [{ type: 'A', name: 'example.org' }] }),
+  );
+  const out = now(answerQuery(q, 'udp', c));
+  assert.equal((dnsPacket.decode(Buffer.from(out!)) as { rcode?: string }).rcode, 'REFUSED');
 });
