@@ -627,10 +627,14 @@ export class Agent {
       try {
         const udp = await this.deps.packets.bind({ ip: a.ip, port: a.port });
         udp.onPacket((from, q) => {
-          void Promise.resolve(handle(q, 'udp')).then(
-            (r) => r && udp.send(from, r),
-            (e: unknown) => log.error('failed to answer DNS query', 'error', e),
-          );
+          const r = handle(q, 'udp');
+          // Most answers are ready at once; only recursion waits.
+          if (r instanceof Uint8Array) udp.send(from, r);
+          else if (r)
+            r.then(
+              (x) => udp.send(from, x),
+              (e: unknown) => log.error('failed to answer DNS query', 'error', e),
+            );
         });
         this.dnsSockets.push(udp);
         const tcp = await this.deps.streams.listen({ ip: a.ip, port: a.port }, (conn) => {

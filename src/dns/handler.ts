@@ -2,7 +2,7 @@
 // servers' catalog (kept current by a blocking query, like Consul's agent cache).
 
 import type { Agent } from '../agent/agent.js';
-import { answerQuery } from './server.js';
+import { AnswerCache, answerQuery } from './server.js';
 import { exchange, recursorAddr } from './recursor.js';
 
 export function createDnsHandler(
@@ -21,6 +21,8 @@ export function createDnsHandler(
       }
       return out;
     },
+    cache: new AnswerCache(),
+    pick: (n: number) => agent.rng.int(n),
     exchange: (recursor: string, q: Uint8Array, transport: 'udp' | 'tcp', timeoutMs: number) =>
       exchange(ports, recursorAddr(recursor), q, transport, timeoutMs),
   };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import dnsPacket from 'dns-packet';
-import { answerQuery } from '../../../src/dns/server.js';
+import { AnswerCache, answerQuery } from '../../../src/dns/server.js';
 import { newAgentFlags } from '../../../src/config/agent-flags.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { Catalog } from '../../../src/state/catalog.js';
@@ -195,4 +195,47 @@ test('without recursors, names outside the domain are REFUSED at once', async ()
   );
   const out = now(answerQuery(q, 'udp', c));
   assert.equal((dnsPacket.decode(Buffer.from(out!)) as { rcode?: string }).rcode, 'REFUSED');
+});
+
+test('the answer cache: same question, new ID patched in; a catalog change or the next second refreshes it', async () => {
+  const base = await ctx();
+  let second = 1_700_000_000;
+  const c = { ...base, nowSeconds: () => second, cache: new AnswerCache(), pick: () => 0 };
+  const q = (id: number) =>
+    new Uint8Array(
+      dnsPacket.encode({ type: 'query', id, questions: [{ type: 'A', name: 'web.service.consul' }] }),
+    );
+  const first = now(answerQuery(q(1), 'udp', c))!;
+  for (let i = 0; i < 5; i++) now(answerQuery(q(1), 'udp', c)); // fill the orderings
+  const cached = now(answerQuery(q(0xbeef), 'udp', c))!;
+  assert.equal(dnsPacket.decode(Buffer.from(cached)).id, 0xbeef);
+  assert.deepEqual(cached.subarray(2), first.subarray(2));
+  // A new instance changes the catalog index: the next answer sees it.
+  base
+    .catalog()
+    .register(2, { Node: 'n2', Address: '10.0.0.2', Service: { Service: 'web', Port: 80 } }, 'dc1');
+  const after = dnsPacket.decode(Buffer.from(now(answerQuery(q(2), 'udp', c))!));
+  assert.deepEqual(after.answers?.map((a) => (a as { data: unknown }).data).sort(), ['10.0.0.1', '10.0.0.2']);
+  // NXDOMAIN carries the time as the SOA serial: a new second, a new answer.
+  const nx = (id: number) =>
+    dnsPacket.decode(
+      Buffer.from(
+        now(
+          answerQuery(
+            new Uint8Array(
+              dnsPacket.encode({
+                type: 'query',
+                id,
+                questions: [{ type: 'A', name: 'nope.service.consul' }],
+              }),
+            ),
+            'udp',
+            c,
+          ),
+        )!,
+      ),
+    ) as dnsPacket.Packet & { authorities?: Array<{ data: { serial: number } }> };
+  assert.equal(nx(3).authorities?.[0]?.data.serial, 1_700_000_000);
+  second++;
+  assert.equal(nx(4).authorities?.[0]?.data.serial, 1_700_000_001);
 });

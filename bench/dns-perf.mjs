@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// DNS throughput: dnsperf (Debian's `dnsperf`) against a -dev agent answering from its catalog, side by
+// side with unbound (Debian's `unbound`) serving the same names as local data, in one run. Queries mix
+// node A, service A and SRV lookups. Prints queries/s and average latency for both, and the ratios.
+//
+//   npm run build && node bench/dns-perf.mjs [seconds=10] [clients=4]
+//   (apt-get install dnsperf unbound)
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const CLIENTS = Number(process.argv[3] ?? 4);
+const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+const AGENT = '127.0.0.185';
+const UNBOUND = '127.0.0.186';
+const PORT = 18653;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+for (const bin of ['dnsperf', 'unbound'])
+  if (spawnSync('which', [bin]).status !== 0) {
+    console.log(`${bin} is not installed: apt-get install dnsperf unbound`);
+    process.exit(1);
+  }
+
+const dir = mkdtempSync(path.join(tmpdir(), 'dnsperf-'));
+const NODES = Array.from({ length: 5 }, (_, i) => ({ name: `web-${i + 1}`, ip: `10.10.0.${i + 1}` }));
+writeFileSync(
+  path.join(dir, 'queries.txt'),
+  [
+    ...NODES.map((n) => `${n.name}.node.consul A`),
+    'web.service.consul A',
+    'web.service.consul SRV',
+    'web.service.dc1.consul A',
+  ].join('\n') + '\n',
+);
+
+// unbound with the same answers as local data (static, so it is the faster baseline).
+const local = [
+  ...NODES.map((n) => `local-data: "${n.name}.node.consul. 0 IN A ${n.ip}"`),
+  ...NODES.map((n) => `local-data: "web.service.consul. 0 IN A ${n.ip}"`),
+  ...NODES.map((n) => `local-data: "web.service.dc1.consul. 0 IN A ${n.ip}"`),
+  ...NODES.map((n) => `local-data: "web.service.consul. 0 IN SRV 1 1 80 ${n.name}.node.dc1.consul."`),
+  ...NODES.map((n) => `local-data: "${n.name}.node.dc1.consul. 0 IN A ${n.ip}"`),
+];
+writeFileSync(
+  path.join(dir, 'unbound.conf'),
+  `server:
+  interface: ${UNBOUND}@${PORT}
+  access-control: 127.0.0.0/8 allow
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "${dir}"
+  pidfile: ""
+  use-syslog: no
+  verbosity: 0
+  num-threads: 1
+  local-zone: "consul." static
+  ${local.join('\n  ')}
+`,
+);
+
+/** One dnsperf run; `rate` caps queries/s (latency at a load both keep up with), 0 = as fast as possible. */
+function dnsperf(server, rate) {
+  const args = ['-s', server, '-p', String(PORT), '-d', path.join(dir, 'queries.txt')];
+  args.push('-l', String(SECONDS), '-c', String(CLIENTS));
+  if (rate) args.push('-Q', String(rate), '-v');
+  const r = spawnSync('dnsperf', args, { encoding: 'utf8' });
+  const qps = Number(/Queries per second:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+  // With -v each answer's latency is listed: the median.
+  const each = [...r.stdout.matchAll(/^> NOERROR .* ([\d.]+)$/gm)]
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  const p50 = each.length ? each[Math.floor(each.length / 2)] * 1000 : NaN;
+  const lat = Number(/Average Latency \(s\):\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN) * 1000;
+  const lost = /Queries lost:\s+(\d+)/.exec(r.stdout)?.[1] ?? '?';
+  return { qps, lat, p50, lost, raw: r.stdout.slice(0, 2000) };
+}
+
+const agent = spawn(
+  process.execPath,
+  [
+    MAIN,
+    'agent',
+    '-dev',
+    `-bind=${AGENT}`,
+    `-client=${AGENT}`,
+    '-http-port=18654',
+    `-dns-port=${PORT}`,
+    '-log-level=warn',
+  ],
+  { stdio: 'ignore' },
+);
+const unbound = spawn('unbound', ['-d', '-c', path.join(dir, 'unbound.conf')], { stdio: 'ignore' });
+try {
+  for (let i = 0; ; i++) {
+    try {
+      const l = await (await fetch(`http://${AGENT}:18654/v1/status/leader`)).json();
+      if (l) break;
+    } catch {
+      /* starting */
+    }
+    if (i > 200) throw new Error('agent did not start');
+    await sleep(50);
+  }
+  for (const n of NODES)
+    await fetch(`http://${AGENT}:18654/v1/catalog/register`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        Node: n.name,
+        Address: n.ip,
+        Service: { Service: 'web', Port: 80 },
+        Check: { CheckID: 'web', Name: 'web', ServiceID: 'web', Status: 'passing' },
+      }),
+    });
+  await sleep(1000);
+  console.log(
+    `dnsperf, ${SECONDS}s per run, ${CLIENTS} clients, ${NODES.length} nodes; node A, service A, SRV`,
+  );
+  console.log('load      target       queries/s   avg latency ms   p50 ms   lost');
+  const ratios = [];
+  for (const rate of [0, 2000]) {
+    const ours = dnsperf(AGENT, rate);
+    const theirs = dnsperf(UNBOUND, rate);
+    const load = rate ? `${rate}/s` : 'max';
+    for (const [name, r] of [
+      ['proconsul', ours],
+      ['unbound', theirs],
+    ])
+      console.log(
+        `${load.padEnd(9)} ${name.padEnd(10)} ${r.qps.toFixed(0).padStart(11)} ${r.lat.toFixed(3).padStart(16)} ${Number.isFinite(r.p50) ? r.p50.toFixed(3).padStart(8) : '       -'}   ${r.lost}`,
+      );
+    ratios.push(
+      `${load}: qps ${(ours.qps / theirs.qps).toFixed(2)}, avg latency ${(ours.lat / theirs.lat).toFixed(2)}` +
+        (rate ? `, p50 latency ${(ours.p50 / theirs.p50).toFixed(2)}` : ''),
+    );
+    if (!Number.isFinite(ours.qps) || !Number.isFinite(theirs.qps)) console.log(ours.raw, theirs.raw);
+  }
+  console.log(`ratio proconsul / unbound — ${ratios.join('; ')}`);
+} finally {
+  agent.kill('SIGKILL');
+  unbound.kill('SIGKILL');
+  await sleep(100);
+  rmSync(dir, { recursive: true, force: true });
+}
