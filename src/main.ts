@@ -30,6 +30,7 @@ function stdUi(): Ui {
     output: (s) => void process.stdout.write(`${s}\n`),
     error: (s) => void process.stderr.write(`${s}\n`),
     write: (s) => void process.stdout.write(s),
+    writeErr: (s) => void process.stderr.write(s),
   };
 }
 

@@ -14,6 +14,8 @@ export interface Ui {
   error(s: string): void;
   /** Raw write to stdout without a newline (streams, JSON). */
   write(s: string): void;
+  /** Raw write to stderr without a newline (a child's error stream). */
+  writeErr(s: string): void;
 }
 
 /** A running agent, as the `agent` command sees it. Resolves with the agent's exit code. */

@@ -27,6 +27,7 @@ import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
 import { listPeersCommand, operatorCommand, operatorRaftCommand, removePeerCommand } from './operator.js';
 import { leaveCommand, reloadCommand } from './simple.js';
+import { lockCommand } from './lock.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 import { rttCommand } from './rtt.js';
@@ -64,6 +65,7 @@ export function allCommands(): Map<string, Command> {
     ['kv get', kvGetCommand],
     ['kv put', kvPutCommand],
     ['leave', leaveCommand],
+    ['lock', lockCommand],
     ['members', membersCommand],
     ['monitor', monitorCommand],
     ['operator', operatorCommand],

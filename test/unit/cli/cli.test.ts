@@ -10,6 +10,7 @@ function capture(): Ui & { out: string; err: string } {
     output: (s: string) => void (u.out += `${s}\n`),
     error: (s: string) => void (u.err += `${s}\n`),
     write: (s: string) => void (u.out += s),
+    writeErr: (s: string) => void (u.err += s),
   };
   return u;
 }

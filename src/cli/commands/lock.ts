@@ -1,0 +1,421 @@
+// `consul lock [options] prefix child...`: runs the child while holding a lock (or, with -n > 1, one of
+// N semaphore slots) in the KV store, as Consul's lock command and its API helpers lay it out:
+//   lock:      <prefix>/.lock held by a session (flags 0x2ddccbc058a50c18)
+//   semaphore: a contender key <prefix>/<session> per holder plus <prefix>/.lock whose value is
+//              {"Limit":N,"Holders":{"<session>":true,…}} updated with check-and-set (flags 0xe0f69a2baa414de0)
+// The session has a 15 s TTL, renewed every half of it; losing the lock (session invalidated, key
+// taken) sends the child SIGTERM, then SIGKILL after 5 s. The child sees CONSUL_LOCK_HELD=true.
+
+import type { ApiClient } from '../../api/client.js';
+import { ApiError } from '../../api/client.js';
+import { FlagSet } from '../../lib/flags.js';
+import type { Command, CommandContext } from '../command.js';
+import { addHttpFlags } from '../http-flags.js';
+import { parseFlags } from '../parse.js';
+import { usage } from '../usage.js';
+
+export const LOCK_FLAG_VALUE = 0x2ddccbc058a50c18n;
+export const SEMAPHORE_FLAG_VALUE = 0xe0f69a2baa414de0n;
+const SESSION_TTL = '15s';
+const WAIT = '15s';
+const RETRY_MS = 5000;
+const KILL_GRACE_MS = 5000;
+
+const HELP = `
+Usage: consul lock [options] prefix child...
+
+  Acquires a lock or semaphore at a given path, and invokes a child process
+  when successful. The child process can assume the lock is held while it
+  executes. If the lock is lost or communication is disrupted the child
+  process will be sent a SIGTERM signal and given time to gracefully exit.
+  After the grace period expires the process will be hard terminated.
+
+  For Consul agents on Windows, the child process is always hard terminated
+  with a SIGKILL, since Windows has no POSIX compatible notion for SIGTERM.
+
+  When -n=1, only a single lock holder or leader exists providing mutual
+  exclusion. Setting a higher value switches to a semaphore allowing multiple
+  holders to coordinate.
+
+  The prefix provided must have write privileges.
+`;
+
+function flags() {
+  const f = new FlagSet();
+  const http = addHttpFlags(f, { server: false });
+  return {
+    f,
+    http,
+    childExitCode: f.bool(
+      'child-exit-code',
+      false,
+      "Exit 2 if the child process exited with an error if this is true, otherwise this doesn't propagate an error from the child. The default value is false.",
+    ),
+    limit: f.int(
+      'n',
+      1,
+      'Optional limit on the number of concurrent lock holders. The underlying implementation switches from a lock to a semaphore when the value is greater than 1. The default value is 1.',
+    ),
+    monitorRetry: f.int(
+      'monitor-retry',
+      3,
+      'Number of times to retry if Consul returns a 500 error while monitoring the lock. This allows riding out brief periods of unavailability without causing leader elections, but increases the amount of time required to detect a lost lock in some cases. The default value is 3, with a 1s wait between retries. Set this value to 0 to disable retires.',
+    ),
+    name: f.string(
+      'name',
+      '',
+      'Optional name to associate with the lock session. It not provided, one is generated based on the provided child command.',
+    ),
+    passStdin: f.bool('pass-stdin', false, 'Pass stdin to the child process.'),
+    shell: f.bool(
+      'shell',
+      true,
+      'Use a shell to run the command (can set a custom shell via the SHELL environment variable).',
+    ),
+    timeout: f.duration(
+      'timeout',
+      0,
+      'Maximum amount of time to wait to acquire the lock, specified as a duration like "1s" or "3h". The default value is 0.',
+    ),
+    verbose: f.bool('verbose', false, 'Enable verbose (debugging) output.'),
+  };
+}
+
+const dec = new TextDecoder();
+
+interface KvPair {
+  Key: string;
+  Flags: number | bigint;
+  Value: string | null;
+  Session?: string;
+  ModifyIndex: number;
+}
+
+/** GET a key (null when absent) with the index it was read at. */
+async function getKey(
+  client: ApiClient,
+  key: string,
+  query: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<{ pair: KvPair | null; index: string }> {
+  const r = await client.request('GET', `/v1/kv/${key}`, { query, signal });
+  const body = await r.raw.body();
+  const index = r.headers['x-consul-index'] ?? '0';
+  if (r.status === 404) return { pair: null, index };
+  if (r.status !== 200)
+    throw new ApiError(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`, r.status);
+  // Flags is a uint64 (the lock flags exceed 2^53): keep it exact.
+  const text = dec.decode(body).replace(/"Flags":\s*(\d+)/g, '"Flags":"$1"');
+  const [pair] = JSON.parse(text) as Array<KvPair & { Flags: string }>;
+  return { pair: pair ? { ...pair, Flags: BigInt(pair.Flags) } : null, index };
+}
+
+async function putKey(
+  client: ApiClient,
+  key: string,
+  query: Record<string, string>,
+  body: string,
+): Promise<boolean> {
+  const { body: out } = await client.call('PUT', `/v1/kv/${key}`, { query, body });
+  return dec.decode(out).trim() === 'true';
+}
+
+class LockError extends Error {}
+
+interface Holding {
+  /** Resolves when the lock is lost (never when released by us). */
+  lost: Promise<void>;
+  release(): Promise<void>;
+}
+
+export const lockCommand: Command = {
+  synopsis: 'Execute a command holding a lock',
+  help: () => usage(HELP, flags().f),
+  async run(ctx) {
+    const o = flags();
+    const rest = parseFlags(o.f, ctx.args, ctx.ui);
+    if (rest === null) return 1;
+    if (rest.length < 2) {
+      ctx.ui.error('Key prefix and child command must be specified');
+      return 1;
+    }
+    if (o.limit.value <= 0) {
+      ctx.ui.error('Lock holder limit must be positive');
+      return 1;
+    }
+    const prefix = rest[0]!.replace(/^\/+/, '');
+    const child = rest.slice(1);
+    const script = child.join(' ');
+    const name = o.name.value || `Consul lock for '${script}' at '${prefix}'`;
+    const client = o.http.client(ctx.services);
+    const say = (s: string) => o.verbose.value && ctx.ui.output(s);
+    const stop = new AbortController();
+    ctx.services.interrupted.addEventListener('abort', () => stop.abort());
+    let timer: { cancel(): void } | null = null;
+    if (o.timeout.value > 0) timer = ctx.services.timers.after(o.timeout.value / 1e6, () => stop.abort());
+
+    let session: string;
+    try {
+      const r = await client.call('PUT', '/v1/session/create', {
+        body: JSON.stringify({ Name: name, TTL: SESSION_TTL, Behavior: 'release', LockDelay: '15s' }),
+      });
+      session = (JSON.parse(dec.decode(r.body)) as { ID: string }).ID;
+    } catch (e) {
+      ctx.ui.error(`Lock acquisition failed: failed to create session: ${(e as Error).message}`);
+      return 1;
+    }
+    // Keep the session alive while we wait and while the child runs.
+    const renew = ctx.services.timers.every(7500, () => {
+      void client.call('PUT', `/v1/session/renew/${session}`).catch(() => {});
+    });
+    const destroySession = () => client.call('PUT', `/v1/session/destroy/${session}`).catch(() => {});
+
+    let holding: Holding;
+    try {
+      say('Attempting lock acquisition');
+      holding =
+        o.limit.value === 1
+          ? await acquireLock(client, prefix, session, stop.signal, ctx, o.monitorRetry.value)
+          : await acquireSemaphore(
+              client,
+              prefix,
+              session,
+              o.limit.value,
+              stop.signal,
+              ctx,
+              o.monitorRetry.value,
+            );
+    } catch (e) {
+      renew.cancel();
+      timer?.cancel();
+      await destroySession();
+      if (stop.signal.aborted) ctx.ui.error('Shutdown triggered or timeout during lock acquisition');
+      else ctx.ui.error(`Lock acquisition failed: ${(e as Error).message}`);
+      return 1;
+    }
+    timer?.cancel();
+
+    say(`Starting handler '${script}'`);
+    const shell = ctx.services.env.SHELL || '/bin/sh';
+    const [file, args] = o.shell.value ? [shell, ['-c', script]] : [child[0]!, child.slice(1)];
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.services.env)) if (v !== undefined) env[k] = v;
+    env.CONSUL_LOCK_HELD = 'true';
+    const stdin = o.passStdin.value ? await ctx.services.readStdin() : undefined;
+    const proc = ctx.services.processes.spawn(file, args, { env, stdin });
+    proc.onStdout((c) => ctx.ui.write(dec.decode(c)));
+    proc.onStderr((c) => ctx.ui.writeErr(dec.decode(c)));
+    let lostLock = false;
+    const terminate = () => {
+      proc.kill('SIGTERM');
+      const kill = ctx.services.timers.after(KILL_GRACE_MS, () => proc.kill('SIGKILL'));
+      void proc.exited.then(() => kill.cancel());
+    };
+    void holding.lost.then(() => {
+      lostLock = true;
+      ctx.ui.error('Lock lost, killing child');
+      terminate();
+    });
+    ctx.services.interrupted.addEventListener('abort', terminate);
+    const code = await proc.exited;
+    say(`Child exited with code ${code}`);
+    if (!lostLock) {
+      say('Cleanup succeeded');
+      await holding.release().catch(() => {});
+    }
+    renew.cancel();
+    await destroySession();
+    if (lostLock) return 1;
+    if (code !== 0 && o.childExitCode.value) return 2;
+    return 0;
+  },
+};
+
+/** Waits for the key to change (blocking GET), retrying 500s up to `retries` times 1 s apart. */
+async function watch(
+  client: ApiClient,
+  key: string,
+  index: string,
+  signal: AbortSignal,
+  ctx: CommandContext,
+  retries: number,
+): Promise<{ pair: KvPair | null; index: string }> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await getKey(client, key, { index, wait: WAIT }, signal);
+    } catch (e) {
+      if (signal.aborted || !(e instanceof ApiError) || e.status !== 500 || failures >= retries) throw e;
+      await new Promise<void>((r) => ctx.services.timers.after(1000, r));
+    }
+  }
+}
+
+/** Watches a held key until it is no longer ours; resolves then. */
+function monitor(
+  client: ApiClient,
+  key: string,
+  stillOurs: (p: KvPair | null) => boolean,
+  index: string,
+  ctx: CommandContext,
+  retries: number,
+): { lost: Promise<void>; stop: () => void } {
+  const ac = new AbortController();
+  const lost = (async () => {
+    let idx = index;
+    for (;;) {
+      try {
+        const r = await watch(client, key, idx, ac.signal, ctx, retries);
+        if (ac.signal.aborted) return new Promise<void>(() => {});
+        if (!stillOurs(r.pair)) return;
+        idx = r.index;
+      } catch {
+        if (ac.signal.aborted) return new Promise<void>(() => {});
+        return; // monitoring failed past its retries: treat the lock as lost
+      }
+    }
+  })();
+  return { lost, stop: () => ac.abort() };
+}
+
+async function acquireLock(
+  client: ApiClient,
+  prefix: string,
+  session: string,
+  signal: AbortSignal,
+  ctx: CommandContext,
+  retries: number,
+): Promise<Holding> {
+  const key = `${prefix}/.lock`;
+  for (;;) {
+    if (signal.aborted) throw new LockError('aborted');
+    const { pair, index } = await getKey(client, key, {}, signal);
+    if (pair && pair.Flags !== LOCK_FLAG_VALUE) throw new LockError('Existing key does not match lock use');
+    if (!pair || !pair.Session) {
+      const ok = await putKey(client, key, { acquire: session, flags: LOCK_FLAG_VALUE.toString() }, '');
+      if (ok) {
+        const held = await getKey(client, key);
+        const m = monitor(client, key, (p) => p?.Session === session, held.index, ctx, retries);
+        return {
+          lost: m.lost,
+          release: async () => {
+            m.stop();
+            await putKey(client, key, { release: session, flags: LOCK_FLAG_VALUE.toString() }, '');
+            // Nobody else holds it now: remove the key (a failed cas means someone took it).
+            const after = await getKey(client, key);
+            if (after.pair && !after.pair.Session)
+              await client.call('DELETE', `/v1/kv/${key}`, {
+                query: { cas: String(after.pair.ModifyIndex) },
+              });
+          },
+        };
+      }
+      // Not held yet refused: lock-delay. Try again shortly.
+      await new Promise<void>((r) => ctx.services.timers.after(RETRY_MS, r));
+      continue;
+    }
+    await watch(client, key, index, signal, ctx, retries);
+  }
+}
+
+interface SemaphoreLock {
+  Limit: number;
+  Holders: Record<string, boolean>;
+}
+
+async function acquireSemaphore(
+  client: ApiClient,
+  prefix: string,
+  session: string,
+  limit: number,
+  signal: AbortSignal,
+  ctx: CommandContext,
+  retries: number,
+): Promise<Holding> {
+  const lockKey = `${prefix}/.lock`;
+  const contender = `${prefix}/${session}`;
+  if (!(await putKey(client, contender, { acquire: session, flags: SEMAPHORE_FLAG_VALUE.toString() }, '')))
+    throw new LockError('failed to make contender entry');
+  const live = async (): Promise<Set<string>> => {
+    const r = await client.request('GET', `/v1/kv/${prefix}/`, { query: { recurse: '' } });
+    const body = await r.raw.body();
+    if (r.status === 404) return new Set();
+    const pairs = JSON.parse(dec.decode(body)) as Array<{ Key: string; Session?: string }>;
+    return new Set(pairs.filter((p) => p.Key !== lockKey && p.Session).map((p) => p.Session!));
+  };
+  for (;;) {
+    if (signal.aborted) throw new LockError('aborted');
+    const { pair, index } = await getKey(client, lockKey, {}, signal);
+    let state: SemaphoreLock = { Limit: limit, Holders: {} };
+    if (pair) {
+      if (pair.Flags !== SEMAPHORE_FLAG_VALUE)
+        throw new LockError('Existing key does not match semaphore use');
+      state = JSON.parse(Buffer.from(pair.Value ?? '', 'base64').toString() || '{}') as SemaphoreLock;
+      if (state.Limit !== limit)
+        throw new LockError(`semaphore limit conflict (lock: ${state.Limit}, local: ${limit})`);
+    }
+    // Holders whose contender entry is gone (their session ended) no longer count.
+    const alive = await live();
+    const holders = Object.keys(state.Holders ?? {}).filter((h) => alive.has(h));
+    if (holders.length < limit) {
+      const next: SemaphoreLock = {
+        Limit: limit,
+        Holders: Object.fromEntries([...holders, session].map((h) => [h, true])),
+      };
+      const ok = await putKey(
+        client,
+        lockKey,
+        { cas: String(pair?.ModifyIndex ?? 0), flags: SEMAPHORE_FLAG_VALUE.toString() },
+        JSON.stringify(next),
+      );
+      if (ok) {
+        const held = await getKey(client, lockKey);
+        const m = monitor(
+          client,
+          lockKey,
+          (p) => {
+            if (!p) return false;
+            const s = JSON.parse(Buffer.from(p.Value ?? '', 'base64').toString() || '{}') as SemaphoreLock;
+            return Boolean(s.Holders?.[session]);
+          },
+          held.index,
+          ctx,
+          retries,
+        );
+        return {
+          lost: m.lost,
+          release: async () => {
+            m.stop();
+            for (let i = 0; i < 10; i++) {
+              const cur = await getKey(client, lockKey);
+              if (!cur.pair) break;
+              const s = JSON.parse(
+                Buffer.from(cur.pair.Value ?? '', 'base64').toString() || '{}',
+              ) as SemaphoreLock;
+              delete s.Holders[session];
+              // The last holder out removes the semaphore (Consul's Semaphore.Destroy).
+              if (Object.keys(s.Holders).length === 0) {
+                const { body } = await client.call('DELETE', `/v1/kv/${lockKey}`, {
+                  query: { cas: String(cur.pair.ModifyIndex) },
+                });
+                if (dec.decode(body).trim() === 'true') break;
+                continue;
+              }
+              if (
+                await putKey(
+                  client,
+                  lockKey,
+                  { cas: String(cur.pair.ModifyIndex), flags: SEMAPHORE_FLAG_VALUE.toString() },
+                  JSON.stringify(s),
+                )
+              )
+                break;
+            }
+            await client.call('DELETE', `/v1/kv/${contender}`);
+          },
+        };
+      }
+      continue; // someone else changed it first
+    }
+    await watch(client, lockKey, index, signal, ctx, retries);
+  }
+}
