@@ -76,8 +76,17 @@ function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckD
     ...(raw.ttl !== undefined ? { ttlNs: dur(raw.ttl, 0) } : {}),
     intervalNs: interval,
     timeoutNs: dur(raw.timeout, Math.min(interval, 10 * SECOND)),
+    ...(asStr(raw.notes) ? { notes: asStr(raw.notes) } : {}),
+    ...(['passing', 'warning', 'critical'].includes(asStr(raw.status) ?? '')
+      ? { initialStatus: raw.status as CheckStatus }
+      : {}),
+    ...(raw.maintenance === true ? { maintenance: true } : {}),
   };
 }
+
+/** The check ID that marks a node (or one service) as in maintenance, as Consul names them. */
+export const NODE_MAINTENANCE = '_node_maintenance';
+export const serviceMaintenanceId = (serviceId: string) => `_service_maintenance:${serviceId}`;
 
 /** Services and checks as the config defines them, with Consul's default IDs and names. */
 export function localDefinitions(c: RuntimeConfig): { services: LocalService[]; checks: CheckDef[] } {
@@ -293,6 +302,54 @@ export class LocalState {
     this.runners = this.runners.filter((r) => r.def.id !== id);
   }
 
+  /**
+   * Node maintenance (/v1/agent/maintenance): a critical `_node_maintenance` check with the reason as
+   * its notes, persisted like an API check; disabling removes it.
+   */
+  nodeMaintenance(enable: boolean, reason: string): void {
+    if (!enable) {
+      if (this.checks.has(NODE_MAINTENANCE)) {
+        this.deregisterCheck(NODE_MAINTENANCE);
+        this.log.info('Node left maintenance mode');
+      }
+      return;
+    }
+    this.registerCheck({
+      id: NODE_MAINTENANCE,
+      name: 'Node Maintenance Mode',
+      notes:
+        reason ||
+        'Maintenance mode is enabled for this node, but no reason was provided. This is a default message.',
+      maintenance: true,
+    });
+    this.log.info('Node entered maintenance mode');
+  }
+
+  /** Service maintenance; an Error when the service is not registered here. */
+  serviceMaintenance(serviceId: string, enable: boolean, reason: string): Error | null {
+    if (!this.services.some((x) => x.id === serviceId))
+      return new Error(`No service registered with ID ${JSON.stringify(serviceId)}`);
+    const id = serviceMaintenanceId(serviceId);
+    if (!enable) {
+      if (this.checks.has(id)) {
+        this.deregisterCheck(id);
+        this.log.info('Service left maintenance mode', 'service', serviceId);
+      }
+      return null;
+    }
+    this.registerCheck({
+      id,
+      name: 'Service Maintenance Mode',
+      notes:
+        reason ||
+        'Maintenance mode is enabled for this service, but no reason was provided. This is a default message.',
+      service_id: serviceId,
+      maintenance: true,
+    });
+    this.log.info('Service entered maintenance mode', 'service', serviceId);
+    return null;
+  }
+
   /** `consul reload`: services and checks follow the new config; runners restart. */
   reload(config: RuntimeConfig): void {
     this.config = config;
@@ -314,7 +371,11 @@ export class LocalState {
     this.checks = new Map();
     for (const def of defs.checks) {
       const prev = old.get(def.id);
-      const lc: LocalCheck = { def, status: prev?.status ?? 'critical', output: prev?.output ?? '' };
+      const lc: LocalCheck = {
+        def,
+        status: def.maintenance ? 'critical' : (prev?.status ?? def.initialStatus ?? 'critical'),
+        output: prev?.output ?? '',
+      };
       this.checks.set(def.id, lc);
       if (def.ttlNs !== undefined && !prev) this.armTtl(def.id);
       if (!def.http && !def.tcp) continue;
@@ -455,11 +516,7 @@ export class LocalState {
         }
       }
       for (const [id] of currentChecks) {
-        if (
-          id !== 'serfHealth' &&
-          !this.checks.has(id) &&
-          !this.services.some((s) => currentChecks.get(id)?.ServiceID === s.id)
-        ) {
+        if (id !== 'serfHealth' && !this.checks.has(id)) {
           await srv.deregister({ Node: c.nodeName, CheckID: id });
           this.log.info('Deregistered check', 'check', id);
         }
@@ -507,12 +564,12 @@ export class LocalState {
         CheckID: id,
         Name: lc.def.name,
         Status: lc.status,
-        Notes: '',
+        Notes: lc.def.notes ?? '',
         Output: lc.output,
         ServiceID: lc.def.serviceId,
         ServiceName: svc?.name ?? '',
         ServiceTags: svc?.tags ?? [],
-        Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : lc.def.ttlNs !== undefined ? 'ttl' : '',
+        Type: checkType(lc.def),
         Interval: lc.def.intervalNs ? describeInterval(lc.def.intervalNs) : '',
         Timeout: lc.def.timeoutNs ? describeInterval(lc.def.timeoutNs) : '',
         ExposedPort: 0,
@@ -530,13 +587,19 @@ export class LocalState {
   }
 }
 
+function checkType(def: CheckDef): string {
+  if (def.maintenance) return 'maintenance';
+  return def.http ? 'http' : def.tcp ? 'tcp' : def.ttlNs !== undefined ? 'ttl' : '';
+}
+
 function checkBody(id: string, lc: { def: CheckDef; status: CheckStatus; output: string }) {
   return {
     CheckID: id,
     Name: lc.def.name,
     Status: lc.status,
+    Notes: lc.def.notes ?? '',
     Output: lc.output,
     ServiceID: lc.def.serviceId,
-    Type: lc.def.http ? 'http' : lc.def.tcp ? 'tcp' : lc.def.ttlNs !== undefined ? 'ttl' : '',
+    Type: checkType(lc.def),
   };
 }

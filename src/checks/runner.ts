@@ -21,6 +21,12 @@ export interface CheckDef {
   ttlNs?: number;
   intervalNs: number;
   timeoutNs: number;
+  /** The definition's `notes` (maintenance checks carry their reason here). */
+  notes?: string;
+  /** The definition's `status`: what the check reports before its first run. */
+  initialStatus?: CheckStatus;
+  /** Maintenance checks: always critical, no runner, Type "maintenance". */
+  maintenance?: boolean;
 }
 
 export interface CheckPorts {

@@ -77,6 +77,40 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
   r.on('PUT', '/v1/agent/check/warn/:id', ttl('warning'));
   r.on('PUT', '/v1/agent/check/fail/:id', ttl('critical'));
 
+  // ?enable=true|false (required, Go's ParseBool) and an optional ?reason.
+  const enableParam = (req: Request): boolean | Reply => {
+    if (!req.query.has('enable')) return { status: 400, text: 'Missing value for enable' };
+    const raw = req.query.get('enable') ?? '';
+    const t = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+    const f = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
+    if (t.includes(raw)) return true;
+    if (f.includes(raw)) return false;
+    return { status: 400, text: `Invalid value for enable: ${JSON.stringify(raw)}` };
+  };
+
+  r.on('PUT', '/v1/agent/maintenance', async (req) => {
+    const enable = enableParam(req);
+    if (typeof enable !== 'boolean') return enable;
+    const ls = local();
+    if (!ls) return { status: 500, text: 'agent not started' };
+    ls.nodeMaintenance(enable, req.query.get('reason') ?? '');
+    await ls.flushed();
+    return { json: null };
+  });
+
+  r.on('PUT', '/v1/agent/service/maintenance/:id', async (req) => {
+    const id = req.params.id ?? '';
+    if (id === '') return { status: 400, text: 'Missing service ID' };
+    const enable = enableParam(req);
+    if (typeof enable !== 'boolean') return enable;
+    const ls = local();
+    if (!ls) return { status: 500, text: 'agent not started' };
+    const err = ls.serviceMaintenance(id, enable, req.query.get('reason') ?? '');
+    if (err) return { status: 404, text: err.message };
+    await ls.flushed();
+    return { json: null };
+  });
+
   r.on('PUT', '/v1/agent/check/update/:id', async (req) => {
     const body = await jsonBody(req);
     if (!body.ok) return body.reply;

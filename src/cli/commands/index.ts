@@ -28,6 +28,7 @@ import { monitorCommand } from './monitor.js';
 import { listPeersCommand, operatorCommand, operatorRaftCommand, removePeerCommand } from './operator.js';
 import { leaveCommand, reloadCommand } from './simple.js';
 import { lockCommand } from './lock.js';
+import { maintCommand } from './maint.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 import { rttCommand } from './rtt.js';
@@ -66,6 +67,7 @@ export function allCommands(): Map<string, Command> {
     ['kv put', kvPutCommand],
     ['leave', leaveCommand],
     ['lock', lockCommand],
+    ['maint', maintCommand],
     ['members', membersCommand],
     ['monitor', monitorCommand],
     ['operator', operatorCommand],
