@@ -6,6 +6,7 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { timingsFor, type ConfigServer } from '../raft/core/raft-core.js';
 import { NotLeaderError } from '../raft/core/raft-core.js';
 import { LeadershipLostError, RaftNode } from '../raft/node.js';
+import { EntryType } from '../raft/core/messages.js';
 import {
   DiskSnapshotStore,
   MemSnapshotStore,
@@ -81,9 +82,10 @@ export async function startingConfiguration(
   nodeId: string,
   disk: Disk,
   log: { info(m: string, ...kv: unknown[]): void },
-): Promise<PeerEntry[] | Error | null> {
+): Promise<{ peers: PeerEntry[] | null; recovered: boolean } | Error> {
   const self = { id: nodeId, address: `${config.advertiseAddrLan}:${config.ports.server}` };
-  if (config.devMode || config.dataDir === '') return config.devMode || config.bootstrap ? [self] : null;
+  if (config.devMode || config.dataDir === '')
+    return { peers: config.devMode || config.bootstrap ? [self] : null, recovered: false };
   const dir = `${config.dataDir}/raft`;
   const peersJson = await disk.readFile(`${dir}/peers.json`);
   if (peersJson !== null) {
@@ -109,11 +111,52 @@ export async function startingConfiguration(
     await disk.writeFileAtomic(`${dir}/configuration.json`, JSON.stringify(peers));
     await disk.remove(`${dir}/peers.json`);
     log.info('deleted peers.json file after successful recovery');
-    return peers;
+    return { peers, recovered: true };
   }
   const stored = await disk.readFile(`${dir}/configuration.json`);
-  if (stored !== null) return JSON.parse(dec.decode(stored)) as PeerEntry[];
-  return config.bootstrap ? [self] : null;
+  if (stored !== null) return { peers: JSON.parse(dec.decode(stored)) as PeerEntry[], recovered: false };
+  return { peers: config.bootstrap ? [self] : null, recovered: false };
+}
+
+/**
+ * peers.json outage recovery over existing data, as hashicorp's RecoverCluster: the FSM is rebuilt from
+ * the newest snapshot plus every stored command, saved as a snapshot at the last stored index whose
+ * configuration is the recovered one, and the log is emptied behind it. The recovered configuration
+ * thereby supersedes any configuration in the old log or snapshots. Returns the snapshot to start from.
+ */
+async function recoverCluster(
+  storage: RaftStorage,
+  store: SnapshotStore,
+  initial: StoredSnapshot | null,
+  peers: PeerEntry[],
+  datacenter: string,
+  wallMs: () => number,
+): Promise<StoredSnapshot | null> {
+  const durable = storage.load();
+  const last = durable.entries.at(-1);
+  if (!last && !initial) return null;
+  const state = new StateStore(datacenter);
+  const fsm = new FSM(state, wallMs);
+  if (initial) {
+    const r = restoreState(state, initial.data);
+    if (r instanceof Error) throw r;
+  }
+  const from = initial?.meta.index ?? 0;
+  for (const e of durable.entries)
+    if (e.index > from && e.type === EntryType.Command) fsm.apply(e.index, e.data);
+  const index = last && last.index > from ? last.index : from;
+  const term = last && last.index > from ? last.term : (initial?.meta.term ?? 0);
+  const snap: StoredSnapshot = {
+    meta: {
+      index,
+      term,
+      configuration: peers.map((p) => ({ id: p.id, address: p.address, voter: !p.non_voter })),
+    },
+    data: snapshotState(state, index),
+  };
+  await store.save(snap);
+  await storage.persist({ hard: null, truncateAfter: null, compactTo: index, entries: [] });
+  return snap;
 }
 
 /** An FSM refusal, worded as Consul's RPC endpoint wraps it ("apply failed: …"); HTTP answers 500 with it. */
@@ -151,17 +194,28 @@ export class Server {
   /** Builds the server: its Raft configuration, storage, and the Raft transport on the server port. */
   static async create(config: RuntimeConfig, nodeId: string, deps: ServerDeps): Promise<Server> {
     const log = deps.hub.logger('agent.server');
-    const peers = await startingConfiguration(config, nodeId, deps.disk, log);
-    if (peers instanceof Error) throw peers;
+    const start = await startingConfiguration(config, nodeId, deps.disk, log);
+    if (start instanceof Error) throw start;
+    const peers = start.peers;
+    const storage = deps.raftStorage(config);
     const store: SnapshotStore =
       config.devMode || config.dataDir === ''
         ? new MemSnapshotStore()
         : new DiskSnapshotStore(deps.disk, deps.clock, `${config.dataDir}/raft/snapshots`);
-    const initial = await store.open((name, why) =>
+    let initial = await store.open((name, why) =>
       log.warn('failed to open snapshot, skipping', 'id', name, 'error', why),
     );
+    if (start.recovered && peers) {
+      const snap = await recoverCluster(storage, store, initial, peers, config.datacenter, () =>
+        deps.clock.wallMs(),
+      );
+      if (snap) {
+        initial = snap;
+        log.info('recovered Raft configuration from peers.json', 'index', snap.meta.index);
+      }
+    }
     if (initial) log.info('restored from snapshot', 'index', initial.meta.index, 'term', initial.meta.term);
-    const srv = new Server(config, nodeId, deps, peers, store, initial);
+    const srv = new Server(config, nodeId, deps, peers, storage, store, initial);
     if (!config.devMode) {
       const me = {
         id: nodeId,
@@ -189,6 +243,7 @@ export class Server {
     readonly nodeId: string,
     private readonly deps: ServerDeps,
     peers: PeerEntry[] | null,
+    storage: RaftStorage,
     snapshots: SnapshotStore,
     initialSnapshot: StoredSnapshot | null,
   ) {
@@ -207,7 +262,7 @@ export class Server {
       clock: deps.clock,
       timers: deps.timers,
       rng: deps.rng.fork('raft'),
-      storage: deps.raftStorage(config),
+      storage,
       send: (env) => this.transport?.send(env),
       apply: (e) => this.fsm.apply(e.index, e.data),
       logger: log.named('raft'),

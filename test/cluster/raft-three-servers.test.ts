@@ -1,6 +1,7 @@
 // Three real server processes on 127.0.0.91-93 formed from peers.json (Consul's outage-recovery file):
-// kill -9 the leader in the middle of a write stream, a new leader takes over, and after every server
-// restarts no acknowledged write is missing. Snapshots are taken often and logs compacted hard, so the
+// kill -9 the leader while eight writers stream, a new leader takes over, and after every server is
+// killed -9 and restarted no acknowledged write is missing; then an outage recovery with peers.json
+// naming two of the three over the existing data. Snapshots are taken often and logs compacted hard, so the
 // killed server can only catch up through InstallSnapshot, and every restart restores from a snapshot.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -77,6 +78,20 @@ async function awaitLeader(what: string, exclude: number, ms: number): Promise<n
   );
 }
 
+/** The acknowledged writes missing from server i (read locally with ?stale). */
+async function missing(i: number, acked: Map<string, string>): Promise<number> {
+  const r = await json(`${HTTP(i)}/v1/kv/stream?recurse&stale`);
+  const got = new Map((r.body as Array<{ Key: string; Value: string }>).map((e) => [e.Key, e.Value]));
+  return [...acked].filter(([k, v]) => got.get(k) !== Buffer.from(v).toString('base64')).length;
+}
+
+// RAFT3_DEBUG=1 prints the servers' logs at the end.
+after(() => {
+  if (process.env.RAFT3_DEBUG)
+    for (const p of procs)
+      if (p) process.stdout.write(`----\n${p.out().slice(-3000)}\n${p.err().slice(-2000)}\n`);
+});
+
 test('kill -9 the leader during a write stream: a new leader is elected and no acknowledged write is lost', async () => {
   const peers = IPS.map((ip, i) => ({ id: IDS[i], address: `${ip}:8300`, non_voter: false }));
   for (let i = 0; i < 3; i++) {
@@ -91,10 +106,11 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   const write = async (exclude: number): Promise<boolean> => {
     const l = await leaderIndex(exclude);
     if (l < 0) return false;
-    const k = `stream/k${++seq}`;
+    const n = ++seq;
+    const k = `stream/k${n}`;
     try {
-      const r = await json(`${HTTP(l)}/v1/kv/${k}`, { method: 'PUT', body: `v${seq}` });
-      if (r.status === 200 && r.body === true) acked.set(k, `v${seq}`);
+      const r = await json(`${HTTP(l)}/v1/kv/${k}`, { method: 'PUT', body: `v${n}` });
+      if (r.status === 200 && r.body === true) acked.set(k, `v${n}`);
       return r.status === 200;
     } catch {
       return false;
@@ -105,6 +121,13 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   const killIndex = Number(
     (await fetch(`${HTTP(first)}/v1/kv/stream?recurse`)).headers.get('x-consul-index'),
   );
+  // Eight writers keep proposing while the leader is killed, so some writes are in flight at the kill
+  // (those never count as acknowledged; every one that was must survive).
+  let streaming = true;
+  const writers = Array.from({ length: 8 }, async () => {
+    while (streaming) if (!(await write(-1))) await new Promise((r) => setTimeout(r, 20));
+  });
+  while (acked.size < before + 40) await new Promise((r) => setTimeout(r, 10));
   procs[first]!.child.kill('SIGKILL');
   await procs[first]!.exited;
   procs[first] = null;
@@ -112,7 +135,10 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   const next = await awaitLeader('a new leader', first, 15_000);
   const failoverMs = Date.now() - killedAt;
   assert.notEqual(next, first);
-  while (acked.size < before + 30) await write(first);
+  const afterKill = acked.size;
+  while (acked.size < afterKill + 30) await new Promise((r) => setTimeout(r, 10));
+  streaming = false;
+  await Promise.all(writers);
   // The survivors snapshot and compact past where the killed server stopped (keeping 4 trailing entries).
   const snapshotIndex = (i: number) => {
     const d = `${dir}/s${i}/raft/snapshots`;
@@ -133,7 +159,7 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
     15_000,
   );
 
-  // Every server restarts (the killed one first, then the others one by one).
+  // Every server restarts: the killed one first, then the others are killed -9 too and come back.
   start(first);
   await waitFor(
     'the killed server installs a snapshot',
@@ -142,7 +168,7 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   );
   for (let i = 0; i < 3; i++) {
     if (i === first) continue;
-    procs[i]!.child.kill('SIGTERM');
+    procs[i]!.child.kill('SIGKILL');
     await procs[i]!.exited;
     start(i);
   }
@@ -167,11 +193,7 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   for (let i = 0; i < 3; i++) {
     await waitFor(
       `server ${i} has every acknowledged write`,
-      async () => {
-        const r = await json(`${HTTP(i)}/v1/kv/stream?recurse&stale`);
-        const got = new Map((r.body as Array<{ Key: string; Value: string }>).map((e) => [e.Key, e.Value]));
-        return [...acked].every(([k, v]) => got.get(k) === Buffer.from(v).toString('base64'));
-      },
+      async () => (await missing(i, acked)) === 0,
       15_000,
     );
     if (i !== first) assert.match(procs[i]!.out(), /restored from snapshot/, `server ${i}`);
@@ -187,6 +209,43 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
       lines.some((l) => l.includes(IDS[i]!) && l.includes(`${ip}:8300`) && / true +3 +\d+ /.test(l)),
       ip,
     );
+
+  // Outage recovery: all three die, one is lost for good, and the operator writes peers.json naming the
+  // other two. The recovered configuration supersedes the one in their logs and snapshots.
+  await Promise.all(procs.map(async (p) => p && (p.child.kill('SIGKILL'), await p.exited)));
+  procs.fill(null);
+  const lost = (final + 1) % 3;
+  const kept = [0, 1, 2].filter((i) => i !== lost);
+  const two = kept.map((i) => ({ id: IDS[i], address: `${IPS[i]}:8300`, non_voter: false }));
+  for (const i of kept) {
+    writeFileSync(`${dir}/s${i}/raft/peers.json`, JSON.stringify(two));
+    start(i);
+  }
+  const recovered = await awaitLeader('a leader of the recovered pair', lost, 20_000);
+  for (const i of kept) {
+    await waitFor(
+      `server ${i} recovered`,
+      async () => /recovered Raft configuration/.test(procs[i]!.out()),
+      5_000,
+    );
+    assert.ok(!existsSync(`${dir}/s${i}/raft/peers.json`), 'peers.json is deleted once ingested');
+    await waitFor(
+      `server ${i} keeps every acknowledged write`,
+      async () => (await missing(i, acked)) === 0,
+      15_000,
+    );
+  }
+  const pair = consul([
+    'operator',
+    'raft',
+    'list-peers',
+    `-http-addr=${IPS[recovered]}:${18591 + recovered}`,
+  ]);
+  assert.equal(pair.out.trim().split('\n').length, 3, pair.out);
+  assert.ok(!pair.out.includes(IDS[lost]!), pair.out);
+  const put = await json(`${HTTP(recovered)}/v1/kv/stream/after-recovery`, { method: 'PUT', body: 'ok' });
+  assert.deepEqual(put, { status: 200, body: true });
+
   process.stdout.write(
     `# failover: new leader ${failoverMs} ms after kill -9 (raft_multiplier 1); ${acked.size} writes acknowledged, all present after restarts\n`,
   );

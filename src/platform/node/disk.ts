@@ -96,5 +96,7 @@ export const nodeDisk: Disk = {
   },
   async rename(from, to) {
     await fsp.rename(from, to);
+    // A rename is durable only once the directory holding the new name is synced.
+    await fsyncDir(path.dirname(to));
   },
 };

@@ -1,5 +1,5 @@
-// The Raft log and stable store in lmdb at <data-dir>/raft/raft.db: one transaction per Ready, synced
-// before it resolves (lmdb batches concurrent transactions into one commit: group commit for free).
+// The Raft log and stable store in lmdb at <data-dir>/raft/raft.db: one transaction per Ready, flushed
+// to disk before it resolves (lmdb batches concurrent transactions into one commit: group commit for free).
 // Each entry carries a CRC-32 of its index, term, type and data. At start a damaged entry past the last
 // commit index written is the start of an unacknowledged tail and is dropped (as hashicorp/raft's WAL
 // truncates a torn tail); one inside the committed prefix stops the server with an explanation.
@@ -130,6 +130,9 @@ export class LmdbRaftStorage implements RaftStorage {
       for (let i = oldFirst; i <= Math.min(first - 1, oldLast); i++) void this.logs.remove(i);
       for (let i = Math.max(last + 1, oldFirst); i <= oldLast; i++) void this.logs.remove(i);
     });
+    // With lmdb's overlappingSync (its default here) a transaction resolves once committed and visible,
+    // while the fsync runs after it; an entry is acknowledged only once it is durable.
+    await this.root.flushed;
     this.first = first;
     this.last = last;
   }
