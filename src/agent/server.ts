@@ -3,7 +3,7 @@
 // bootstrap_expect peers has no group until gossip brings them (the cluster issue), so it knows no leader.
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import { timingsFor, type ConfigServer } from '../raft/core/raft-core.js';
+import { timingsFor, type ConfigServer, type RaftTimings } from '../raft/core/raft-core.js';
 import { NotLeaderError } from '../raft/core/raft-core.js';
 import { LeadershipLostError, RaftNode } from '../raft/node.js';
 import { EntryType } from '../raft/core/messages.js';
@@ -188,6 +188,7 @@ export class Server {
   private readonly log: Logger;
   private reconcileTimer: { cancel(): void } | null = null;
   private changing = false;
+  private readonly timings: RaftTimings;
   /** Server RPC methods by ServiceMethod name (the agent adds Proconsul.HTTP). */
   readonly rpcMethods = new Map<string, RpcMethod>();
 
@@ -231,6 +232,7 @@ export class Server {
           if (byte === RPC_CONSUL) serveRpc(conn, rest, srv.rpcMethods, log.named('rpc'));
           else conn.destroy();
         },
+        { clock: deps.clock, timers: deps.timers },
       );
       await t.listen({ ip: config.bindAddr, port: config.ports.server });
       srv.transport = t;
@@ -247,6 +249,7 @@ export class Server {
     snapshots: SnapshotStore,
     initialSnapshot: StoredSnapshot | null,
   ) {
+    this.timings = timingsFor(config.devMode ? 0.05 : config.raftMultiplier);
     this.state = new StateStore(config.datacenter);
     this.fsm = new FSM(this.state, () => deps.clock.wallMs());
     this.log = deps.hub.logger('agent.server');
@@ -258,7 +261,7 @@ export class Server {
     for (const p of peers ?? []) this.addresses.set(p.id, p.address);
     const log = this.log;
     const voters = (peers ?? []).filter((p) => !p.non_voter).map((p) => p.id);
-    this.raft = new RaftNode(nodeId, voters, timingsFor(config.devMode ? 0.05 : config.raftMultiplier), {
+    this.raft = new RaftNode(nodeId, voters, this.timings, {
       clock: deps.clock,
       timers: deps.timers,
       rng: deps.rng.fork('raft'),
@@ -627,6 +630,32 @@ export class Server {
       state,
       term: String(c.term),
     };
+  }
+
+  /**
+   * `operator raft transfer-leader` (Consul's attemptLeadershipTransfer): to the server named by ID, or
+   * else to the voter whose log is furthest along; an error text when it fails.
+   */
+  async transferLeader(id: string): Promise<string | null> {
+    const conf = this.configured();
+    const matches = this.raft.core.matchIndexes();
+    let target = '';
+    if (id !== '') {
+      if (!conf.some((s) => s.id === id)) return `Could not find address for server id ${id}`;
+      target = id;
+    } else {
+      const others = conf.filter((s) => s.voter && s.id !== this.nodeId);
+      others.sort((a, b) => (matches.get(b.id) ?? 0) - (matches.get(a.id) ?? 0));
+      target = others[0]?.id ?? '';
+      if (target === '') return 'cannot find peer';
+    }
+    try {
+      this.log.info('transferring leadership', 'id', target);
+      await this.raft.transferLeadership(target, this.timings.electionTimeoutMs * 2);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
   }
 
   /** `operator raft remove-peer`: RemoveServer by ID or address; an error text as Consul's. */

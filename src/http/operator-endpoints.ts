@@ -40,6 +40,15 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
     return { json: null };
   });
 
+  // POST /v1/operator/raft/transfer-leader[?id=…]: LeadershipTransfer(ToServer) on the leader.
+  r.on('POST', '/v1/operator/raft/transfer-leader', async (req) => {
+    const s = agent.server;
+    if (!s) return { status: 500, text: NO_SERVERS };
+    const err = await s.transferLeader(req.query.get('id') ?? '');
+    if (err) return { status: 500, text: err };
+    return { json: { Success: true } };
+  });
+
   r.on('GET', '/v1/operator/autopilot/configuration', () => {
     const s = agent.server;
     if (!s) return { status: 500, text: NO_SERVERS };

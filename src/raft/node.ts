@@ -77,6 +77,8 @@ export class RaftNode {
   appliedIndex = 0;
   private snapshotTimer: TimerHandle | null = null;
   private snapshotting: Promise<StoredSnapshot | null> | null = null;
+  /** Callers of transferLeadership, answered when this server stops leading. */
+  private transfers = new Set<() => void>();
 
   constructor(
     readonly id: ServerId,
@@ -180,6 +182,31 @@ export class RaftNode {
     return done;
   }
 
+  /**
+   * LeadershipTransferToServer: brings `to` up to date and tells it to campaign now (TimeoutNow).
+   * Resolves once this server has stepped down; rejects when it is not the leader, `to` is not a
+   * voter of the configuration, or no other server took over within `timeoutMs`.
+   */
+  transferLeadership(to: ServerId, timeoutMs: number): Promise<void> {
+    this.core.setTime(this.p.clock.monotonicMs());
+    if (this.core.role !== 'leader') return Promise.reject(new NotLeaderError(this.core.leader));
+    if (to === this.id) return Promise.reject(new Error('cannot transfer leadership to itself'));
+    if (!this.core.transferLeadership(to)) return Promise.reject(new Error(`cannot find peer ${to}`));
+    const done = new Promise<void>((resolve, reject) => {
+      const finish = () => {
+        timer.cancel();
+        resolve();
+      };
+      const timer = this.p.timers.after(timeoutMs, () => {
+        this.transfers.delete(finish);
+        reject(new Error('leadership transfer timeout'));
+      });
+      this.transfers.add(finish);
+    });
+    this.kick();
+    return done;
+  }
+
   /** Takes `voters` as the first configuration if this server has no Raft state yet. */
   bootstrap(voters: ServerId[]): boolean {
     const ok = this.core.bootstrap(voters);
@@ -274,6 +301,8 @@ export class RaftNode {
         log.info('entering follower state', 'follower', `Node at ${me} [Follower]`, 'leader-id', leader);
       if (this.lastRole === 'leader') for (const [, w] of this.waiters) w.reject(new LeadershipLostError());
       if (this.lastRole === 'leader') this.waiters.clear();
+      if (this.lastRole === 'leader') for (const t of this.transfers) t();
+      if (this.lastRole === 'leader') this.transfers.clear();
       this.lastRole = role;
     }
     if (this.core.configVersion !== this.lastConfigVersion) {

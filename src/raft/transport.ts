@@ -18,12 +18,18 @@ import {
   type Identity,
 } from './wire.js';
 import { concatBytes as concat } from '../lib/bytes.js';
+import type { Clock } from '../runtime/clock.js';
+import type { TimerHandle, Timers } from '../runtime/timers.js';
 
 /** Consul's first byte for a Raft connection on the RPC port (pool.RPCRaft). */
 export const RPC_RAFT = 0x01;
 /** Requests in flight to one peer at most; past it new ones are dropped (Raft retries). */
 export const MAX_INFLIGHT = 128;
 const CONNECT_TIMEOUT_MS = 1000;
+/** Consul's Raft transport timeout: a request unanswered this long closes its connection. */
+export const RPC_TIMEOUT_MS = 10_000;
+/** hashicorp scales an InstallSnapshot's timeout by its size: one timeout per 256 KiB. */
+const SNAPSHOT_TIMEOUT_SCALE = 256 * 1024;
 
 export function parseAddr(s: string): Addr {
   const i = s.lastIndexOf(':');
@@ -34,7 +40,7 @@ interface Outbound {
   conn: StreamConn | null;
   connecting: Promise<StreamConn | null> | null;
   /** Requests awaiting answers, in order (a snapshot's index, which its answer does not repeat). */
-  inflight: Array<{ rpc: number; snapshotIndex: number }>;
+  inflight: Array<{ rpc: number; snapshotIndex: number; deadline: number }>;
   buf: Uint8Array;
 }
 
@@ -54,6 +60,7 @@ export class RaftTransport {
   private readonly out = new Map<ServerId, Outbound>();
   private readonly inbound = new Set<Inbound>();
   private listener: StreamListener | null = null;
+  private sweeper: TimerHandle | null = null;
 
   constructor(
     private readonly me: Identity,
@@ -63,7 +70,25 @@ export class RaftTransport {
     private readonly log: Logger,
     /** Connections that open with another protocol byte (server RPC, …); absent = refused. */
     private readonly other?: (byte: number, conn: StreamConn, rest: Uint8Array) => void,
-  ) {}
+    /** With it, a peer that holds a connection open but stops answering is cut off after the timeout. */
+    private readonly time?: { clock: Clock; timers: Timers },
+  ) {
+    this.sweeper = time?.timers.every(1000, () => this.expire()) ?? null;
+  }
+
+  /** Closes connections whose oldest request is past its deadline (their in-flight requests are dropped). */
+  private expire(): void {
+    const now = this.time!.clock.monotonicMs();
+    for (const [id, p] of this.out) {
+      const oldest = p.inflight[0];
+      if (!oldest || oldest.deadline > now || !p.conn) continue;
+      this.log.warn('raft RPC timed out, closing connection', 'peer', id);
+      const c = p.conn;
+      p.conn = null;
+      p.inflight.length = 0;
+      c.destroy();
+    }
+  }
 
   async listen(at: Addr): Promise<void> {
     this.listener = await this.streams.listen(at, (conn) => this.accept(conn));
@@ -128,7 +153,15 @@ export class RaftTransport {
     const peer = this.peer(env.to);
     if (peer.inflight.length >= MAX_INFLIGHT) return;
     const bytes = encodeRequest(env.msg, this.me);
-    peer.inflight.push({ rpc, snapshotIndex: env.msg.type === 'installSnapshot' ? env.msg.meta.index : 0 });
+    const timeout =
+      env.msg.type === 'installSnapshot'
+        ? RPC_TIMEOUT_MS * Math.max(1, Math.ceil(bytes.length / SNAPSHOT_TIMEOUT_SCALE))
+        : RPC_TIMEOUT_MS;
+    peer.inflight.push({
+      rpc,
+      snapshotIndex: env.msg.type === 'installSnapshot' ? env.msg.meta.index : 0,
+      deadline: (this.time?.clock.monotonicMs() ?? 0) + timeout,
+    });
     void this.conn(env.to, peer).then((c) => {
       if (c) c.write(bytes);
       else peer.inflight.length = 0;
@@ -215,6 +248,7 @@ export class RaftTransport {
   }
 
   async close(): Promise<void> {
+    this.sweeper?.cancel();
     await this.listener?.close();
     for (const [, p] of this.out) p.conn?.destroy();
     for (const st of this.inbound) st.conn.destroy();

@@ -198,9 +198,17 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
     );
     if (i !== first) assert.match(procs[i]!.out(), /restored from snapshot/, `server ${i}`);
   }
-  const listed = consul(['operator', 'raft', 'list-peers', `-http-addr=${IPS[final]}:${18591 + final}`]);
-  assert.equal(listed.code, 0, listed.err);
-  const lines = listed.out.trim().split('\n');
+  // After the kill -9 restarts an election may still be settling: wait for one leader in the table.
+  const lines = await waitFor(
+    'list-peers with one leader',
+    () => {
+      const listed = consul(['operator', 'raft', 'list-peers', `-http-addr=${IPS[final]}:${18591 + final}`]);
+      const rows = listed.out.trim().split('\n');
+      return listed.code === 0 && rows.filter((l) => /\bleader\b/.test(l)).length === 1 ? rows : null;
+    },
+    15_000,
+    250,
+  );
   assert.match(lines[0]!, /^Node +ID +Address +State +Voter +RaftProtocol +Commit Index +Trails Leader By$/);
   assert.equal(lines.length, 4);
   assert.equal(lines.filter((l) => /\bleader\b/.test(l)).length, 1);
@@ -209,6 +217,23 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
       lines.some((l) => l.includes(IDS[i]!) && l.includes(`${ip}:8300`) && / true +3 +\d+ /.test(l)),
       ip,
     );
+
+  // consul operator raft transfer-leader: to a named follower, then to whichever is furthest along.
+  const addr = (i: number) => `-http-addr=${IPS[i]}:${18591 + i}`;
+  const leading = IPS.findIndex((ip) => lines.some((l) => l.includes(`${ip}:8300`) && /\bleader\b/.test(l)));
+  const target = (leading + 1) % 3;
+  const moved = consul(['operator', 'raft', 'transfer-leader', `-id=${IDS[target]}`, addr(final)]);
+  assert.deepEqual(moved, { code: 0, out: 'Success\n', err: '' });
+  assert.equal(await awaitLeader('the named server leads', leading, 5_000), target);
+  const again = consul(['operator', 'raft', 'transfer-leader', addr(final)]);
+  assert.equal(again.out, 'Success\n', again.err);
+  assert.notEqual(await awaitLeader('someone else leads', target, 5_000), target);
+  const unknown = consul(['operator', 'raft', 'transfer-leader', '-id=nope', addr(final)]);
+  assert.equal(unknown.code, 1);
+  assert.match(
+    unknown.err,
+    /^Error transfering leadership: Failed to transfer leadership Unexpected response code: 500 \(Could not find address for server id nope\)/,
+  );
 
   // Outage recovery: all three die, one is lost for good, and the operator writes peers.json naming the
   // other two. The recovered configuration supersedes the one in their logs and snapshots.

@@ -25,7 +25,13 @@ import {
 } from './kv.js';
 import { membersCommand } from './members.js';
 import { monitorCommand } from './monitor.js';
-import { listPeersCommand, operatorCommand, operatorRaftCommand, removePeerCommand } from './operator.js';
+import {
+  listPeersCommand,
+  operatorCommand,
+  operatorRaftCommand,
+  removePeerCommand,
+  transferLeaderCommand,
+} from './operator.js';
 import { leaveCommand, reloadCommand } from './simple.js';
 import { lockCommand } from './lock.js';
 import { maintCommand } from './maint.js';
@@ -78,6 +84,7 @@ export function allCommands(): Map<string, Command> {
     ['operator raft', operatorRaftCommand],
     ['operator raft list-peers', listPeersCommand],
     ['operator raft remove-peer', removePeerCommand],
+    ['operator raft transfer-leader', transferLeaderCommand],
     ['reload', reloadCommand],
     ['rtt', rttCommand],
     ['snapshot', snapshotCommand],

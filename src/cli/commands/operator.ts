@@ -156,3 +156,40 @@ export const removePeerCommand: Command = {
     return 0;
   },
 };
+
+const TRANSFER_LEADER_HELP = `
+Usage: consul operator raft transfer-leader [options]
+
+  Transfer raft leadership to another node.
+`;
+
+function transferLeaderFlags() {
+  const f = new FlagSet();
+  const http = addHttpFlags(f, { server: true });
+  const id = f.string('id', '', 'The ID of the node to transfer leadership to.');
+  return { f, http, id };
+}
+
+export const transferLeaderCommand: Command = {
+  synopsis: 'Transfer raft leadership to another node',
+  help: () => usage(TRANSFER_LEADER_HELP, transferLeaderFlags().f),
+  async run({ args, ui, services }) {
+    const { f, http, id } = transferLeaderFlags();
+    if (parseFlags(f, args, ui) === null) return 1;
+    try {
+      const reply = await http
+        .client(services)
+        .call('POST', '/v1/operator/raft/transfer-leader', id.value ? { query: { id: id.value } } : {});
+      const body = JSON.parse(new TextDecoder().decode(reply.body)) as { Success?: boolean };
+      if (body.Success !== true) throw new Error('Failed to transfer leadership');
+    } catch (e) {
+      const msg = (e as Error).message;
+      ui.error(
+        `Error transfering leadership: ${msg.startsWith('Failed to transfer') ? msg : `Failed to transfer leadership ${msg}`}`,
+      );
+      return 1;
+    }
+    ui.output('Success');
+    return 0;
+  },
+};
