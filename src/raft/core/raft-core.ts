@@ -163,6 +163,12 @@ export class RaftCore {
   private nextHeartbeat = 0;
   private nextLeaseCheck = 0;
   private transferring = false;
+  /** Who a transfer in progress hands leadership to. */
+  private transferTarget: ServerId = '';
+  /** When a leadership transfer in progress is abandoned (hashicorp: after ElectionTimeout). */
+  private transferDeadline = 0;
+  /** Transfers abandoned because the target did not take over in time (the host reports them). */
+  transferTimeouts = 0;
   private broadcastPending = false;
 
   constructor(
@@ -391,6 +397,11 @@ export class RaftCore {
     this.setTime(nowMs);
     if (!this.voters.includes(this.id)) return;
     if (this.role === 'leader') {
+      if (this.transferring && nowMs >= this.transferDeadline) {
+        // The target never took over (down, partitioned): lead on and accept proposals again.
+        this.transferring = false;
+        this.transferTimeouts++;
+      }
       if (nowMs >= this.nextLeaseCheck) this.checkLease();
       if (this.role === 'leader' && nowMs >= this.nextHeartbeat) {
         this.nextHeartbeat = nowMs + this.t.heartbeatTimeoutMs / 10;
@@ -409,7 +420,12 @@ export class RaftCore {
 
   /** The earliest time tick() has something to do (hosts arm one timer for it). */
   nextDeadline(): number {
-    if (this.role === 'leader') return Math.min(this.nextHeartbeat, this.nextLeaseCheck);
+    if (this.role === 'leader')
+      return Math.min(
+        this.nextHeartbeat,
+        this.nextLeaseCheck,
+        this.transferring ? this.transferDeadline : Infinity,
+      );
     return this.lastContact + this.timeoutMs;
   }
 
@@ -521,15 +537,25 @@ export class RaftCore {
     return new Map([...this.progress].map(([id, p]) => [id, p.match]));
   }
 
+  /** A leadership transfer is under way (proposals are refused until it ends or times out). */
+  get transferInProgress(): boolean {
+    return this.transferring;
+  }
+
   get votersList(): readonly ServerId[] {
     return this.voters;
   }
 
-  /** Leadership transfer: catch `to` up, then tell it to campaign at once (TimeoutNow). */
+  /**
+   * Leadership transfer: catch `to` up, then tell it to campaign at once (TimeoutNow). Proposals are
+   * refused meanwhile; if `to` has not taken over within ElectionTimeout the transfer is abandoned.
+   */
   transferLeadership(to: ServerId): boolean {
     const pr = this.progress.get(to);
-    if (this.role !== 'leader' || !pr) return false;
+    if (this.role !== 'leader' || !pr || this.transferring) return false;
     this.transferring = true;
+    this.transferTarget = to;
+    this.transferDeadline = this.now + this.t.electionTimeoutMs;
     if (pr.match === this.lastIndex) this.send(to, { type: 'timeoutNow', term: this.term, leader: this.id });
     else this.sendAppend(to, false);
     return true;
@@ -679,7 +705,7 @@ export class RaftCore {
       if (m.lastLog > pr.match) pr.match = m.lastLog;
       pr.next = Math.max(pr.next, pr.match + 1);
       this.maybeCommit();
-      if (this.transferring && pr.match === this.lastIndex)
+      if (this.transferring && from === this.transferTarget && pr.match === this.lastIndex)
         this.send(from, { type: 'timeoutNow', term: this.term, leader: this.id });
       if (pr.next <= this.lastIndex) this.sendAppend(from, false);
     } else {
