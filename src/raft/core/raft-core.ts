@@ -31,15 +31,25 @@ export interface RaftTimings {
   leaderLeaseTimeoutMs: number;
   /** Entries per AppendEntries at most (hashicorp MaxAppendEntries). */
   maxAppendEntries: number;
+  /**
+   * How soon after its commit index advances the leader tells followers that have the entries (an
+   * AppendEntries with none), so they apply without waiting for the next heartbeat (hashicorp
+   * CommitTimeout). Unset: followers learn it from the next append or heartbeat.
+   */
+  commitTimeoutMs?: number;
 }
 
-/** hashicorp/raft's defaults scaled by Consul's raft_multiplier (base 1 s / 1 s / 500 ms). */
+/**
+ * hashicorp/raft's defaults scaled by Consul's raft_multiplier (base 1 s / 1 s / 500 ms); Consul leaves
+ * CommitTimeout (50 ms) and MaxAppendEntries (64) unscaled.
+ */
 export function timingsFor(multiplier: number): RaftTimings {
   return {
     heartbeatTimeoutMs: 1000 * multiplier,
     electionTimeoutMs: 1000 * multiplier,
     leaderLeaseTimeoutMs: 500 * multiplier,
     maxAppendEntries: 64,
+    commitTimeoutMs: 50,
   };
 }
 
@@ -88,6 +98,8 @@ interface Progress {
   lastContactMs: number;
   /** When a snapshot was last sent to this peer (one at a time; resent after a while if lost). */
   snapshotSentMs: number | null;
+  /** The highest commit index this peer can have learned from what was sent to it. */
+  sentCommit: number;
 }
 
 /** One server of a Raft configuration (hashicorp's Server: ID, Address, Suffrage). */
@@ -162,6 +174,8 @@ export class RaftCore {
   private progress = new Map<ServerId, Progress>();
   private nextHeartbeat = 0;
   private nextLeaseCheck = 0;
+  /** When followers are told of an advanced commit index (null: nothing to tell). */
+  private commitDeadline: number | null = null;
   private transferring = false;
   /** Who a transfer in progress hands leadership to. */
   private transferTarget: ServerId = '';
@@ -251,6 +265,7 @@ export class RaftCore {
               match: 0,
               lastContactMs: this.now,
               snapshotSentMs: null,
+              sentCommit: 0,
             });
         for (const id of [...this.progress.keys()]) if (!this.voters.includes(id)) this.progress.delete(id);
       }
@@ -379,6 +394,7 @@ export class RaftCore {
     this.votes.clear();
     this.progress.clear();
     this.transferring = false;
+    this.commitDeadline = null;
     this.resetTimer(this.t.heartbeatTimeoutMs);
   }
 
@@ -403,6 +419,12 @@ export class RaftCore {
         this.transferTimeouts++;
       }
       if (nowMs >= this.nextLeaseCheck) this.checkLease();
+      if (this.role === 'leader' && this.commitDeadline !== null && nowMs >= this.commitDeadline) {
+        this.commitDeadline = null;
+        for (const [p, pr] of this.progress)
+          if (Math.min(this.commitIndex, pr.match) > pr.sentCommit && this.termAt(pr.match) >= 0)
+            this.sendCommit(p, pr);
+      }
       if (this.role === 'leader' && nowMs >= this.nextHeartbeat) {
         this.nextHeartbeat = nowMs + this.t.heartbeatTimeoutMs / 10;
         for (const p of this.peers()) this.sendAppend(p, true);
@@ -425,6 +447,7 @@ export class RaftCore {
         this.nextHeartbeat,
         this.nextLeaseCheck,
         this.transferring ? this.transferDeadline : Infinity,
+        this.commitDeadline ?? Infinity,
       );
     return this.lastContact + this.timeoutMs;
   }
@@ -485,6 +508,7 @@ export class RaftCore {
         match: 0,
         lastContactMs: this.now,
         snapshotSentMs: null,
+        sentCommit: 0,
       });
     // A no-op of the new term lets the leader commit everything before it (Raft §5.4.2).
     this.appendLocal(EntryType.Noop, new Uint8Array());
@@ -747,6 +771,25 @@ export class RaftCore {
     });
     const last = entries.at(-1);
     if (last) pr.next = last.index + 1;
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.commitIndex, prev + entries.length));
+  }
+
+  /**
+   * An AppendEntries with no entries that only carries the commit index. It names the peer's last
+   * acknowledged entry as prevLogIndex, which it surely has, so pipelined entries still in flight do not
+   * make it fail.
+   */
+  private sendCommit(to: ServerId, pr: Progress): void {
+    this.send(to, {
+      type: 'append',
+      term: this.term,
+      leader: this.id,
+      prevLogIndex: pr.match,
+      prevLogTerm: this.termAt(pr.match),
+      entries: [],
+      leaderCommit: this.commitIndex,
+    });
+    pr.sentCommit = Math.min(this.commitIndex, pr.match);
   }
 
   private maybeCommit(): void {
@@ -755,7 +798,11 @@ export class RaftCore {
     const self = this.voters.includes(this.id) ? [this.stable] : [];
     const matches = [...self, ...[...this.progress.values()].map((p) => p.match)].sort((a, b) => b - a);
     const n = matches[this.quorum() - 1] ?? 0;
-    if (n > this.commitIndex && this.termAt(n) === this.term) this.commitIndex = n;
+    if (n > this.commitIndex && this.termAt(n) === this.term) {
+      this.commitIndex = n;
+      if (this.t.commitTimeoutMs !== undefined && this.commitDeadline === null)
+        this.commitDeadline = this.now + this.t.commitTimeoutMs;
+    }
     // A leader that committed its own removal steps down (hashicorp: "removed ourself, transitioning to follower").
     if (!this.voters.includes(this.id) && this.configIndex > 0 && this.commitIndex >= this.configIndex)
       this.becomeFollower(this.term, '');

@@ -43,7 +43,12 @@ test('a leadership transfer to a down server is abandoned after ElectionTimeout 
 });
 
 test('the transfer deadline is one of the leader’s timer deadlines', () => {
-  const h = harness(['a', 'b', 'c'], { ...timings, heartbeatTimeoutMs: 1e9, leaderLeaseTimeoutMs: 1e9 });
+  const h = harness(['a', 'b', 'c'], {
+    ...timings,
+    heartbeatTimeoutMs: 1e9,
+    leaderLeaseTimeoutMs: 1e9,
+    commitTimeoutMs: undefined,
+  });
   const a = elect(h, 'a');
   h.down.add('b');
   a.transferLeadership('b');
