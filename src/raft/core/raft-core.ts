@@ -119,6 +119,13 @@ export function decodeConfiguration(data: Uint8Array): ConfigServer[] {
   return JSON.parse(configCodec.dec.decode(data)) as ConfigServer[];
 }
 
+function initialConfiguration(voters: readonly ServerId[], nonVoters: readonly ServerId[]): ConfigServer[] {
+  return [
+    ...voters.map((id) => ({ id, address: '', voter: true })),
+    ...nonVoters.filter((id) => !voters.includes(id)).map((id) => ({ id, address: '', voter: false })),
+  ];
+}
+
 export class ConfigChangeError extends Error {
   override name = 'ConfigChangeError';
 }
@@ -132,9 +139,12 @@ export class NotLeaderError extends Error {
 
 export class RaftCore {
   readonly id: ServerId;
+  /** Servers whose votes count (elections, commit quorum, CheckQuorum). */
   private voters: ServerId[];
+  /** Every server of the configuration, voters and nonvoters: the leader replicates to all of them. */
+  private members: ServerId[];
   /** The configuration before any Configuration entry in the log (bootstrap, peers.json). */
-  private initialVoters: ServerId[];
+  private initialServers: ConfigServer[];
   /** Index of the latest Configuration entry in the log (0 = none: the initial voters rule). */
   private configIndex = 0;
   /** Bumped whenever the voter set changes, so hosts can notice. */
@@ -186,12 +196,21 @@ export class RaftCore {
   private broadcastPending = false;
 
   constructor(
-    opts: { id: ServerId; voters: ServerId[]; timings: RaftTimings; rng: Rng; nowMs: number },
+    opts: {
+      id: ServerId;
+      voters: ServerId[];
+      /** Nonvoters of the initial configuration (peers.json's non_voter entries). */
+      nonVoters?: ServerId[];
+      timings: RaftTimings;
+      rng: Rng;
+      nowMs: number;
+    },
     durable?: Durable,
   ) {
     this.id = opts.id;
+    this.initialServers = initialConfiguration(opts.voters, opts.nonVoters ?? []);
     this.voters = [...opts.voters];
-    this.initialVoters = [...opts.voters];
+    this.members = this.initialServers.map((x) => x.id);
     this.t = opts.timings;
     this.rng = opts.rng;
     this.now = opts.nowMs;
@@ -229,7 +248,7 @@ export class RaftCore {
 
   /**
    * The configuration in force at index i (i ≥ the snapshot's index): the latest Configuration entry up
-   * to i, else the snapshot's, else the initial voters.
+   * to i, else the snapshot's, else the initial one.
    */
   configurationAt(i: number): ConfigServer[] {
     for (let j = Math.min(i, this.lastIndex); j > Math.max(this.offset, this.snap.index); j--) {
@@ -237,7 +256,7 @@ export class RaftCore {
       if (e.type === EntryType.Configuration) return decodeConfiguration(e.data);
     }
     if (this.snap.index > 0) return this.snap.configuration.map((x) => ({ ...x }));
-    return this.initialVoters.map((id) => ({ id, address: '', voter: true }));
+    return this.initialServers.map((x) => ({ ...x }));
   }
 
   /** hashicorp's rule: the latest Configuration entry in the log is in force, committed or not. */
@@ -250,12 +269,13 @@ export class RaftCore {
       }
     // A snapshot's configuration was committed when it was taken.
     if (idx === 0 && this.snap.index > 0) idx = this.snap.index;
-    const voters = this.configurationAt(this.lastIndex)
-      .filter((x) => x.voter)
-      .map((x) => x.id);
+    const conf = this.configurationAt(this.lastIndex);
+    const voters = conf.filter((x) => x.voter).map((x) => x.id);
+    const members = conf.map((x) => x.id);
     this.configIndex = idx;
-    if (voters.join(',') !== this.voters.join(',')) {
-      this.voters = [...voters];
+    if (voters.join(',') !== this.voters.join(',') || members.join(',') !== this.members.join(',')) {
+      this.voters = voters;
+      this.members = members;
       this.configVersion++;
       if (this.role === 'leader') {
         for (const p of this.peers())
@@ -267,18 +287,16 @@ export class RaftCore {
               snapshotSentMs: null,
               sentCommit: 0,
             });
-        for (const id of [...this.progress.keys()]) if (!this.voters.includes(id)) this.progress.delete(id);
+        for (const id of [...this.progress.keys()]) if (!this.members.includes(id)) this.progress.delete(id);
       }
     }
   }
 
   /** BootstrapCluster: a server with no state takes this voter set as its first configuration. */
   bootstrap(voters: ServerId[]): boolean {
-    if (this.lastIndex > 0 || this.term > 0 || this.voters.length > 0) return false;
-    this.initialVoters = [...voters];
+    if (this.lastIndex > 0 || this.term > 0 || this.members.length > 0) return false;
+    this.initialServers = initialConfiguration(voters, []);
     this.recomputeConfig();
-    this.voters = [...voters];
-    this.configVersion++;
     this.resetTimer(this.t.heartbeatTimeoutMs);
     return true;
   }
@@ -299,6 +317,39 @@ export class RaftCore {
     this.broadcastPending = true;
     this.maybeCommit();
     return { index: e.index, term: e.term };
+  }
+
+  /**
+   * hashicorp's AddVoter: a new server joins as a voter; an existing nonvoter is promoted (its address
+   * updated).
+   */
+  addVoter(id: ServerId, address: string): ReturnType<RaftCore['changeConfiguration']> {
+    const conf = this.configuration();
+    const at = conf.find((x) => x.id === id);
+    if (at) Object.assign(at, { address, voter: true });
+    else conf.push({ id, address, voter: true });
+    return this.changeConfiguration(conf);
+  }
+
+  /** hashicorp's AddNonvoter: replicated to, never counted; an existing voter keeps its vote. */
+  addNonvoter(id: ServerId, address: string): ReturnType<RaftCore['changeConfiguration']> {
+    const conf = this.configuration();
+    const at = conf.find((x) => x.id === id);
+    if (at) at.address = address;
+    else conf.push({ id, address, voter: false });
+    return this.changeConfiguration(conf);
+  }
+
+  /** hashicorp's DemoteVoter: the server stays in the configuration as a nonvoter. */
+  demoteVoter(id: ServerId): ReturnType<RaftCore['changeConfiguration']> {
+    return this.changeConfiguration(
+      this.configuration().map((x) => (x.id === id ? { ...x, voter: false } : x)),
+    );
+  }
+
+  /** hashicorp's RemoveServer. */
+  removeServer(id: ServerId): ReturnType<RaftCore['changeConfiguration']> {
+    return this.changeConfiguration(this.configuration().filter((x) => x.id !== id));
   }
 
   // ---- log helpers ---------------------------------------------------------------------------------
@@ -365,7 +416,13 @@ export class RaftCore {
     return Math.floor(this.voters.length / 2) + 1;
   }
 
+  /** The servers a leader replicates to: every other member, nonvoters included. */
   private peers(): ServerId[] {
+    return this.members.filter((v) => v !== this.id);
+  }
+
+  /** The servers whose votes a candidate asks for. */
+  private votingPeers(): ServerId[] {
     return this.voters.filter((v) => v !== this.id);
   }
 
@@ -411,7 +468,6 @@ export class RaftCore {
 
   tick(nowMs: number): void {
     this.setTime(nowMs);
-    if (!this.voters.includes(this.id)) return;
     if (this.role === 'leader') {
       if (this.transferring && nowMs >= this.transferDeadline) {
         // The target never took over (down, partitioned): lead on and accept proposals again.
@@ -431,6 +487,8 @@ export class RaftCore {
       }
       return;
     }
+    // Nonvoters and servers outside the configuration never campaign.
+    if (!this.voters.includes(this.id)) return;
     if (nowMs - this.lastContact < this.timeoutMs) return;
     if (this.role === 'follower') {
       // Heartbeat timeout: the leader is gone as far as we know.
@@ -457,7 +515,7 @@ export class RaftCore {
     this.leader = '';
     this.votes = new Map([[this.id, true]]);
     this.resetTimer(this.t.electionTimeoutMs);
-    for (const p of this.peers())
+    for (const p of this.votingPeers())
       this.send(p, {
         type: 'vote',
         term: this.term + 1,
@@ -478,7 +536,7 @@ export class RaftCore {
     this.hardDirty = true;
     this.votes = new Map([[this.id, true]]);
     this.resetTimer(this.t.electionTimeoutMs);
-    for (const p of this.peers())
+    for (const p of this.votingPeers())
       this.send(p, {
         type: 'vote',
         term: this.term,
@@ -492,7 +550,7 @@ export class RaftCore {
   }
 
   private maybeWin(pre: boolean): void {
-    const granted = [...this.votes.values()].filter(Boolean).length;
+    const granted = [...this.votes].filter(([id, yes]) => yes && this.voters.includes(id)).length;
     if (granted < this.quorum()) return;
     if (pre) this.campaign(false);
     else this.becomeLeader();
@@ -520,9 +578,9 @@ export class RaftCore {
 
   private checkLease(): void {
     this.nextLeaseCheck = this.now + this.t.leaderLeaseTimeoutMs;
-    let contacted = 1;
-    for (const [, pr] of this.progress)
-      if (this.now - pr.lastContactMs <= this.t.leaderLeaseTimeoutMs) contacted++;
+    let contacted = this.voters.includes(this.id) ? 1 : 0;
+    for (const [id, pr] of this.progress)
+      if (this.voters.includes(id) && this.now - pr.lastContactMs <= this.t.leaderLeaseTimeoutMs) contacted++;
     if (contacted < this.quorum()) this.becomeFollower(this.term, '');
   }
 
@@ -570,13 +628,18 @@ export class RaftCore {
     return this.voters;
   }
 
+  /** Servers of the configuration that are replicated to but do not vote. */
+  get nonVotersList(): readonly ServerId[] {
+    return this.members.filter((id) => !this.voters.includes(id));
+  }
+
   /**
    * Leadership transfer: catch `to` up, then tell it to campaign at once (TimeoutNow). Proposals are
    * refused meanwhile; if `to` has not taken over within ElectionTimeout the transfer is abandoned.
    */
   transferLeadership(to: ServerId): boolean {
     const pr = this.progress.get(to);
-    if (this.role !== 'leader' || !pr || this.transferring) return false;
+    if (this.role !== 'leader' || !pr || this.transferring || !this.voters.includes(to)) return false;
     this.transferring = true;
     this.transferTarget = to;
     this.transferDeadline = this.now + this.t.electionTimeoutMs;
@@ -606,7 +669,8 @@ export class RaftCore {
       case 'voteResp':
         return this.onVoteResp(env.from, m);
       case 'timeoutNow':
-        if (m.term === this.term && this.role !== 'leader') this.campaign(true);
+        if (m.term === this.term && this.role !== 'leader' && this.voters.includes(this.id))
+          this.campaign(true);
         return;
       case 'installSnapshot':
         return this.onInstallSnapshot(env.from, m);
@@ -796,7 +860,8 @@ export class RaftCore {
     if (this.role !== 'leader') return;
     // The leader's own entries count once durable here.
     const self = this.voters.includes(this.id) ? [this.stable] : [];
-    const matches = [...self, ...[...this.progress.values()].map((p) => p.match)].sort((a, b) => b - a);
+    const peers = [...this.progress].filter(([id]) => this.voters.includes(id)).map(([, p]) => p.match);
+    const matches = [...self, ...peers].sort((a, b) => b - a);
     const n = matches[this.quorum() - 1] ?? 0;
     if (n > this.commitIndex && this.termAt(n) === this.term) {
       this.commitIndex = n;
@@ -816,6 +881,8 @@ export class RaftCore {
         granted,
         preVote: m.preVote,
       } satisfies RequestVoteResponse);
+    // A server the configuration names as a nonvoter cannot be elected (hashicorp rejects its requests).
+    if (this.members.includes(from) && !this.voters.includes(from)) return reply(false);
     // Leader stickiness: while we follow a live leader, nobody else gets our vote.
     const liveLeader = this.leader !== '' && this.leader !== from;
     if (liveLeader && !m.leadershipTransfer) return reply(false);

@@ -49,6 +49,7 @@ export function harness(
       new RaftCore({
         id,
         voters: opts.voters?.(id) ?? ids.filter((x) => !opts.nonVoters?.includes(x)),
+        nonVoters: opts.voters ? undefined : opts.nonVoters,
         timings,
         rng: new SeededRng((opts.seed ?? 1) * 100 + i),
         nowMs: 0,
