@@ -262,6 +262,7 @@ export class Server {
     const log = this.log;
     const voters = (peers ?? []).filter((p) => !p.non_voter).map((p) => p.id);
     this.raft = new RaftNode(nodeId, voters, this.timings, {
+      nonVoters: (peers ?? []).filter((p) => p.non_voter).map((p) => p.id),
       clock: deps.clock,
       timers: deps.timers,
       rng: deps.rng.fork('raft'),

@@ -47,6 +47,8 @@ export interface RaftNodePorts {
   onLeaderChange?(leader: ServerId): void;
   /** Called when the configuration in force changes (an entry appended, truncated or bootstrapped). */
   onConfigurationChange?(servers: ConfigServer[]): void;
+  /** Nonvoters of the initial configuration (peers.json's non_voter entries). */
+  nonVoters?: ServerId[];
   /** Without it the log is never compacted and followers catch up from entries only. */
   snapshots?: SnapshotPolicy;
 }
@@ -92,7 +94,7 @@ export class RaftNode {
       this.appliedIndex = initial.meta.index;
     }
     this.core = new RaftCore(
-      { id, voters, timings, rng: p.rng, nowMs: p.clock.monotonicMs() },
+      { id, voters, nonVoters: p.nonVoters, timings, rng: p.rng, nowMs: p.clock.monotonicMs() },
       { ...p.storage.load(), snapshot: initial?.meta ?? null },
     );
     for (const n of p.storage.loadNotes?.() ?? []) p.logger.warn(n);
@@ -191,6 +193,7 @@ export class RaftNode {
     this.core.setTime(this.p.clock.monotonicMs());
     if (this.core.role !== 'leader') return Promise.reject(new NotLeaderError(this.core.leader));
     if (to === this.id) return Promise.reject(new Error('cannot transfer leadership to itself'));
+    if (this.core.transferInProgress) return Promise.reject(new Error('leadership transfer in progress'));
     if (!this.core.transferLeadership(to)) return Promise.reject(new Error(`cannot find peer ${to}`));
     const done = new Promise<void>((resolve, reject) => {
       const finish = () => {
@@ -214,10 +217,34 @@ export class RaftNode {
     return ok;
   }
 
-  /** Commits a new configuration (AddVoter / RemoveServer); resolves once it is applied here. */
+  /** Commits a new configuration; resolves once it is applied here. */
   changeConfiguration(servers: ConfigServer[]): Promise<void> {
+    return this.configChange((c) => c.changeConfiguration(servers));
+  }
+
+  /** hashicorp's AddVoter (promotes an existing nonvoter). */
+  addVoter(id: ServerId, address: string): Promise<void> {
+    return this.configChange((c) => c.addVoter(id, address));
+  }
+
+  /** hashicorp's AddNonvoter. */
+  addNonvoter(id: ServerId, address: string): Promise<void> {
+    return this.configChange((c) => c.addNonvoter(id, address));
+  }
+
+  /** hashicorp's DemoteVoter. */
+  demoteVoter(id: ServerId): Promise<void> {
+    return this.configChange((c) => c.demoteVoter(id));
+  }
+
+  /** hashicorp's RemoveServer. */
+  removeServer(id: ServerId): Promise<void> {
+    return this.configChange((c) => c.removeServer(id));
+  }
+
+  private configChange(change: (c: RaftCore) => ReturnType<RaftCore['changeConfiguration']>): Promise<void> {
     this.core.setTime(this.p.clock.monotonicMs());
-    const r = this.core.changeConfiguration(servers);
+    const r = change(this.core);
     if (r instanceof NotLeaderError || r instanceof ConfigChangeError) return Promise.reject(r);
     const done = new Promise<void>((resolve, reject) =>
       this.waiters.set(r.index, { term: r.term, resolve: () => resolve(), reject }),

@@ -31,15 +31,25 @@ export interface RaftTimings {
   leaderLeaseTimeoutMs: number;
   /** Entries per AppendEntries at most (hashicorp MaxAppendEntries). */
   maxAppendEntries: number;
+  /**
+   * How soon after its commit index advances the leader tells followers that have the entries (an
+   * AppendEntries with none), so they apply without waiting for the next heartbeat (hashicorp
+   * CommitTimeout). Unset: followers learn it from the next append or heartbeat.
+   */
+  commitTimeoutMs?: number;
 }
 
-/** hashicorp/raft's defaults scaled by Consul's raft_multiplier (base 1 s / 1 s / 500 ms). */
+/**
+ * hashicorp/raft's defaults scaled by Consul's raft_multiplier (base 1 s / 1 s / 500 ms); Consul leaves
+ * CommitTimeout (50 ms) and MaxAppendEntries (64) unscaled.
+ */
 export function timingsFor(multiplier: number): RaftTimings {
   return {
     heartbeatTimeoutMs: 1000 * multiplier,
     electionTimeoutMs: 1000 * multiplier,
     leaderLeaseTimeoutMs: 500 * multiplier,
     maxAppendEntries: 64,
+    commitTimeoutMs: 50,
   };
 }
 
@@ -88,6 +98,8 @@ interface Progress {
   lastContactMs: number;
   /** When a snapshot was last sent to this peer (one at a time; resent after a while if lost). */
   snapshotSentMs: number | null;
+  /** The highest commit index this peer can have learned from what was sent to it. */
+  sentCommit: number;
 }
 
 /** One server of a Raft configuration (hashicorp's Server: ID, Address, Suffrage). */
@@ -107,6 +119,13 @@ export function decodeConfiguration(data: Uint8Array): ConfigServer[] {
   return JSON.parse(configCodec.dec.decode(data)) as ConfigServer[];
 }
 
+function initialConfiguration(voters: readonly ServerId[], nonVoters: readonly ServerId[]): ConfigServer[] {
+  return [
+    ...voters.map((id) => ({ id, address: '', voter: true })),
+    ...nonVoters.filter((id) => !voters.includes(id)).map((id) => ({ id, address: '', voter: false })),
+  ];
+}
+
 export class ConfigChangeError extends Error {
   override name = 'ConfigChangeError';
 }
@@ -120,9 +139,12 @@ export class NotLeaderError extends Error {
 
 export class RaftCore {
   readonly id: ServerId;
+  /** Servers whose votes count (elections, commit quorum, CheckQuorum). */
   private voters: ServerId[];
+  /** Every server of the configuration, voters and nonvoters: the leader replicates to all of them. */
+  private members: ServerId[];
   /** The configuration before any Configuration entry in the log (bootstrap, peers.json). */
-  private initialVoters: ServerId[];
+  private initialServers: ConfigServer[];
   /** Index of the latest Configuration entry in the log (0 = none: the initial voters rule). */
   private configIndex = 0;
   /** Bumped whenever the voter set changes, so hosts can notice. */
@@ -162,16 +184,33 @@ export class RaftCore {
   private progress = new Map<ServerId, Progress>();
   private nextHeartbeat = 0;
   private nextLeaseCheck = 0;
+  /** When followers are told of an advanced commit index (null: nothing to tell). */
+  private commitDeadline: number | null = null;
   private transferring = false;
+  /** Who a transfer in progress hands leadership to. */
+  private transferTarget: ServerId = '';
+  /** When a leadership transfer in progress is abandoned (hashicorp: after ElectionTimeout). */
+  private transferDeadline = 0;
+  /** Transfers abandoned because the target did not take over in time (the host reports them). */
+  transferTimeouts = 0;
   private broadcastPending = false;
 
   constructor(
-    opts: { id: ServerId; voters: ServerId[]; timings: RaftTimings; rng: Rng; nowMs: number },
+    opts: {
+      id: ServerId;
+      voters: ServerId[];
+      /** Nonvoters of the initial configuration (peers.json's non_voter entries). */
+      nonVoters?: ServerId[];
+      timings: RaftTimings;
+      rng: Rng;
+      nowMs: number;
+    },
     durable?: Durable,
   ) {
     this.id = opts.id;
+    this.initialServers = initialConfiguration(opts.voters, opts.nonVoters ?? []);
     this.voters = [...opts.voters];
-    this.initialVoters = [...opts.voters];
+    this.members = this.initialServers.map((x) => x.id);
     this.t = opts.timings;
     this.rng = opts.rng;
     this.now = opts.nowMs;
@@ -209,7 +248,7 @@ export class RaftCore {
 
   /**
    * The configuration in force at index i (i ≥ the snapshot's index): the latest Configuration entry up
-   * to i, else the snapshot's, else the initial voters.
+   * to i, else the snapshot's, else the initial one.
    */
   configurationAt(i: number): ConfigServer[] {
     for (let j = Math.min(i, this.lastIndex); j > Math.max(this.offset, this.snap.index); j--) {
@@ -217,7 +256,7 @@ export class RaftCore {
       if (e.type === EntryType.Configuration) return decodeConfiguration(e.data);
     }
     if (this.snap.index > 0) return this.snap.configuration.map((x) => ({ ...x }));
-    return this.initialVoters.map((id) => ({ id, address: '', voter: true }));
+    return this.initialServers.map((x) => ({ ...x }));
   }
 
   /** hashicorp's rule: the latest Configuration entry in the log is in force, committed or not. */
@@ -230,12 +269,13 @@ export class RaftCore {
       }
     // A snapshot's configuration was committed when it was taken.
     if (idx === 0 && this.snap.index > 0) idx = this.snap.index;
-    const voters = this.configurationAt(this.lastIndex)
-      .filter((x) => x.voter)
-      .map((x) => x.id);
+    const conf = this.configurationAt(this.lastIndex);
+    const voters = conf.filter((x) => x.voter).map((x) => x.id);
+    const members = conf.map((x) => x.id);
     this.configIndex = idx;
-    if (voters.join(',') !== this.voters.join(',')) {
-      this.voters = [...voters];
+    if (voters.join(',') !== this.voters.join(',') || members.join(',') !== this.members.join(',')) {
+      this.voters = voters;
+      this.members = members;
       this.configVersion++;
       if (this.role === 'leader') {
         for (const p of this.peers())
@@ -245,19 +285,18 @@ export class RaftCore {
               match: 0,
               lastContactMs: this.now,
               snapshotSentMs: null,
+              sentCommit: 0,
             });
-        for (const id of [...this.progress.keys()]) if (!this.voters.includes(id)) this.progress.delete(id);
+        for (const id of [...this.progress.keys()]) if (!this.members.includes(id)) this.progress.delete(id);
       }
     }
   }
 
   /** BootstrapCluster: a server with no state takes this voter set as its first configuration. */
   bootstrap(voters: ServerId[]): boolean {
-    if (this.lastIndex > 0 || this.term > 0 || this.voters.length > 0) return false;
-    this.initialVoters = [...voters];
+    if (this.lastIndex > 0 || this.term > 0 || this.members.length > 0) return false;
+    this.initialServers = initialConfiguration(voters, []);
     this.recomputeConfig();
-    this.voters = [...voters];
-    this.configVersion++;
     this.resetTimer(this.t.heartbeatTimeoutMs);
     return true;
   }
@@ -278,6 +317,39 @@ export class RaftCore {
     this.broadcastPending = true;
     this.maybeCommit();
     return { index: e.index, term: e.term };
+  }
+
+  /**
+   * hashicorp's AddVoter: a new server joins as a voter; an existing nonvoter is promoted (its address
+   * updated).
+   */
+  addVoter(id: ServerId, address: string): ReturnType<RaftCore['changeConfiguration']> {
+    const conf = this.configuration();
+    const at = conf.find((x) => x.id === id);
+    if (at) Object.assign(at, { address, voter: true });
+    else conf.push({ id, address, voter: true });
+    return this.changeConfiguration(conf);
+  }
+
+  /** hashicorp's AddNonvoter: replicated to, never counted; an existing voter keeps its vote. */
+  addNonvoter(id: ServerId, address: string): ReturnType<RaftCore['changeConfiguration']> {
+    const conf = this.configuration();
+    const at = conf.find((x) => x.id === id);
+    if (at) at.address = address;
+    else conf.push({ id, address, voter: false });
+    return this.changeConfiguration(conf);
+  }
+
+  /** hashicorp's DemoteVoter: the server stays in the configuration as a nonvoter. */
+  demoteVoter(id: ServerId): ReturnType<RaftCore['changeConfiguration']> {
+    return this.changeConfiguration(
+      this.configuration().map((x) => (x.id === id ? { ...x, voter: false } : x)),
+    );
+  }
+
+  /** hashicorp's RemoveServer. */
+  removeServer(id: ServerId): ReturnType<RaftCore['changeConfiguration']> {
+    return this.changeConfiguration(this.configuration().filter((x) => x.id !== id));
   }
 
   // ---- log helpers ---------------------------------------------------------------------------------
@@ -344,7 +416,13 @@ export class RaftCore {
     return Math.floor(this.voters.length / 2) + 1;
   }
 
+  /** The servers a leader replicates to: every other member, nonvoters included. */
   private peers(): ServerId[] {
+    return this.members.filter((v) => v !== this.id);
+  }
+
+  /** The servers whose votes a candidate asks for. */
+  private votingPeers(): ServerId[] {
     return this.voters.filter((v) => v !== this.id);
   }
 
@@ -373,6 +451,7 @@ export class RaftCore {
     this.votes.clear();
     this.progress.clear();
     this.transferring = false;
+    this.commitDeadline = null;
     this.resetTimer(this.t.heartbeatTimeoutMs);
   }
 
@@ -389,15 +468,27 @@ export class RaftCore {
 
   tick(nowMs: number): void {
     this.setTime(nowMs);
-    if (!this.voters.includes(this.id)) return;
     if (this.role === 'leader') {
+      if (this.transferring && nowMs >= this.transferDeadline) {
+        // The target never took over (down, partitioned): lead on and accept proposals again.
+        this.transferring = false;
+        this.transferTimeouts++;
+      }
       if (nowMs >= this.nextLeaseCheck) this.checkLease();
+      if (this.role === 'leader' && this.commitDeadline !== null && nowMs >= this.commitDeadline) {
+        this.commitDeadline = null;
+        for (const [p, pr] of this.progress)
+          if (Math.min(this.commitIndex, pr.match) > pr.sentCommit && this.termAt(pr.match) >= 0)
+            this.sendCommit(p, pr);
+      }
       if (this.role === 'leader' && nowMs >= this.nextHeartbeat) {
         this.nextHeartbeat = nowMs + this.t.heartbeatTimeoutMs / 10;
         for (const p of this.peers()) this.sendAppend(p, true);
       }
       return;
     }
+    // Nonvoters and servers outside the configuration never campaign.
+    if (!this.voters.includes(this.id)) return;
     if (nowMs - this.lastContact < this.timeoutMs) return;
     if (this.role === 'follower') {
       // Heartbeat timeout: the leader is gone as far as we know.
@@ -409,7 +500,13 @@ export class RaftCore {
 
   /** The earliest time tick() has something to do (hosts arm one timer for it). */
   nextDeadline(): number {
-    if (this.role === 'leader') return Math.min(this.nextHeartbeat, this.nextLeaseCheck);
+    if (this.role === 'leader')
+      return Math.min(
+        this.nextHeartbeat,
+        this.nextLeaseCheck,
+        this.transferring ? this.transferDeadline : Infinity,
+        this.commitDeadline ?? Infinity,
+      );
     return this.lastContact + this.timeoutMs;
   }
 
@@ -418,7 +515,7 @@ export class RaftCore {
     this.leader = '';
     this.votes = new Map([[this.id, true]]);
     this.resetTimer(this.t.electionTimeoutMs);
-    for (const p of this.peers())
+    for (const p of this.votingPeers())
       this.send(p, {
         type: 'vote',
         term: this.term + 1,
@@ -439,7 +536,7 @@ export class RaftCore {
     this.hardDirty = true;
     this.votes = new Map([[this.id, true]]);
     this.resetTimer(this.t.electionTimeoutMs);
-    for (const p of this.peers())
+    for (const p of this.votingPeers())
       this.send(p, {
         type: 'vote',
         term: this.term,
@@ -453,7 +550,7 @@ export class RaftCore {
   }
 
   private maybeWin(pre: boolean): void {
-    const granted = [...this.votes.values()].filter(Boolean).length;
+    const granted = [...this.votes].filter(([id, yes]) => yes && this.voters.includes(id)).length;
     if (granted < this.quorum()) return;
     if (pre) this.campaign(false);
     else this.becomeLeader();
@@ -469,6 +566,7 @@ export class RaftCore {
         match: 0,
         lastContactMs: this.now,
         snapshotSentMs: null,
+        sentCommit: 0,
       });
     // A no-op of the new term lets the leader commit everything before it (Raft §5.4.2).
     this.appendLocal(EntryType.Noop, new Uint8Array());
@@ -480,9 +578,9 @@ export class RaftCore {
 
   private checkLease(): void {
     this.nextLeaseCheck = this.now + this.t.leaderLeaseTimeoutMs;
-    let contacted = 1;
-    for (const [, pr] of this.progress)
-      if (this.now - pr.lastContactMs <= this.t.leaderLeaseTimeoutMs) contacted++;
+    let contacted = this.voters.includes(this.id) ? 1 : 0;
+    for (const [id, pr] of this.progress)
+      if (this.voters.includes(id) && this.now - pr.lastContactMs <= this.t.leaderLeaseTimeoutMs) contacted++;
     if (contacted < this.quorum()) this.becomeFollower(this.term, '');
   }
 
@@ -521,15 +619,30 @@ export class RaftCore {
     return new Map([...this.progress].map(([id, p]) => [id, p.match]));
   }
 
+  /** A leadership transfer is under way (proposals are refused until it ends or times out). */
+  get transferInProgress(): boolean {
+    return this.transferring;
+  }
+
   get votersList(): readonly ServerId[] {
     return this.voters;
   }
 
-  /** Leadership transfer: catch `to` up, then tell it to campaign at once (TimeoutNow). */
+  /** Servers of the configuration that are replicated to but do not vote. */
+  get nonVotersList(): readonly ServerId[] {
+    return this.members.filter((id) => !this.voters.includes(id));
+  }
+
+  /**
+   * Leadership transfer: catch `to` up, then tell it to campaign at once (TimeoutNow). Proposals are
+   * refused meanwhile; if `to` has not taken over within ElectionTimeout the transfer is abandoned.
+   */
   transferLeadership(to: ServerId): boolean {
     const pr = this.progress.get(to);
-    if (this.role !== 'leader' || !pr) return false;
+    if (this.role !== 'leader' || !pr || this.transferring || !this.voters.includes(to)) return false;
     this.transferring = true;
+    this.transferTarget = to;
+    this.transferDeadline = this.now + this.t.electionTimeoutMs;
     if (pr.match === this.lastIndex) this.send(to, { type: 'timeoutNow', term: this.term, leader: this.id });
     else this.sendAppend(to, false);
     return true;
@@ -556,7 +669,8 @@ export class RaftCore {
       case 'voteResp':
         return this.onVoteResp(env.from, m);
       case 'timeoutNow':
-        if (m.term === this.term && this.role !== 'leader') this.campaign(true);
+        if (m.term === this.term && this.role !== 'leader' && this.voters.includes(this.id))
+          this.campaign(true);
         return;
       case 'installSnapshot':
         return this.onInstallSnapshot(env.from, m);
@@ -679,7 +793,7 @@ export class RaftCore {
       if (m.lastLog > pr.match) pr.match = m.lastLog;
       pr.next = Math.max(pr.next, pr.match + 1);
       this.maybeCommit();
-      if (this.transferring && pr.match === this.lastIndex)
+      if (this.transferring && from === this.transferTarget && pr.match === this.lastIndex)
         this.send(from, { type: 'timeoutNow', term: this.term, leader: this.id });
       if (pr.next <= this.lastIndex) this.sendAppend(from, false);
     } else {
@@ -721,15 +835,39 @@ export class RaftCore {
     });
     const last = entries.at(-1);
     if (last) pr.next = last.index + 1;
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.commitIndex, prev + entries.length));
+  }
+
+  /**
+   * An AppendEntries with no entries that only carries the commit index. It names the peer's last
+   * acknowledged entry as prevLogIndex, which it surely has, so pipelined entries still in flight do not
+   * make it fail.
+   */
+  private sendCommit(to: ServerId, pr: Progress): void {
+    this.send(to, {
+      type: 'append',
+      term: this.term,
+      leader: this.id,
+      prevLogIndex: pr.match,
+      prevLogTerm: this.termAt(pr.match),
+      entries: [],
+      leaderCommit: this.commitIndex,
+    });
+    pr.sentCommit = Math.min(this.commitIndex, pr.match);
   }
 
   private maybeCommit(): void {
     if (this.role !== 'leader') return;
     // The leader's own entries count once durable here.
     const self = this.voters.includes(this.id) ? [this.stable] : [];
-    const matches = [...self, ...[...this.progress.values()].map((p) => p.match)].sort((a, b) => b - a);
+    const peers = [...this.progress].filter(([id]) => this.voters.includes(id)).map(([, p]) => p.match);
+    const matches = [...self, ...peers].sort((a, b) => b - a);
     const n = matches[this.quorum() - 1] ?? 0;
-    if (n > this.commitIndex && this.termAt(n) === this.term) this.commitIndex = n;
+    if (n > this.commitIndex && this.termAt(n) === this.term) {
+      this.commitIndex = n;
+      if (this.t.commitTimeoutMs !== undefined && this.commitDeadline === null)
+        this.commitDeadline = this.now + this.t.commitTimeoutMs;
+    }
     // A leader that committed its own removal steps down (hashicorp: "removed ourself, transitioning to follower").
     if (!this.voters.includes(this.id) && this.configIndex > 0 && this.commitIndex >= this.configIndex)
       this.becomeFollower(this.term, '');
@@ -743,6 +881,8 @@ export class RaftCore {
         granted,
         preVote: m.preVote,
       } satisfies RequestVoteResponse);
+    // A server the configuration names as a nonvoter cannot be elected (hashicorp rejects its requests).
+    if (this.members.includes(from) && !this.voters.includes(from)) return reply(false);
     // Leader stickiness: while we follow a live leader, nobody else gets our vote.
     const liveLeader = this.leader !== '' && this.leader !== from;
     if (liveLeader && !m.leadershipTransfer) return reply(false);
