@@ -279,10 +279,16 @@ export class RaftNode {
         while (!this.stopped && this.core.hasReady()) {
           const rd = this.core.ready();
           if (rd.snapshot) await this.install(rd.snapshot);
+          // A leader's AppendEntries may leave before its own write is durable (Raft thesis §10.2.1):
+          // the core counts the leader's entries toward a commit only once advance() reports them
+          // stored, so the disk write and the followers' writes overlap. Everything else (votes,
+          // acknowledgements, anything after a term change) waits for the disk.
+          const early = rd.hard === null ? rd.messages.filter((m) => m.msg.type === 'append') : [];
+          for (const m of early) this.send(m);
           if (rd.hard || rd.truncateAfter !== null || rd.compactTo !== null || rd.entries.length > 0)
             await this.p.storage.persist({ ...rd, commit: this.core.commitIndex });
           if (this.stopped) return;
-          for (const m of rd.messages) this.send(m);
+          for (const m of rd.messages) if (!early.includes(m)) this.send(m);
           for (const e of rd.committed) this.applyOne(e);
           this.core.advance(rd);
         }
