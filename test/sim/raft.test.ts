@@ -5,13 +5,45 @@ import assert from 'node:assert/strict';
 import { InvariantViolation, NO_FAULTS, RaftCluster, type Faults } from './raft-cluster.js';
 import { forEachSeed } from './seed.js';
 
-const MIXES: Record<string, Faults> = {
-  clean: NO_FAULTS,
-  lossy: { ...NO_FAULTS, loss: 0.1, jitterMs: 5 },
-  'dup+reorder': { ...NO_FAULTS, duplicate: 0.2, jitterMs: 30 },
-  partitions: { ...NO_FAULTS, jitterMs: 5, partitionEveryMs: 300 },
-  crashes: { ...NO_FAULTS, jitterMs: 5, crashEveryMs: 250 },
-  everything: { loss: 0.05, duplicate: 0.1, jitterMs: 20, partitionEveryMs: 400, crashEveryMs: 400 },
+interface Mix {
+  faults: Faults;
+  /** Longest a storage write takes; slow disks widen the window a crash tears. */
+  diskLatencyMs?: number;
+}
+
+const MIXES: Record<string, Mix> = {
+  clean: { faults: NO_FAULTS },
+  lossy: { faults: { ...NO_FAULTS, loss: 0.1, jitterMs: 5 } },
+  'dup+reorder': { faults: { ...NO_FAULTS, duplicate: 0.2, jitterMs: 30 } },
+  partitions: {
+    faults: { ...NO_FAULTS, jitterMs: 5, partitionEveryMs: 300, transferEveryMs: 500, reconfigEveryMs: 500 },
+  },
+  crashes: {
+    faults: { ...NO_FAULTS, jitterMs: 5, crashEveryMs: 250, transferEveryMs: 400, reconfigEveryMs: 400 },
+    diskLatencyMs: 15,
+  },
+  membership: {
+    faults: {
+      ...NO_FAULTS,
+      loss: 0.02,
+      duplicate: 0.05,
+      jitterMs: 10,
+      transferEveryMs: 150,
+      reconfigEveryMs: 150,
+    },
+  },
+  everything: {
+    faults: {
+      loss: 0.05,
+      duplicate: 0.1,
+      jitterMs: 20,
+      partitionEveryMs: 400,
+      crashEveryMs: 400,
+      transferEveryMs: 300,
+      reconfigEveryMs: 300,
+    },
+    diskLatencyMs: 8,
+  },
 };
 const NAMES = Object.keys(MIXES);
 const SEEDS = Array.from({ length: 216 }, (_, i) => i + 1);
@@ -23,7 +55,8 @@ forEachSeed('raft safety and liveness', SEEDS, import.meta.url, (seed) => {
   // InstallSnapshot and restore-on-boot.
   const snapshots =
     Math.floor(seed / 18) % 2 === 0 ? { snapshotThreshold: 8 + (seed % 7), trailingLogs: seed % 4 } : {};
-  const c = new RaftCluster({ seed, servers, faults: MIXES[mix]!, ...snapshots });
+  const { faults, diskLatencyMs } = MIXES[mix]!;
+  const c = new RaftCluster({ seed, servers, faults, diskLatencyMs, ...snapshots });
   try {
     c.run(2_000, 2_000);
   } catch (e) {
@@ -32,6 +65,33 @@ forEachSeed('raft safety and liveness', SEEDS, import.meta.url, (seed) => {
   assert.ok(c.chain.length > 0, `${mix}/${servers}: nothing committed`);
   if (mix === 'clean')
     assert.ok(c.acked.size > 50, `${mix}/${servers}: only ${c.acked.size} writes acknowledged`);
+});
+
+test('crashes cut the write in flight short: lost whole or torn, and restarted servers recover', () => {
+  let lost = 0;
+  let torn = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    const c = new RaftCluster({ seed, servers: 3, faults: MIXES.crashes!.faults, diskLatencyMs: 15 });
+    c.run(2_000, 2_000);
+    lost += c.stats.lostWrites;
+    torn += c.stats.tornWrites;
+  }
+  assert.ok(torn > 5, `only ${torn} torn writes`);
+  assert.ok(lost > torn, `${lost} writes cut short, ${torn} torn: none lost whole`);
+});
+
+test('leadership transfers hand over leadership and membership changes commit', () => {
+  let transfers = 0;
+  let configs = 0;
+  for (let seed = 1; seed <= 6; seed++) {
+    const c = new RaftCluster({ seed, servers: 3 + 2 * (seed % 2), faults: MIXES.membership!.faults });
+    c.run(2_000, 2_000);
+    transfers += c.stats.transfersDone;
+    configs += c.stats.configsCommitted;
+  }
+  // Every run ends with every server a voter again (run() checks it), so removals were undone.
+  assert.ok(transfers > 20, `only ${transfers} transfers took effect`);
+  assert.ok(configs > 20, `only ${configs} configuration changes committed`);
 });
 
 test('snapshots: logs are compacted and lagging or restarted servers catch up through InstallSnapshot', () => {
