@@ -45,6 +45,8 @@ export interface ClusterOptions {
   faults: Faults;
   /** Planted bug for checker tests: send acknowledgements before the log write is durable. */
   ackBeforePersist?: boolean;
+  /** Planted bug for checker tests: a restart reads its last stored command back garbled (index and term intact). */
+  corruptOnRestart?: boolean;
   /** Planted bug for checker tests: answer reads from whoever believes it leads, without the log. */
   localReads?: boolean;
   timings?: RaftTimings;
@@ -487,6 +489,9 @@ export class RaftCluster {
 
   private restart(s: Server): void {
     if (s.up) return; // already restarted by the heal
+    const last = s.durable.entries.at(-1);
+    if (this.opts.corruptOnRestart && last?.type === EntryType.Command)
+      s.durable.entries[s.durable.entries.length - 1] = { ...last, data: enc.encode('set|k0|garbled') };
     s.core = this.newCore(s.id, this.ids, s.durable);
     // The FSM comes back from the latest snapshot, then committed entries after it are replayed.
     s.applied = [];
