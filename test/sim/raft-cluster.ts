@@ -352,11 +352,12 @@ export class RaftCluster {
       const to = w.compactTo;
       s.durable.entries = s.durable.entries.filter((x) => x.index > to);
     }
-    for (const e of w.entries) {
-      if (!step()) return;
-      // An append drops whatever was stored from its index on (as the real stores do).
-      s.durable.entries = s.durable.entries.filter((x) => x.index < e.index);
-      s.durable.entries.push({ ...e });
+    const kept = w.entries.slice(0, Math.max(0, left));
+    // An append drops whatever was stored from its first index on (as the real stores do).
+    if (kept.length > 0) {
+      const from = kept[0]!.index;
+      s.durable.entries = s.durable.entries.filter((x) => x.index < from);
+      for (const e of kept) s.durable.entries.push({ ...e });
     }
   }
 

@@ -214,11 +214,11 @@ test(
   "node.ts's driver sends only what is durable",
   {
     todo:
-      'RaftCore.ready() returns its own msgs array and advance() slices it: messages the core adds while the ' +
-      'write is in flight (a vote granted, an append acknowledged) join rd.messages and node.ts sends them ' +
-      'before they are durable, so a crash loses acknowledged entries (crashes mix, seed 13: s2 acknowledged ' +
-      "205, came back with 203, and the leader's match never goes back: s2 never catches up). Fix: ready() " +
-      'returns this.msgs.slice()',
+      'RaftCore.ready() returns its own msgs array and advance() slices it: messages the core adds while ' +
+      'the write is in flight (a vote granted, an append acknowledged) join rd.messages and node.ts sends ' +
+      'them before they are durable, so a crash loses what was acknowledged (crash every 60 ms, 15 ms ' +
+      "disk: seed 1, a follower's acknowledged tail is gone and the leader's match never goes back; seed 8, " +
+      'committed entry 5 changed). Fix: ready() returns this.msgs.slice()',
   },
-  () => firstViolation({ aliasedMessages: true }, MIXES.crashes!, 40),
+  () => firstViolation({ aliasedMessages: true }, { faults: ACK_BUG_FAULTS, diskLatencyMs: 15 }, 20),
 );
