@@ -1,17 +1,51 @@
-// Raft under the simulator: ≥ 200 seeds across 1/3/5 servers and fault mixes, zero invariant violations;
-// and proof that the checkers catch a planted bug (acknowledging log writes before they are durable).
+// Raft under the simulator: ≥ 200 seeds across 1/3/5 servers and fault mixes (loss, duplication and
+// reordering, partitions, crashes over a disk that loses or tears the write in flight, leadership
+// transfers, membership changes), zero invariant violations; and proof that each checker catches a
+// planted bug (acknowledging before durable, a garbled log entry, reads served locally).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvariantViolation, NO_FAULTS, RaftCluster, type Faults } from './raft-cluster.js';
 import { forEachSeed } from './seed.js';
 
-const MIXES: Record<string, Faults> = {
-  clean: NO_FAULTS,
-  lossy: { ...NO_FAULTS, loss: 0.1, jitterMs: 5 },
-  'dup+reorder': { ...NO_FAULTS, duplicate: 0.2, jitterMs: 30 },
-  partitions: { ...NO_FAULTS, jitterMs: 5, partitionEveryMs: 300 },
-  crashes: { ...NO_FAULTS, jitterMs: 5, crashEveryMs: 250 },
-  everything: { loss: 0.05, duplicate: 0.1, jitterMs: 20, partitionEveryMs: 400, crashEveryMs: 400 },
+interface Mix {
+  faults: Faults;
+  /** Longest a storage write takes; slow disks widen the window a crash tears. */
+  diskLatencyMs?: number;
+}
+
+const MIXES: Record<string, Mix> = {
+  clean: { faults: NO_FAULTS },
+  lossy: { faults: { ...NO_FAULTS, loss: 0.1, jitterMs: 5 } },
+  'dup+reorder': { faults: { ...NO_FAULTS, duplicate: 0.2, jitterMs: 30 } },
+  partitions: {
+    faults: { ...NO_FAULTS, jitterMs: 5, partitionEveryMs: 300, transferEveryMs: 500, reconfigEveryMs: 500 },
+  },
+  crashes: {
+    faults: { ...NO_FAULTS, jitterMs: 5, crashEveryMs: 250, transferEveryMs: 400, reconfigEveryMs: 400 },
+    diskLatencyMs: 15,
+  },
+  membership: {
+    faults: {
+      ...NO_FAULTS,
+      loss: 0.02,
+      duplicate: 0.05,
+      jitterMs: 10,
+      transferEveryMs: 150,
+      reconfigEveryMs: 150,
+    },
+  },
+  everything: {
+    faults: {
+      loss: 0.05,
+      duplicate: 0.1,
+      jitterMs: 20,
+      partitionEveryMs: 400,
+      crashEveryMs: 400,
+      transferEveryMs: 300,
+      reconfigEveryMs: 300,
+    },
+    diskLatencyMs: 8,
+  },
 };
 const NAMES = Object.keys(MIXES);
 const SEEDS = Array.from({ length: 216 }, (_, i) => i + 1);
@@ -23,7 +57,8 @@ forEachSeed('raft safety and liveness', SEEDS, import.meta.url, (seed) => {
   // InstallSnapshot and restore-on-boot.
   const snapshots =
     Math.floor(seed / 18) % 2 === 0 ? { snapshotThreshold: 8 + (seed % 7), trailingLogs: seed % 4 } : {};
-  const c = new RaftCluster({ seed, servers, faults: MIXES[mix]!, ...snapshots });
+  const { faults, diskLatencyMs } = MIXES[mix]!;
+  const c = new RaftCluster({ seed, servers, faults, diskLatencyMs, ...snapshots });
   try {
     c.run(2_000, 2_000);
   } catch (e) {
@@ -32,6 +67,33 @@ forEachSeed('raft safety and liveness', SEEDS, import.meta.url, (seed) => {
   assert.ok(c.chain.length > 0, `${mix}/${servers}: nothing committed`);
   if (mix === 'clean')
     assert.ok(c.acked.size > 50, `${mix}/${servers}: only ${c.acked.size} writes acknowledged`);
+});
+
+test('crashes cut the write in flight short: lost whole or torn, and restarted servers recover', () => {
+  let lost = 0;
+  let torn = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    const c = new RaftCluster({ seed, servers: 3, faults: MIXES.crashes!.faults, diskLatencyMs: 15 });
+    c.run(2_000, 2_000);
+    lost += c.stats.lostWrites;
+    torn += c.stats.tornWrites;
+  }
+  assert.ok(torn > 5, `only ${torn} torn writes`);
+  assert.ok(lost > torn, `${lost} writes cut short, ${torn} torn: none lost whole`);
+});
+
+test('leadership transfers hand over leadership and membership changes commit', () => {
+  let transfers = 0;
+  let configs = 0;
+  for (let seed = 1; seed <= 6; seed++) {
+    const c = new RaftCluster({ seed, servers: 3 + 2 * (seed % 2), faults: MIXES.membership!.faults });
+    c.run(2_000, 2_000);
+    transfers += c.stats.transfersDone;
+    configs += c.stats.configsCommitted;
+  }
+  // Every run ends with every server a voter again (run() checks it), so removals were undone.
+  assert.ok(transfers > 20, `only ${transfers} transfers took effect`);
+  assert.ok(configs > 20, `only ${configs} configuration changes committed`);
 });
 
 test('snapshots: logs are compacted and lagging or restarted servers catch up through InstallSnapshot', () => {
@@ -53,13 +115,15 @@ test('snapshots: logs are compacted and lagging or restarted servers catch up th
   assert.ok(installed > 0, 'no follower ever installed a snapshot');
 });
 
+const ACK_BUG_FAULTS: Faults = { ...NO_FAULTS, jitterMs: 5, crashEveryMs: 60 };
+
 test('the checkers catch a server that acknowledges before persisting', () => {
   let caught: { seed: number; msg: string } | null = null;
   for (let seed = 1; seed <= 300 && !caught; seed++) {
     const c = new RaftCluster({
       seed,
       servers: 3,
-      faults: { loss: 0, duplicate: 0, jitterMs: 5, partitionEveryMs: 0, crashEveryMs: 60 },
+      faults: ACK_BUG_FAULTS,
       ackBeforePersist: true,
     });
     try {
@@ -71,6 +135,23 @@ test('the checkers catch a server that acknowledges before persisting', () => {
   }
   assert.ok(caught, 'no seed exposed the planted bug');
   assert.match(caught.msg, /acknowledged write .* was lost|committed entry \d+ changed|applied .* of/);
+  // The same seed with the correct driver (acknowledge once durable) holds: the disk model alone is
+  // not what failed.
+  new RaftCluster({ seed: caught.seed, servers: 3, faults: ACK_BUG_FAULTS }).run(2_000, 2_000);
+});
+
+test('the Log Matching check catches two logs that disagree on an entry of the same index and term', () => {
+  let caught = '';
+  for (let seed = 1; seed <= 50 && !caught; seed++) {
+    const c = new RaftCluster({ seed, servers: 3, faults: ACK_BUG_FAULTS, corruptOnRestart: true });
+    try {
+      c.run(2_000, 2_000);
+    } catch (e) {
+      if (!(e instanceof InvariantViolation)) throw e;
+      caught = e.message;
+    }
+  }
+  assert.match(caught, /^log matching: s\d's entry \d+\/\d+ \(0:set\|k0\|garbled/);
 });
 
 test('the linearizability checker catches reads served locally by a leader that may be deposed', () => {
@@ -91,3 +172,53 @@ test('the linearizability checker catches reads served locally by a leader that 
   }
   assert.match(caught, /is not linearizable/);
 });
+
+// Known core bugs, reproduced here so they show up until fixed (todo: reported, not failing the run).
+// Promote each to a plain test (and turn the option on in MIXES) once src/raft/core is fixed.
+
+/** Runs seeds with extra options; the first violation is thrown with its seed. */
+function firstViolation(
+  opts: Partial<ConstructorParameters<typeof RaftCluster>[0]>,
+  mix: Mix,
+  seeds: number,
+): void {
+  for (let seed = 1; seed <= seeds; seed++) {
+    const c = new RaftCluster({
+      seed,
+      servers: 3,
+      faults: mix.faults,
+      diskLatencyMs: mix.diskLatencyMs,
+      ...opts,
+    });
+    try {
+      c.run(2_000, 2_000);
+    } catch (e) {
+      throw new Error(`seed ${seed}: ${(e as Error).message}`);
+    }
+  }
+}
+
+test(
+  'a leader may remove itself from the configuration',
+  {
+    todo:
+      'RaftCore.tick() returns at once on a server outside its latest configuration: a leader cut off ' +
+      'after appending its own removal never checks its lease nor heartbeats, so it leads its old term ' +
+      'forever (partitions mix, seed 6: s1 leader of term 1 beside s2 leader of term 3); and a removed ' +
+      'server never forgets its leader, so leader stickiness refuses every later vote',
+  },
+  () => firstViolation({ removeLeader: true }, MIXES.partitions!, 20),
+);
+
+test(
+  "node.ts's driver sends only what is durable",
+  {
+    todo:
+      'RaftCore.ready() returns its own msgs array and advance() slices it: messages the core adds while ' +
+      'the write is in flight (a vote granted, an append acknowledged) join rd.messages and node.ts sends ' +
+      'them before they are durable, so a crash loses what was acknowledged (crash every 60 ms, 15 ms ' +
+      "disk: seed 1, a follower's acknowledged tail is gone and the leader's match never goes back; seed 8, " +
+      'committed entry 5 changed). Fix: ready() returns this.msgs.slice()',
+  },
+  () => firstViolation({ aliasedMessages: true }, { faults: ACK_BUG_FAULTS, diskLatencyMs: 15 }, 20),
+);
