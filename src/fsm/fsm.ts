@@ -92,7 +92,9 @@ export class FSM {
         return this.state.autopilot.set(index, r.Config, r.CAS);
       }
       case MessageTypes.Txn:
-        return runTxn(this.state, index, parsed.value as unknown as TxnOp[]);
+        return runTxn(this.state, index, parsed.value as unknown as TxnOp[], (id) =>
+          this.invalidate(index, id),
+        );
       case MessageTypes.RestoreState: {
         const r = restoreState(this.state, enc.encode((parsed.value as { State: string }).State));
         // Checked on the leader before it was proposed: a replica that cannot apply it must stop.

@@ -277,10 +277,21 @@ function checkOp(state: StateStore, idx: number, op: TxnCheckOp): TxnResultItem[
  * Runs the ops at Raft index `idx` (a read-only transaction runs them with no index and changes
  * nothing). On any failure every change is undone and only the errors come back.
  */
-export function runTxn(state: StateStore, idx: number, ops: readonly TxnOp[]): TxnOutcome {
+export function runTxn(
+  state: StateStore,
+  idx: number,
+  ops: readonly TxnOp[],
+  /** Invalidates a session (the FSM's), called after a successful commit only. */
+  invalidate?: (sessionId: string) => void,
+): TxnOutcome {
   const catalogWrites = ops.some((op) => !('KV' in op) && isWriteOp(op));
-  const catalogBefore = catalogWrites ? state.catalog.exportAll() : null;
+  const catalogBefore = catalogWrites ? state.catalog.begin() : null;
   state.kv.begin();
+  // Sessions bound to a node or check the transaction removes, or to a check it turns critical.
+  const doomed = new Set<string>();
+  const doom = (node: string, checkIds: readonly string[]) => {
+    for (const id of checkIds) for (const x of state.sessions.byCheck(node, id)) doomed.add(x.ID);
+  };
   const results: TxnResultItem[] = [];
   const errors: TxnError[] = [];
   ops.forEach((op, i) => {
@@ -293,10 +304,27 @@ export function runTxn(state: StateStore, idx: number, ops: readonly TxnOp[]): T
             : 'Service' in op
               ? serviceOp(state, idx, op.Service)
               : checkOp(state, idx, op.Check);
+      if ('Node' in op && op.Node.Verb.startsWith('delete'))
+        for (const x of state.sessions.byNode(op.Node.Node.Node)) doomed.add(x.ID);
+      if ('Service' in op && op.Service.Verb.startsWith('delete'))
+        doom(
+          op.Service.Node,
+          state.catalog
+            .nodeChecks(op.Service.Node)
+            .filter((c) => c.ServiceID === (op.Service.Service.ID || op.Service.Service.Service))
+            .map((c) => c.CheckID),
+        );
+      if ('Check' in op) {
+        const c = op.Check.Check;
+        const id = c.CheckID || c.Name || '';
+        const stored = state.catalog.nodeChecks(c.Node).find((x) => x.CheckID === id);
+        if (op.Check.Verb.startsWith('delete') || stored?.Status === 'critical') doom(c.Node, [id]);
+      }
       results.push(...r);
     } catch (e) {
       if (!(e instanceof OpError)) {
         state.kv.rollback();
+        if (catalogBefore) state.catalog.rollback(catalogBefore);
         throw e;
       }
       errors.push({ OpIndex: i, What: e.message });
@@ -304,9 +332,11 @@ export function runTxn(state: StateStore, idx: number, ops: readonly TxnOp[]): T
   });
   if (errors.length > 0) {
     state.kv.rollback();
-    if (catalogBefore) state.catalog.replaceAll(catalogBefore);
+    if (catalogBefore) state.catalog.rollback(catalogBefore);
     return { Results: null, Errors: errors };
   }
   state.kv.commit();
+  if (catalogBefore) state.catalog.commit();
+  for (const id of doomed) invalidate?.(id);
   return { Results: results, Errors: null };
 }

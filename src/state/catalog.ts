@@ -85,9 +85,32 @@ export class Catalog {
     return Math.max(1, this.tableIndex);
   }
 
+  /** Inside a transaction: whether it wrote (watchers are woken at commit, never for a rollback). */
+  private txnWrote: boolean | null = null;
+
   private touched(idx: number): void {
     if (idx > this.tableIndex) this.tableIndex = idx;
-    this.watches.touch(CATALOG_WATCH);
+    if (this.txnWrote !== null) this.txnWrote = true;
+    else this.watches.touch(CATALOG_WATCH);
+  }
+
+  /** Starts an all-or-nothing group of writes (a /v1/txn); returns what rollback() restores. */
+  begin(): CatalogDump {
+    if (this.txnWrote !== null) throw new Error('catalog transaction already open');
+    this.txnWrote = false;
+    return this.exportAll();
+  }
+
+  commit(): void {
+    const wrote = this.txnWrote;
+    this.txnWrote = null;
+    if (wrote) this.watches.touch(CATALOG_WATCH);
+  }
+
+  /** Puts the table back as begin() found it; nobody was woken. */
+  rollback(before: CatalogDump): void {
+    this.txnWrote = null;
+    this.load(before);
   }
 
   /** Everything in the table, for a client agent's read-only mirror (DNS on clients). */
@@ -104,6 +127,11 @@ export class Catalog {
 
   /** Replaces the whole content with a dump taken from a server (indexes kept as they were). */
   replaceAll(d: CatalogDump): void {
+    this.load(d);
+    this.watches.touch(CATALOG_WATCH);
+  }
+
+  private load(d: CatalogDump): void {
     this.nodes.clear();
     this.services.clear();
     this.checks.clear();
@@ -113,7 +141,6 @@ export class Catalog {
       this.checks.set(n.node.Node, new Map(n.checks.map((x) => [x.CheckID, x])));
     }
     this.tableIndex = d.index;
-    this.watches.touch(CATALOG_WATCH);
   }
 
   /** Validates a registration as Consul's endpoint does; an Error carries its 400 text. */

@@ -249,7 +249,14 @@ export class RaftCluster {
         compactTo: rd.compactTo,
         entries: rd.entries.map((e) => ({ ...e })),
       };
-      const finish = () => this.finish(s, rd, messages);
+      // As node.ts: a leader's AppendEntries leave before its own write is durable (the core counts
+      // the leader's entries only once advance() reports them stored); everything else waits.
+      const early = rd.hard === null ? messages.filter((m) => m.msg.type === 'append') : [];
+      for (const m of early) {
+        const env = this.withSnapshotData(s, m);
+        if (env) this.deliver(env);
+      }
+      const finish = () => this.finish(s, rd, messages, early);
       if (this.opts.ackBeforePersist) {
         // The bug: a snapshot is installed at once, but log and hard state land later; everything is
         // acknowledged and applied before they do, so a crash in between loses what was acknowledged.
@@ -291,8 +298,9 @@ export class RaftCluster {
   }
 
   /** After the Ready's write is durable (or, with the bug, at once). */
-  private finish(s: Server, rd: Ready, messages: Ready['messages']): void {
+  private finish(s: Server, rd: Ready, messages: Ready['messages'], sent: Ready['messages'] = []): void {
     for (const m of messages) {
+      if (sent.includes(m)) continue;
       const env = this.withSnapshotData(s, m);
       if (env) this.deliver(env);
     }

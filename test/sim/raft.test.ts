@@ -11,6 +11,8 @@ interface Mix {
   faults: Faults;
   /** Longest a storage write takes; slow disks widen the window a crash tears. */
   diskLatencyMs?: number;
+  /** Membership changes may remove the leader itself (it steps down once the change commits). */
+  removeLeader?: boolean;
 }
 
 const MIXES: Record<string, Mix> = {
@@ -33,6 +35,7 @@ const MIXES: Record<string, Mix> = {
       transferEveryMs: 150,
       reconfigEveryMs: 150,
     },
+    removeLeader: true,
   },
   everything: {
     faults: {
@@ -45,6 +48,7 @@ const MIXES: Record<string, Mix> = {
       reconfigEveryMs: 300,
     },
     diskLatencyMs: 8,
+    removeLeader: true,
   },
 };
 const NAMES = Object.keys(MIXES);
@@ -57,8 +61,8 @@ forEachSeed('raft safety and liveness', SEEDS, import.meta.url, (seed) => {
   // InstallSnapshot and restore-on-boot.
   const snapshots =
     Math.floor(seed / 18) % 2 === 0 ? { snapshotThreshold: 8 + (seed % 7), trailingLogs: seed % 4 } : {};
-  const { faults, diskLatencyMs } = MIXES[mix]!;
-  const c = new RaftCluster({ seed, servers, faults, diskLatencyMs, ...snapshots });
+  const { faults, diskLatencyMs, removeLeader } = MIXES[mix]!;
+  const c = new RaftCluster({ seed, servers, faults, diskLatencyMs, removeLeader, ...snapshots });
   try {
     c.run(2_000, 2_000);
   } catch (e) {
@@ -173,8 +177,7 @@ test('the linearizability checker catches reads served locally by a leader that 
   assert.match(caught, /is not linearizable/);
 });
 
-// Known core bugs, reproduced here so they show up until fixed (todo: reported, not failing the run).
-// Promote each to a plain test (and turn the option on in MIXES) once src/raft/core is fixed.
+// Two core bugs the simulator found (both fixed in RaftCore), kept as regressions.
 
 /** Runs seeds with extra options; the first violation is thrown with its seed. */
 function firstViolation(
@@ -198,27 +201,13 @@ function firstViolation(
   }
 }
 
-test(
-  'a leader may remove itself from the configuration',
-  {
-    todo:
-      'RaftCore.tick() returns at once on a server outside its latest configuration: a leader cut off ' +
-      'after appending its own removal never checks its lease nor heartbeats, so it leads its old term ' +
-      'forever (partitions mix, seed 6: s1 leader of term 1 beside s2 leader of term 3); and a removed ' +
-      'server never forgets its leader, so leader stickiness refuses every later vote',
-  },
-  () => firstViolation({ removeLeader: true }, MIXES.partitions!, 20),
-);
+// tick() used to return at once on a server outside its latest configuration: a leader cut off after
+// appending its own removal never checked its lease nor heartbeat, and a removed server never forgot
+// its leader, so leader stickiness refused every later vote.
+test('a leader may remove itself from the configuration', () =>
+  firstViolation({ removeLeader: true }, MIXES.partitions!, 20));
 
-test(
-  "node.ts's driver sends only what is durable",
-  {
-    todo:
-      'RaftCore.ready() returns its own msgs array and advance() slices it: messages the core adds while ' +
-      'the write is in flight (a vote granted, an append acknowledged) join rd.messages and node.ts sends ' +
-      'them before they are durable, so a crash loses what was acknowledged (crash every 60 ms, 15 ms ' +
-      "disk: seed 1, a follower's acknowledged tail is gone and the leader's match never goes back; seed 8, " +
-      'committed entry 5 changed). Fix: ready() returns this.msgs.slice()',
-  },
-  () => firstViolation({ aliasedMessages: true }, { faults: ACK_BUG_FAULTS, diskLatencyMs: 15 }, 20),
-);
+// ready() used to hand out its own message list: messages added while the write was in flight (a vote
+// granted, an append acknowledged) left with it, before they were durable.
+test("node.ts's driver sends only what is durable", () =>
+  firstViolation({ aliasedMessages: true }, { faults: ACK_BUG_FAULTS, diskLatencyMs: 15 }, 20));

@@ -487,13 +487,20 @@ export class RaftCore {
       }
       return;
     }
-    // Nonvoters and servers outside the configuration never campaign.
-    if (!this.voters.includes(this.id)) return;
     if (nowMs - this.lastContact < this.timeoutMs) return;
+    // Nonvoters and servers outside a committed configuration never campaign, but they forget a silent
+    // leader (else leader stickiness would refuse every later vote request). While the latest
+    // configuration is uncommitted they campaign as hashicorp's do: the server holding an uncommitted
+    // removal of itself may be the only one whose log can win, and it steps down once that commits.
+    if (!this.voters.includes(this.id) && this.configIndex <= this.commitIndex) {
+      this.leader = '';
+      this.lastContact = nowMs;
+      return;
+    }
     if (this.role === 'follower') {
       // Heartbeat timeout: the leader is gone as far as we know.
       this.leader = '';
-      if (this.voters.length === 1) this.campaign(false);
+      if (this.voters.length === 1 && this.voters[0] === this.id) this.campaign(false);
       else this.preCampaign();
     } else this.preCampaign(); // election timeout: try again
   }
@@ -938,7 +945,9 @@ export class RaftCore {
       snapshot: this.pendingSnapshot,
       compactTo: this.compactPending,
       entries: this.log.slice(this.stable - this.offset).map((e) => ({ ...e })),
-      messages: this.msgs,
+      // A copy: messages the core adds while the host persists this Ready belong to the next one
+      // (a vote or an acknowledgement must not leave before its own write is durable).
+      messages: this.msgs.slice(),
       committed: this.log.slice(
         this.applied - this.offset,
         Math.min(this.commitIndex, this.stable) - this.offset,

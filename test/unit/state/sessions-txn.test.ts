@@ -7,6 +7,7 @@ import { encodeCommand, FSM, MessageTypes, StateStore } from '../../../src/fsm/f
 import { restoreState, snapshotState } from '../../../src/fsm/snapshot.js';
 import type { Session } from '../../../src/state/sessions.js';
 import type { TxnOutcome } from '../../../src/fsm/txn.js';
+import { CATALOG_WATCH } from '../../../src/state/catalog.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -117,6 +118,53 @@ test('a failed transaction changes nothing; a good one applies every op in order
   ]) as TxnOutcome;
   assert.equal(ok.Errors, null);
   assert.equal(Buffer.from((ok.Results![1] as { KV: { Value: Uint8Array } }).KV.Value).toString(), '1');
+});
+
+test('catalog watchers wake only once a transaction commits, never for one rolled back', () => {
+  const { state, apply } = setup();
+  let woken = 0;
+  const watch = () => state.catalog.watches.add({ key: CATALOG_WATCH, prefix: true, wake: () => woken++ });
+  const unwatch = watch();
+  const rolledBack = apply(MessageTypes.Txn, [
+    { Node: { Verb: 'set', Node: { Node: 'ghost', Address: '10.9.9.9' } } },
+    { KV: { Verb: 'get', Key: 'missing', Value: null, Flags: '0', Index: 0, Session: '' } },
+  ]) as TxnOutcome;
+  assert.ok(rolledBack.Errors);
+  assert.equal(woken, 0, 'a watcher woke for a transaction that was rolled back');
+  assert.equal(state.catalog.node('ghost'), null);
+  const committed = apply(MessageTypes.Txn, [
+    { Node: { Verb: 'set', Node: { Node: 'n2', Address: '10.0.0.2' } } },
+    { Node: { Verb: 'set', Node: { Node: 'n3', Address: '10.0.0.3' } } },
+  ]) as TxnOutcome;
+  assert.equal(committed.Errors, null);
+  assert.equal(woken, 1, 'woken once, at commit');
+  unwatch();
+});
+
+test('a transaction that removes a node or check, or turns a check critical, invalidates its sessions', () => {
+  const { state, apply, session } = setup();
+  session('by-node');
+  session('by-check', { NodeChecks: ['disk'] });
+  session('by-delete', { NodeChecks: ['serfHealth'] });
+  const check = (Verb: string, Status = 'passing') => ({
+    Check: { Verb, Check: { Node: 'n1', CheckID: 'disk', Name: 'disk', Status } },
+  });
+  assert.equal((apply(MessageTypes.Txn, [check('set', 'critical')]) as TxnOutcome).Errors, null);
+  assert.equal(state.sessions.get('by-check'), undefined);
+  assert.ok(state.sessions.get('by-node'));
+  // A failed transaction invalidates nothing.
+  const failed = apply(MessageTypes.Txn, [
+    { Node: { Verb: 'delete', Node: { Node: 'n1' } } },
+    { KV: { Verb: 'get', Key: 'missing', Value: null, Flags: '0', Index: 0, Session: '' } },
+  ]) as TxnOutcome;
+  assert.ok(failed.Errors);
+  assert.ok(state.sessions.get('by-node'));
+  assert.equal(
+    (apply(MessageTypes.Txn, [{ Node: { Verb: 'delete', Node: { Node: 'n1' } } }]) as TxnOutcome).Errors,
+    null,
+  );
+  assert.equal(state.sessions.get('by-node'), undefined);
+  assert.equal(state.sessions.get('by-delete'), undefined);
 });
 
 test('the state stream round-trips the whole store', () => {
