@@ -4,6 +4,7 @@
 import type { Agent } from '../agent/agent.js';
 import { AnswerCache, answerQuery } from './server.js';
 import { exchange, recursorAddr } from './recursor.js';
+import { runPreparedQuery } from '../agent/prepared-query.js';
 
 export function createDnsHandler(
   agent: Agent,
@@ -20,6 +21,12 @@ export function createDnsHandler(
         [out[i], out[j]] = [out[j]!, out[i]!];
       }
       return out;
+    },
+    executeQuery: async (name: string) => {
+      const r = await runPreparedQuery(agent, name, { near: '', limit: 0, sourceIp: '' });
+      if (r.ok) return r.result;
+      if (r.status === 404) return null;
+      throw new Error(r.text);
     },
     cache: new AnswerCache(),
     pick: (n: number) => agent.rng.int(n),

@@ -4,6 +4,8 @@
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Catalog, CatalogNode, NodeService } from '../state/catalog.js';
+import type { ExecuteResult } from '../state/query-execute.js';
+import { parseGoDuration } from '../lib/duration.js';
 
 export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
 
@@ -23,6 +25,16 @@ export interface Plan {
   authoritative: boolean;
   /** Not Consul's to answer: forward to the recursors when there are any (else this plan stands). */
   recurse?: boolean;
+  /** A prepared query to run; its result is turned into the answer by queryPlan. */
+  execute?: QueryLookup;
+}
+
+export interface QueryLookup {
+  /** The query's ID or name. */
+  name: string;
+  /** The question name as answers carry it. */
+  qname: string;
+  zone: string;
 }
 
 export interface PlanContext {
@@ -104,7 +116,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   if (!ctx.catalog) return empty('SERVFAIL');
   let kw = -1;
   for (let i = labels.length - 1; i >= 0; i--) {
-    if (labels[i] === 'service' || labels[i] === 'node' || labels[i] === 'addr') {
+    if (labels[i] === 'service' || labels[i] === 'node' || labels[i] === 'addr' || labels[i] === 'query') {
       kw = i;
       break;
     }
@@ -135,6 +147,16 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
     return nodeAnswer(parts.join('.'), qtype, ctx, zone, nx, locality);
   }
   if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, `${name}.`, nx, locality);
+  if (labels[kw] === 'query') {
+    if (parts.length === 0 || !localityOk(locality, ctx)) return nx();
+    // RFC 2782 style _<name>._tcp.query: the name without its underscore.
+    const rfc = parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_');
+    const qname = `${[...parts, 'query', ...locality].join('.')}.${zone}`;
+    return {
+      ...empty('NOERROR'),
+      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), qname, zone },
+    };
+  }
   if (parts.length === 0) return nx();
   if (parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_')) {
     return serviceAnswer(
@@ -303,13 +325,30 @@ function serviceAnswer(
     return h === 'passing' || (h === 'warning' && !cfg.dnsConfig.onlyPassing);
   });
   if (rows.length === 0) return nx();
-  const ttl = serviceTtl(cfg, service);
-  const dc = cfg.datacenter;
   const qn = `${[tag, service, 'service', ...locality].filter(Boolean).join('.')}.${zone}`;
+  const instances = rows.map(({ node, service: s }) => ({
+    node,
+    service: s,
+    warning: healthy(ctx, node, s) === 'warning',
+  }));
+  return instancesAnswer(ctx.shuffle(instances), qn, serviceTtl(cfg, service), qtype, ctx, zone);
+}
+
+/** A/AAAA or SRV (with A additionals) for instances in the order given; NODATA when none fits. */
+function instancesAnswer(
+  rows: Array<{ node: CatalogNode; service: NodeService; warning: boolean }>,
+  qn: string,
+  ttl: number,
+  qtype: RecordType,
+  ctx: PlanContext,
+  zone: string,
+): Plan {
+  const cfg = ctx.config;
+  const dc = cfg.datacenter;
   const answers: Rr[] = [];
   const additionals: Rr[] = [];
   const seen = new Set<string>();
-  for (const { node, service: s } of ctx.shuffle(rows)) {
+  for (const { node, service: s, warning } of rows) {
     const addr = s.Address || node.Address;
     if (qtype === 'SRV') {
       const explicit = s.Address !== '' && IPV4.test(s.Address);
@@ -319,7 +358,7 @@ function serviceAnswer(
       const key = `${target}:${s.Port}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const weight = healthy(ctx, node, s) === 'warning' ? s.Weights.Warning : s.Weights.Passing;
+      const weight = warning ? s.Weights.Warning : s.Weights.Passing;
       answers.push({
         name: qn,
         type: 'SRV',
@@ -341,4 +380,26 @@ function serviceAnswer(
       : answers;
   if (limited.length === 0) return { ...empty('NOERROR'), authorities: [soa(ctx, zone)] }; // NODATA
   return { ...empty('NOERROR'), answers: limited, additionals };
+}
+
+/**
+ * The answer for a prepared query's result, in the order the query gave (shuffled or near-sorted):
+ * NXDOMAIN when no query matched or no instance is left; TTL from the query's DNS.TTL, else service_ttl.
+ */
+export function queryPlan(
+  result: ExecuteResult | null,
+  lookup: QueryLookup,
+  qtype: RecordType,
+  ctx: PlanContext,
+): Plan {
+  if (!result || result.Nodes.length === 0)
+    return { ...empty('NOERROR'), rcode: 'NXDOMAIN', authorities: [soa(ctx, lookup.zone)] };
+  const own = result.DNS.TTL !== '' ? parseGoDuration(result.DNS.TTL) : null;
+  const ttl = typeof own === 'number' ? ttlOf(own) : serviceTtl(ctx.config, result.Service);
+  const rows = result.Nodes.map((n) => ({
+    node: n.node,
+    service: n.service,
+    warning: n.health === 'warning',
+  }));
+  return instancesAnswer(rows, lookup.qname, ttl, qtype, ctx, lookup.zone);
 }

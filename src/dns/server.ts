@@ -5,7 +5,8 @@
 import dnsPacket from 'dns-packet';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Catalog } from '../state/catalog.js';
-import { plan } from './planner.js';
+import { plan, queryPlan, type Plan, type PlanContext } from './planner.js';
+import type { ExecuteResult } from '../state/query-execute.js';
 
 export interface DnsContext {
   config(): RuntimeConfig;
@@ -16,6 +17,8 @@ export interface DnsContext {
   cache?: AnswerCache;
   /** Uniform integer in [0, n) (which cached ordering to send). */
   pick?(n: number): number;
+  /** Runs a prepared query (`<name>.query.<domain>`); null when none matches. */
+  executeQuery?(name: string): Promise<ExecuteResult | null> | ExecuteResult | null;
   /** Asks one recursor; rejects on timeout or error. */
   exchange(
     recursor: string,
@@ -113,12 +116,41 @@ function answerFresh(
   }
   if (question.type === 'AXFR') return new Uint8Array(dnsPacket.encode({ ...base, flags: RCODES.NOTIMP }));
   const cfg = ctx.config();
-  const p = plan(question.name, question.type, {
+  const planCtx: PlanContext = {
     config: cfg,
     catalog: ctx.catalog(),
     nowSeconds: ctx.nowSeconds(),
     shuffle: (xs) => ctx.shuffle(xs),
-  });
+  };
+  const p = plan(question.name, question.type, planCtx);
+  const ex = p.execute;
+  if (ex) {
+    // A prepared query runs on a server (or through one, from a client): answered when it returns.
+    const run = ctx.executeQuery;
+    if (!run) return respond(query, transport, ctx, q, base, queryPlan(null, ex, question.type, planCtx));
+    return (async () => {
+      let answer: Plan;
+      try {
+        answer = queryPlan(await run(ex.name), ex, question.type, planCtx);
+      } catch {
+        // Not "no such query" but a failure (a template asked for by ID, no server reachable).
+        answer = { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [], authoritative: false };
+      }
+      return respond(query, transport, ctx, q, base, answer);
+    })();
+  }
+  return respond(query, transport, ctx, q, base, p);
+}
+
+function respond(
+  query: Uint8Array,
+  transport: 'udp' | 'tcp',
+  ctx: DnsContext,
+  q: dnsPacket.Packet,
+  base: { id: number; type: 'response'; questions: dnsPacket.Question[] },
+  p: Plan,
+): Uint8Array | Promise<Uint8Array> {
+  const cfg = ctx.config();
   const opt = (q.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
   // As miekg's SetReply: RD is echoed; RA says recursors are configured.
   const rd = (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED;

@@ -2,7 +2,9 @@
 // Consul's status codes and texts, and <name>.query.consul answered over DNS from the execute result.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { agentUp, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { dnsQuery } from '../helpers/dns.js';
 
 const IP = '127.0.0.190';
 const PORT = 18790;
@@ -201,4 +203,49 @@ test('HTTP: create, list, get, update, execute, explain, delete with Consul text
     json: undefined,
   });
   assert.equal((await call('GET', '/v1/query/geo-web/execute')).status, 404);
+});
+
+test('DNS: <name>.query.consul SRV and A from the execute result, TTL from the query, NXDOMAIN for an unknown one', async () => {
+  const created = await call('POST', '/v1/query', {
+    Name: 'dns-q',
+    Service: { Service: 'web', Tags: ['!canary'] },
+    DNS: { TTL: '9s' },
+  });
+  assert.equal(created.status, 200, created.text);
+  const srv = await dnsQuery(IP, DNS_PORT, 'dns-q.query.consul', 'SRV');
+  assert.equal(srv.rcode, 'NOERROR');
+  const targets = (srv.answers ?? []).map((a) => {
+    const d = (a as { data: { port: number; target: string } }).data;
+    return `${d.target}:${d.port}`;
+  });
+  assert.deepEqual(targets.sort(), ['web-1.node.dc1.consul:8001', 'web-2.node.dc1.consul:8002']);
+  assert.ok((srv.answers ?? []).every((a) => (a as { ttl: number }).ttl === 9));
+  assert.deepEqual((srv.additionals ?? []).map((a) => (a as { data: string }).data).sort(), [
+    '10.1.0.1',
+    '10.1.0.2',
+  ]);
+  const a = await dnsQuery(IP, DNS_PORT, 'dns-q.query.dc1.consul', 'A');
+  assert.deepEqual((a.answers ?? []).map((x) => (x as { data: string }).data).sort(), [
+    '10.1.0.1',
+    '10.1.0.2',
+  ]);
+  assert.equal((a.answers ?? [])[0]?.name, 'dns-q.query.dc1.consul');
+
+  const nx = await dnsQuery(IP, DNS_PORT, 'no-such-query.query.consul', 'A');
+  assert.equal(nx.rcode, 'NXDOMAIN');
+  assert.equal(nx.authorities?.[0]?.type, 'SOA');
+
+  // dig, when the machine has it, reads the same answer.
+  const dig = spawnSync('dig', ['+short', '-p', String(DNS_PORT), `@${IP}`, 'dns-q.query.consul', 'SRV'], {
+    encoding: 'utf8',
+  });
+  if (dig.error === undefined && dig.status === 0)
+    assert.deepEqual(
+      dig.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').slice(2).join(' '))
+        .sort(),
+      ['8001 web-1.node.dc1.consul.', '8002 web-2.node.dc1.consul.'],
+    );
 });
