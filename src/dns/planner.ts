@@ -331,10 +331,14 @@ function serviceAnswer(
     service: s,
     warning: healthy(ctx, node, s) === 'warning',
   }));
-  return instancesAnswer(ctx.shuffle(instances), qn, serviceTtl(cfg, service), qtype, ctx, zone);
+  const ttl = serviceTtl(cfg, service);
+  return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, cfg.datacenter);
 }
 
-/** A/AAAA or SRV (with A additionals) for instances in the order given; NODATA when none fits. */
+/**
+ * A/AAAA or SRV (with A additionals) for instances in the order given, SRV targets named in `dc` (the
+ * datacenter that answered); NODATA when none fits.
+ */
 function instancesAnswer(
   rows: Array<{ node: CatalogNode; service: NodeService; warning: boolean }>,
   qn: string,
@@ -342,9 +346,9 @@ function instancesAnswer(
   qtype: RecordType,
   ctx: PlanContext,
   zone: string,
+  dc: string,
 ): Plan {
   const cfg = ctx.config;
-  const dc = cfg.datacenter;
   const answers: Rr[] = [];
   const additionals: Rr[] = [];
   const seen = new Set<string>();
@@ -401,5 +405,5 @@ export function queryPlan(
     service: n.service,
     warning: n.health === 'warning',
   }));
-  return instancesAnswer(rows, lookup.qname, ttl, qtype, ctx, lookup.zone);
+  return instancesAnswer(rows, lookup.qname, ttl, qtype, ctx, lookup.zone, result.Datacenter);
 }

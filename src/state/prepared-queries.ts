@@ -111,7 +111,7 @@ export class PreparedQueries {
    * what Consul's state store refuses. `sessionExists` checks a bound session in the same apply.
    */
   set(idx: number, q: PreparedQuery, sessionExists: (id: string) => boolean): Error | null {
-    if (q.ID === '') return new Error('Missing query ID');
+    if (q.ID === '') return new Error('Missing Query ID');
     const existing = this.rows.get(q.ID.toLowerCase());
     if (q.Name !== '') {
       const other = this.byName(q.Name);
@@ -153,7 +153,7 @@ export class PreparedQueries {
    * template is asked for by ID or fails to render.
    */
   resolve(idOrName: string): PreparedQuery | Error | null {
-    if (idOrName === '') return new Error('Missing query ID');
+    if (idOrName === '') return new Error('Missing Query ID');
     if (isUuid(idOrName)) {
       const q = this.get(idOrName);
       if (q) {
