@@ -249,3 +249,25 @@ test('DNS: <name>.query.consul SRV and A from the execute result, TTL from the q
       ['8001 web-1.node.dc1.consul.', '8002 web-2.node.dc1.consul.'],
     );
 });
+
+test('a session-bound query goes away with its session; an unknown session is refused', async () => {
+  assert.deepEqual(await call('POST', '/v1/query', { Session: 'nope', Service: { Service: 'web' } }), {
+    status: 500,
+    text: 'raft apply failed: invalid session "nope"',
+    json: undefined,
+  });
+  const sess = await waitFor('a session on the agent node', async () => {
+    const r = await call('PUT', '/v1/session/create', {});
+    return r.status === 200 ? (r.json as { ID: string }).ID : null;
+  });
+  const created = await call('POST', '/v1/query', { Session: sess, Service: { Service: 'web' } });
+  assert.equal(created.status, 200, created.text);
+  const id = (created.json as { ID: string }).ID;
+  assert.equal((await call('GET', `/v1/query/${id}/execute`)).status, 200);
+  assert.equal((await call('PUT', `/v1/session/destroy/${sess}`)).status, 200);
+  assert.deepEqual(await call('GET', `/v1/query/${id}`), {
+    status: 404,
+    text: 'Query not found',
+    json: undefined,
+  });
+});
