@@ -119,24 +119,30 @@ async function failover(
   return { ...local, Failovers: failovers };
 }
 
-/** Resolves and runs `idOrName` (on a server; a client asks one). */
+/**
+ * Resolves and runs `idOrName` on a server of `datacenter` (ours by default): here when this agent is
+ * one of ours, else through a server (a client's, or the other datacenter's).
+ */
 export async function runPreparedQuery(
   agent: Agent,
   idOrName: string,
   p: ExecuteParams,
+  datacenter = agent.config.datacenter,
 ): Promise<ExecuteOutcome> {
   const s = agent.server;
-  if (!s) {
+  const remote = datacenter !== agent.config.datacenter;
+  if (!s || remote) {
     const qs = new URLSearchParams();
     if (p.near !== '') qs.set('near', p.near);
     if (p.limit > 0) qs.set('limit', String(p.limit));
-    const a = await agent.forwardHttp({
+    if (remote && !s) qs.set('dc', datacenter);
+    const call = {
       method: 'GET',
       url: `/v1/query/${encodeURIComponent(idOrName)}/execute?${qs.toString()}`,
-      headers: new Map(),
+      headers: new Map<string, string>(),
       body: new Uint8Array(),
-    });
-    return parseAnswer(a);
+    };
+    return parseAnswer(s ? await agent.forwardToDatacenter(datacenter, call) : await agent.forwardHttp(call));
   }
   const q = s.state.queries.resolve(idOrName);
   if (q === null) return { ok: false, status: 404, text: QUERY_NOT_FOUND };

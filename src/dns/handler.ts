@@ -22,8 +22,8 @@ export function createDnsHandler(
       }
       return out;
     },
-    executeQuery: async (name: string) => {
-      const r = await runPreparedQuery(agent, name, { near: '', limit: 0, sourceIp: '' });
+    executeQuery: async (name: string, datacenter: string) => {
+      const r = await runPreparedQuery(agent, name, { near: '', limit: 0, sourceIp: '' }, datacenter);
       if (r.ok) return r.result;
       if (r.status === 404) return null;
       throw new Error(r.text);

@@ -32,6 +32,8 @@ export interface Plan {
 export interface QueryLookup {
   /** The query's ID or name. */
   name: string;
+  /** Where it runs: ours, or the datacenter the name's locality gives. */
+  datacenter: string;
   /** The question name as answers carry it. */
   qname: string;
   zone: string;
@@ -148,13 +150,14 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   }
   if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, `${name}.`, nx, locality);
   if (labels[kw] === 'query') {
-    if (parts.length === 0 || !localityOk(locality, ctx)) return nx();
+    const dc = localityDatacenter(locality, ctx);
+    if (parts.length === 0 || dc === null) return nx();
     // RFC 2782 style _<name>._tcp.query: the name without its underscore.
     const rfc = parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_');
     const qname = `${[...parts, 'query', ...locality].join('.')}.${zone}`;
     return {
       ...empty('NOERROR'),
-      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), qname, zone },
+      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), datacenter: dc, qname, zone },
     };
   }
   if (parts.length === 0) return nx();
@@ -174,12 +177,16 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   return serviceAnswer(service, tag, qtype, ctx, zone, nx, locality);
 }
 
-/** The datacenter a locality suffix names ("dc1" or "dc1.dc"), or an error plan. */
+/** The datacenter a locality suffix names ("", "dc1" or "dc1.dc"); null when it is malformed. */
+function localityDatacenter(locality: string[], ctx: PlanContext): string | null {
+  if (locality.length === 0) return ctx.config.datacenter;
+  if (locality.length === 2 && locality[1] === 'dc') return locality[0]!;
+  return locality.length === 1 ? locality[0]! : null;
+}
+
+/** Whether a locality suffix names our datacenter (other datacenters' services are not looked up). */
 function localityOk(locality: string[], ctx: PlanContext): boolean {
-  if (locality.length === 0) return true;
-  const dc =
-    locality.length === 2 && locality[1] === 'dc' ? locality[0] : locality.length === 1 ? locality[0] : null;
-  return dc === ctx.config.datacenter;
+  return localityDatacenter(locality, ctx) === ctx.config.datacenter;
 }
 
 function nodeAnswer(

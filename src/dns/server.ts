@@ -17,8 +17,8 @@ export interface DnsContext {
   cache?: AnswerCache;
   /** Uniform integer in [0, n) (which cached ordering to send). */
   pick?(n: number): number;
-  /** Runs a prepared query (`<name>.query.<domain>`); null when none matches. */
-  executeQuery?(name: string): Promise<ExecuteResult | null> | ExecuteResult | null;
+  /** Runs a prepared query (`<name>.query[.<dc>].<domain>`) in a datacenter; null when none matches. */
+  executeQuery?(name: string, datacenter: string): Promise<ExecuteResult | null> | ExecuteResult | null;
   /** Asks one recursor; rejects on timeout or error. */
   exchange(
     recursor: string,
@@ -131,7 +131,7 @@ function answerFresh(
     return (async () => {
       let answer: Plan;
       try {
-        answer = queryPlan(await run(ex.name), ex, question.type, planCtx);
+        answer = queryPlan(await run(ex.name, ex.datacenter), ex, question.type, planCtx);
       } catch {
         // Not "no such query" but a failure (a template asked for by ID, no server reachable).
         answer = { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [], authoritative: false };

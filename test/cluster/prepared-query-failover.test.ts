@@ -1,7 +1,7 @@
 // Prepared query failover across two real datacenters joined over WAN: with no instance in dc1 the
 // query runs in dc2 (named in Failover.Datacenters, or the nearest with NearestN), the answer says
 // which datacenter served and how many were tried; a dc1 client creates, executes and resolves it over
-// DNS through its server; a local instance ends the failover.
+// DNS through its server; a local instance ends the failover; <name>.query.<dc> runs in that datacenter.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -48,8 +48,10 @@ type Exec = { Datacenter: string; Failovers: number; Nodes: Array<{ Node: { Node
 test('failover to another datacenter, from a client, over HTTP and DNS', { timeout: 40_000 }, async () => {
   agent('pq-s1', S1, ['-server', '-bootstrap']);
   agent('pq-s2', S2, ['-server', '-bootstrap', '-datacenter=dc2']);
+  for (const ip of [S1, S2]) assert.ok(await agentUp(ip, 18800));
+  // Started once its server listens: a failed first join would wait out retry_interval (30 s).
   agent('pq-c1', C1, [`-retry-join=${S1}:18803`]);
-  for (const ip of [S1, S2, C1]) assert.ok(await agentUp(ip, 18800));
+  assert.ok(await agentUp(C1, 18800));
   for (const ip of [S1, S2])
     await waitFor(
       `leader at ${ip}`,
@@ -71,7 +73,17 @@ test('failover to another datacenter, from a client, over HTTP and DNS', { timeo
       Service: { Service: 'db', Port: 5432 },
       Check: { CheckID: 'db', Name: 'db', Status: 'passing', ServiceID: 'db' },
     });
-  assert.equal((await reg(C1, '?dc=dc2', 'db-2', '10.2.0.1')).status, 200);
+  // The client may still be finding its server.
+  let lastReg = '';
+  await waitFor(
+    'a write into dc2 through the client',
+    async () => {
+      const r = await reg(C1, '?dc=dc2', 'db-2', '10.2.0.1');
+      lastReg = `${r.status} ${r.text}`;
+      return r.status === 200;
+    },
+    10_000,
+  ).catch((e: Error) => assert.fail(`${e.message}: ${lastReg}`));
 
   const named = await call(C1, 'POST', '/v1/query', {
     Name: 'db',
@@ -122,4 +134,24 @@ test('failover to another datacenter, from a client, over HTTP and DNS', { timeo
     [home.Datacenter, home.Failovers, home.Nodes.map((n) => n.Node.Node)],
     ['dc1', 0, ['db-1']],
   );
+  // From dc2: <name>.query.dc1 runs dc1's query there; dc2 has no such query; an unknown DC fails.
+  const there = await dnsQuery(S2, 18801, 'db.query.dc1.consul', 'SRV');
+  assert.deepEqual(
+    (there.answers ?? []).map((a) => (a as { data: { target: string } }).data.target),
+    ['db-1.node.dc1.consul'],
+  );
+  assert.equal((await dnsQuery(S2, 18801, 'db.query.consul', 'SRV')).rcode, 'NXDOMAIN');
+  assert.equal((await dnsQuery(S2, 18801, 'db.query.dc7.consul', 'SRV')).rcode, 'SERVFAIL');
+  // A query written into dc2 from dc1's client (?dc=), resolved from that client through its server.
+  assert.equal(
+    (await call(C1, 'POST', '/v1/query?dc=dc2', { Name: 'db2', Service: { Service: 'db' } })).status,
+    200,
+  );
+  assert.deepEqual(
+    (await dnsQuery(C1, 18801, 'db2.query.dc2.consul', 'A')).answers?.map(
+      (a) => (a as { data: string }).data,
+    ),
+    ['10.2.0.1'],
+  );
+  assert.equal((await dnsQuery(C1, 18801, 'db.query.dc2.consul', 'A')).rcode, 'NXDOMAIN');
 });

@@ -1,5 +1,5 @@
-// <name>.query[.<dc>].<domain> in the DNS server: the name handed to the executor (RFC 2782 form
-// stripped), answers in the order the query gave, TTL from the query's DNS.TTL else service_ttl,
+// <name>.query[.<dc>].<domain> in the DNS server: the name and datacenter handed to the executor (RFC
+// 2782 form stripped), answers in the order the query gave, TTL from the query's DNS.TTL else service_ttl,
 // NXDOMAIN with SOA for no query or no instance, SERVFAIL when execution fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,8 +41,10 @@ async function setup(extra: string[] = []) {
     nowSeconds: () => 1_700_000_000,
     shuffle: <T>(x: T[]) => [...x].reverse(),
     exchange: () => Promise.reject(new Error('no network in unit tests')),
-    executeQuery: (name: string) => {
-      asked.push(name);
+    executeQuery: (name: string, dc: string) => {
+      asked.push(`${name}@${dc}`);
+      if (dc === 'dc2') return { ...result(), Datacenter: 'dc2' };
+      if (dc !== 'dc1') return null;
       if (name === 'boom')
         throw new Error('prepared query templates can only be resolved up by name, not by ID');
       return name === 'web-q' ? result() : name === 'empty' ? { ...result(), Nodes: [] } : null;
@@ -75,7 +77,13 @@ test('SRV and A for a query keep its order and take its TTL', async () => {
   );
   assert.deepEqual(data(await ask('WEB-Q.query.dc1.consul', 'A')), ['10.0.0.2', '10.0.0.1']);
   await ask('_web-q._tcp.query.consul', 'SRV');
-  assert.deepEqual(asked, ['web-q', 'web-q', 'web-q']);
+  // Another datacenter's answer names its targets there.
+  const far = await ask('web-q.query.dc2.dc.consul', 'SRV');
+  assert.deepEqual(
+    data(far).map((d) => (d as { target: string }).target),
+    ['n2.node.dc2.consul', 'n1.node.dc2.consul'],
+  );
+  assert.deepEqual(asked, ['web-q@dc1', 'web-q@dc1', 'web-q@dc1', 'web-q@dc2']);
 });
 
 test('without DNS.TTL the service_ttl rules apply', async () => {
@@ -90,11 +98,17 @@ test('without DNS.TTL the service_ttl rules apply', async () => {
 
 test('unknown query, no instance, another datacenter: NXDOMAIN with SOA; a failed execution: SERVFAIL', async () => {
   const { ask, asked } = await setup();
-  for (const name of ['nope.query.consul', 'empty.query.consul', 'web-q.query.dc9.consul', 'query.consul']) {
+  for (const name of [
+    'nope.query.consul',
+    'empty.query.consul',
+    'web-q.query.dc9.consul',
+    'query.consul',
+    'web-q.query.a.b.consul',
+  ]) {
     const r = await ask(name, 'A');
     assert.equal(r.rcode, 'NXDOMAIN', name);
     assert.equal(r.authorities?.[0]?.type, 'SOA', name);
   }
-  assert.deepEqual(asked, ['nope', 'empty']);
+  assert.deepEqual(asked, ['nope@dc1', 'empty@dc1', 'web-q@dc9']);
   assert.equal((await ask('boom.query.consul', 'A')).rcode, 'SERVFAIL');
 });
