@@ -12,9 +12,10 @@ const DNS_PORT = 18791;
 const H = `http://${IP}:${PORT}`;
 let agent: Proc;
 
-async function call(method: string, path: string, body?: unknown) {
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const r = await fetch(`${H}${path}`, {
     method,
+    headers,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await r.text();
@@ -147,6 +148,13 @@ test('HTTP: create, list, get, update, execute, explain, delete with Consul text
       ).Nodes[0]!.Node.Node,
     'web-2',
   );
+  // near=_ip: the node at the requester's address (X-Forwarded-For first) answers first.
+  for (let i = 0; i < 5; i++) {
+    const ip = await call('GET', '/v1/query/web-q/execute?near=_ip', undefined, {
+      'X-Forwarded-For': '10.1.0.2',
+    });
+    assert.equal((ip.json as { Nodes: Array<{ Node: { Node: string } }> }).Nodes[0]!.Node.Node, 'web-2');
+  }
   assert.deepEqual(await call('GET', '/v1/query/web-q/execute?limit=x'), {
     status: 500,
     text: 'Bad limit: strconv.Atoi: parsing "x": invalid syntax',

@@ -23,6 +23,7 @@ async function setup(extra: string[] = []) {
   ] as const)
     catalog.register(1, { Node: n, Address: a, Service: { Service: 'web', Port: p } }, 'dc1');
   const asked: string[] = [];
+  const sources: string[] = [];
   let ttl = '7s';
   const result = (): ExecuteResult => ({
     Service: 'web',
@@ -41,8 +42,9 @@ async function setup(extra: string[] = []) {
     nowSeconds: () => 1_700_000_000,
     shuffle: <T>(x: T[]) => [...x].reverse(),
     exchange: () => Promise.reject(new Error('no network in unit tests')),
-    executeQuery: (name: string, dc: string) => {
+    executeQuery: (name: string, dc: string, sourceIp: string) => {
       asked.push(`${name}@${dc}`);
+      sources.push(sourceIp);
       if (dc === 'dc2') return { ...result(), Datacenter: 'dc2' };
       if (dc !== 'dc1') return null;
       if (name === 'boom')
@@ -50,12 +52,20 @@ async function setup(extra: string[] = []) {
       return name === 'web-q' ? result() : name === 'empty' ? { ...result(), Nodes: [] } : null;
     },
   };
-  const ask = async (name: string, type: dnsPacket.RecordType) => {
-    const q = new Uint8Array(dnsPacket.encode({ type: 'query', id: 7, questions: [{ type, name }] }));
-    const out = await answerQuery(q, 'udp', ctx);
+  const ask = async (name: string, type: dnsPacket.RecordType, from = '', ecs?: string) => {
+    const opt = {
+      type: 'OPT',
+      name: '.',
+      udpPayloadSize: 4096,
+      options: [{ code: 8, family: 1, sourcePrefixLength: 32, scopePrefixLength: 0, ip: ecs }],
+    } as unknown as dnsPacket.Answer;
+    const q = new Uint8Array(
+      dnsPacket.encode({ type: 'query', id: 7, questions: [{ type, name }], additionals: ecs ? [opt] : [] }),
+    );
+    const out = await answerQuery(q, 'udp', ctx, from);
     return dnsPacket.decode(Buffer.from(out!)) as unknown as dnsPacket.Packet & { rcode: string };
   };
-  return { ask, asked, setTtl: (t: string) => (ttl = t) };
+  return { ask, asked, sources, setTtl: (t: string) => (ttl = t) };
 }
 
 const data = (p: dnsPacket.Packet) => (p.answers ?? []).map((a) => (a as { data: unknown }).data);
@@ -111,4 +121,11 @@ test('unknown query, no instance, another datacenter: NXDOMAIN with SOA; a faile
   }
   assert.deepEqual(asked, ['nope@dc1', 'empty@dc1', 'web-q@dc9']);
   assert.equal((await ask('boom.query.consul', 'A')).rcode, 'SERVFAIL');
+});
+
+test('the requester for near "_ip": EDNS Client Subnet first, else the peer address', async () => {
+  const { ask, sources } = await setup();
+  await ask('web-q.query.consul', 'A', '127.0.0.9');
+  await ask('web-q.query.consul', 'A', '127.0.0.9', '10.0.0.2');
+  assert.deepEqual(sources, ['127.0.0.9', '10.0.0.2']);
 });
