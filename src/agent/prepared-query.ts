@@ -139,7 +139,8 @@ export async function runPreparedQuery(
     const call = {
       method: 'GET',
       url: `/v1/query/${encodeURIComponent(idOrName)}/execute?${qs.toString()}`,
-      headers: new Map<string, string>(),
+      // The requester's address travels as Consul's HTTP source does, for near "_ip" over there.
+      headers: new Map<string, string>(p.sourceIp ? [['x-forwarded-for', p.sourceIp]] : []),
       body: new Uint8Array(),
     };
     return parseAnswer(s ? await agent.forwardToDatacenter(datacenter, call) : await agent.forwardHttp(call));
