@@ -52,6 +52,19 @@ export function isUuid(s: string): boolean {
 /** What Consul's ACL filter shows in place of a token the caller may not see. */
 export const REDACTED_TOKEN = '<hidden>';
 
+/** Consul's ValidateNodeMetadata with "consul-" keys allowed (a filter may ask for them). */
+function nodeMetaError(meta: Record<string, string>): string | null {
+  const keys = Object.keys(meta);
+  if (keys.length > 64) return 'Node metadata cannot contain more than 64 key/value pairs';
+  for (const k of keys) {
+    if (k === '') return 'Key cannot be blank';
+    if (!/^[a-zA-Z0-9_-]+$/.test(k)) return 'Key contains invalid characters';
+    if (k.length > 128) return 'Key is too long (limit: 128 characters)';
+    if (meta[k]!.length > 512) return 'Value is too long (limit: 512 characters)';
+  }
+  return null;
+}
+
 /**
  * The checks Consul's PreparedQuery.Apply makes on a create or update before anything is proposed
  * (uniqueness, the session and the template are the store's, in `set`).
@@ -69,6 +82,8 @@ export function validateQuery(q: PreparedQuery): Error | null {
   if (f.NearestN < 0) return new Error(`Bad NearestN '${f.NearestN}', must be >= 0`);
   if ((f.NearestN !== 0 || (f.Datacenters ?? []).length !== 0) && (f.Targets ?? []).length !== 0)
     return new Error('Targets cannot be populated with NearestN or Datacenters');
+  const meta = nodeMetaError(svc.NodeMeta ?? {});
+  if (meta) return new Error(meta);
   if (q.DNS.TTL !== '') {
     const ttl = parseGoDuration(q.DNS.TTL);
     if (ttl instanceof Error) return new Error(`Bad DNS TTL '${q.DNS.TTL}': ${ttl.message}`);

@@ -67,6 +67,14 @@ test('validation refuses what Consul refuses, with its texts', () => {
     "Bad NearestN '-1', must be >= 0",
   );
   assert.equal(
+    validateQuery(query({ Name: 'x', Service: { NodeMeta: { 'a b': '1' } } }))?.message,
+    'Key contains invalid characters',
+  );
+  assert.equal(
+    validateQuery(query({ Name: 'x', Service: { NodeMeta: { 'consul-network-segment': '' } } })),
+    null,
+  );
+  assert.equal(
     validateQuery(query({ Name: 'x', DNS: { TTL: 'soon' } }))?.message,
     `Bad DNS TTL 'soon': time: invalid duration "soon"`,
   );
