@@ -279,3 +279,20 @@ test('a session-bound query goes away with its session; an unknown session is re
     json: undefined,
   });
 });
+
+test('GET /v1/query blocks on ?index until a query changes', async () => {
+  const first = await fetch(`${H}/v1/query`);
+  const index = Number(first.headers.get('x-consul-index'));
+  assert.ok(index > 0);
+  const t0 = Date.now();
+  const blocked = fetch(`${H}/v1/query?index=${index}&wait=5s`);
+  // Gives the read time to park; should the write land first the read answers at once, also correct.
+  await new Promise((r) => setTimeout(r, 200));
+  const created = await call('POST', '/v1/query', { Name: 'blocking-q', Service: { Service: 'web' } });
+  assert.equal(created.status, 200, created.text);
+  const woke = await blocked;
+  assert.ok(Date.now() - t0 < 4000, 'woken by the write, not the timeout');
+  assert.ok(Number(woke.headers.get('x-consul-index')) > index);
+  const names = ((await woke.json()) as Array<{ Name: string }>).map((q) => q.Name);
+  assert.ok(names.includes('blocking-q'));
+});
