@@ -85,7 +85,11 @@ export interface AgentDeps {
   /** Builds the DNS handler for this agent (the dns/ layer, wired by main.ts). */
   dnsHandler?: (
     agent: Agent,
-  ) => (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null | Promise<Uint8Array>;
+  ) => (
+    query: Uint8Array,
+    transport: 'udp' | 'tcp',
+    from?: string,
+  ) => Uint8Array | null | Promise<Uint8Array>;
 }
 
 /** A plain-text API answer, as Consul writes its errors. */
@@ -627,7 +631,7 @@ export class Agent {
       try {
         const udp = await this.deps.packets.bind({ ip: a.ip, port: a.port });
         udp.onPacket((from, q) => {
-          const r = handle(q, 'udp');
+          const r = handle(q, 'udp', from.ip);
           // Most answers are ready at once; only recursion waits.
           if (r instanceof Uint8Array) udp.send(from, r);
           else if (r)
@@ -647,7 +651,7 @@ export class Agent {
             while (buf.length >= 2) {
               const len = (buf[0]! << 8) | buf[1]!;
               if (buf.length < 2 + len) break;
-              const pending = handle(buf.subarray(2, 2 + len), 'tcp');
+              const pending = handle(buf.subarray(2, 2 + len), 'tcp', conn.remote.ip);
               buf = buf.slice(2 + len);
               void Promise.resolve(pending).then(
                 (r) => {

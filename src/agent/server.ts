@@ -21,7 +21,9 @@ import {
   StateStore,
   type KvRequest,
   type SessionRequest,
+  type PreparedQueryRequest,
 } from '../fsm/fsm.js';
+import { validateQuery, type PreparedQuery } from '../state/prepared-queries.js';
 import type { Session } from '../state/sessions.js';
 import type { AutopilotConfig } from '../state/autopilot.js';
 import { VERSION as CONSUL_VERSION } from '../structs/version.js';
@@ -510,6 +512,28 @@ export class Server {
     const r = await this.apply(encodeCommand(MessageTypes.Session, req));
     if (r instanceof Error) throw new ApplyError(`apply failed: ${r.message}`);
     this.resetSessionTimer(id);
+    return id;
+  }
+
+  /**
+   * A prepared query create, update or delete (Consul's PreparedQuery.Apply): a create gets its ID
+   * here, before the entry exists; update and delete need the query to exist; creates and updates
+   * are validated before anything is proposed. Resolves with the query's ID.
+   */
+  async preparedQueryApply(op: 'create' | 'update' | 'delete', q: PreparedQuery): Promise<string> {
+    const t = this.state.queries;
+    let id = q.ID;
+    if (op === 'create') {
+      if (id !== '') throw new ApplyError('ID must be empty when creating a new prepared query');
+      do id = uuidFrom(this.deps.rng);
+      while (t.get(id));
+    } else if (!t.get(id)) throw new ApplyError(`Cannot modify non-existent prepared query: '${id}'`);
+    const bad = op === 'delete' ? null : validateQuery(q);
+    if (bad) throw new ApplyError(`Invalid prepared query: ${bad.message}`);
+    const req: PreparedQueryRequest =
+      op === 'delete' ? { Op: op, Query: { ID: id } } : { Op: op, Query: { ...q, ID: id } };
+    const r = await this.apply(encodeCommand(MessageTypes.PreparedQuery, req));
+    if (r instanceof Error) throw new ApplyError(`raft apply failed: ${r.message}`);
     return id;
   }
 

@@ -4,10 +4,11 @@
 import type { Agent } from '../agent/agent.js';
 import { AnswerCache, answerQuery } from './server.js';
 import { exchange, recursorAddr } from './recursor.js';
+import { runPreparedQuery } from '../agent/prepared-query.js';
 
 export function createDnsHandler(
   agent: Agent,
-): (query: Uint8Array, transport: 'udp' | 'tcp') => Uint8Array | null | Promise<Uint8Array> {
+): (query: Uint8Array, transport: 'udp' | 'tcp', from?: string) => Uint8Array | null | Promise<Uint8Array> {
   const ports = { packets: agent.packets, streams: agent.streams, timers: agent.timers };
   const ctx = {
     config: () => agent.config,
@@ -21,15 +22,21 @@ export function createDnsHandler(
       }
       return out;
     },
+    executeQuery: async (name: string, datacenter: string, sourceIp: string) => {
+      const r = await runPreparedQuery(agent, name, { near: '', limit: 0, sourceIp }, datacenter);
+      if (r.ok) return r.result;
+      if (r.status === 404) return null;
+      throw new Error(r.text);
+    },
     cache: new AnswerCache(),
     pick: (n: number) => agent.rng.int(n),
     exchange: (recursor: string, q: Uint8Array, transport: 'udp' | 'tcp', timeoutMs: number) =>
       exchange(ports, recursorAddr(recursor), q, transport, timeoutMs),
   };
   const log = agent.logger.named('dns');
-  return (query, transport) => {
+  return (query, transport, from) => {
     try {
-      return answerQuery(query, transport, ctx);
+      return answerQuery(query, transport, ctx, from);
     } catch (e) {
       // A query we cannot answer is dropped, never a crash of the agent.
       log.error('failed to answer DNS query', 'error', e);

@@ -4,6 +4,8 @@
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Catalog, CatalogNode, NodeService } from '../state/catalog.js';
+import type { ExecuteResult } from '../state/query-execute.js';
+import { parseGoDuration } from '../lib/duration.js';
 
 export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
 
@@ -23,6 +25,18 @@ export interface Plan {
   authoritative: boolean;
   /** Not Consul's to answer: forward to the recursors when there are any (else this plan stands). */
   recurse?: boolean;
+  /** A prepared query to run; its result is turned into the answer by queryPlan. */
+  execute?: QueryLookup;
+}
+
+export interface QueryLookup {
+  /** The query's ID or name. */
+  name: string;
+  /** Where it runs: ours, or the datacenter the name's locality gives. */
+  datacenter: string;
+  /** The question name as answers carry it. */
+  qname: string;
+  zone: string;
 }
 
 export interface PlanContext {
@@ -104,7 +118,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   if (!ctx.catalog) return empty('SERVFAIL');
   let kw = -1;
   for (let i = labels.length - 1; i >= 0; i--) {
-    if (labels[i] === 'service' || labels[i] === 'node' || labels[i] === 'addr') {
+    if (labels[i] === 'service' || labels[i] === 'node' || labels[i] === 'addr' || labels[i] === 'query') {
       kw = i;
       break;
     }
@@ -135,6 +149,17 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
     return nodeAnswer(parts.join('.'), qtype, ctx, zone, nx, locality);
   }
   if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, `${name}.`, nx, locality);
+  if (labels[kw] === 'query') {
+    const dc = localityDatacenter(locality, ctx);
+    if (parts.length === 0 || dc === null) return nx();
+    // RFC 2782 style _<name>._tcp.query: the name without its underscore.
+    const rfc = parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_');
+    const qname = `${[...parts, 'query', ...locality].join('.')}.${zone}`;
+    return {
+      ...empty('NOERROR'),
+      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), datacenter: dc, qname, zone },
+    };
+  }
   if (parts.length === 0) return nx();
   if (parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_')) {
     return serviceAnswer(
@@ -152,12 +177,16 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   return serviceAnswer(service, tag, qtype, ctx, zone, nx, locality);
 }
 
-/** The datacenter a locality suffix names ("dc1" or "dc1.dc"), or an error plan. */
+/** The datacenter a locality suffix names ("", "dc1" or "dc1.dc"); null when it is malformed. */
+function localityDatacenter(locality: string[], ctx: PlanContext): string | null {
+  if (locality.length === 0) return ctx.config.datacenter;
+  if (locality.length === 2 && locality[1] === 'dc') return locality[0]!;
+  return locality.length === 1 ? locality[0]! : null;
+}
+
+/** Whether a locality suffix names our datacenter (other datacenters' services are not looked up). */
 function localityOk(locality: string[], ctx: PlanContext): boolean {
-  if (locality.length === 0) return true;
-  const dc =
-    locality.length === 2 && locality[1] === 'dc' ? locality[0] : locality.length === 1 ? locality[0] : null;
-  return dc === ctx.config.datacenter;
+  return localityDatacenter(locality, ctx) === ctx.config.datacenter;
 }
 
 function nodeAnswer(
@@ -303,13 +332,34 @@ function serviceAnswer(
     return h === 'passing' || (h === 'warning' && !cfg.dnsConfig.onlyPassing);
   });
   if (rows.length === 0) return nx();
-  const ttl = serviceTtl(cfg, service);
-  const dc = cfg.datacenter;
   const qn = `${[tag, service, 'service', ...locality].filter(Boolean).join('.')}.${zone}`;
+  const instances = rows.map(({ node, service: s }) => ({
+    node,
+    service: s,
+    warning: healthy(ctx, node, s) === 'warning',
+  }));
+  const ttl = serviceTtl(cfg, service);
+  return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, cfg.datacenter);
+}
+
+/**
+ * A/AAAA or SRV (with A additionals) for instances in the order given, SRV targets named in `dc` (the
+ * datacenter that answered); NODATA when none fits.
+ */
+function instancesAnswer(
+  rows: Array<{ node: CatalogNode; service: NodeService; warning: boolean }>,
+  qn: string,
+  ttl: number,
+  qtype: RecordType,
+  ctx: PlanContext,
+  zone: string,
+  dc: string,
+): Plan {
+  const cfg = ctx.config;
   const answers: Rr[] = [];
   const additionals: Rr[] = [];
   const seen = new Set<string>();
-  for (const { node, service: s } of ctx.shuffle(rows)) {
+  for (const { node, service: s, warning } of rows) {
     const addr = s.Address || node.Address;
     if (qtype === 'SRV') {
       const explicit = s.Address !== '' && IPV4.test(s.Address);
@@ -319,7 +369,7 @@ function serviceAnswer(
       const key = `${target}:${s.Port}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const weight = healthy(ctx, node, s) === 'warning' ? s.Weights.Warning : s.Weights.Passing;
+      const weight = warning ? s.Weights.Warning : s.Weights.Passing;
       answers.push({
         name: qn,
         type: 'SRV',
@@ -341,4 +391,26 @@ function serviceAnswer(
       : answers;
   if (limited.length === 0) return { ...empty('NOERROR'), authorities: [soa(ctx, zone)] }; // NODATA
   return { ...empty('NOERROR'), answers: limited, additionals };
+}
+
+/**
+ * The answer for a prepared query's result, in the order the query gave (shuffled or near-sorted):
+ * NXDOMAIN when no query matched or no instance is left; TTL from the query's DNS.TTL, else service_ttl.
+ */
+export function queryPlan(
+  result: ExecuteResult | null,
+  lookup: QueryLookup,
+  qtype: RecordType,
+  ctx: PlanContext,
+): Plan {
+  if (!result || result.Nodes.length === 0)
+    return { ...empty('NOERROR'), rcode: 'NXDOMAIN', authorities: [soa(ctx, lookup.zone)] };
+  const own = result.DNS.TTL !== '' ? parseGoDuration(result.DNS.TTL) : null;
+  const ttl = typeof own === 'number' ? ttlOf(own) : serviceTtl(ctx.config, result.Service);
+  const rows = result.Nodes.map((n) => ({
+    node: n.node,
+    service: n.service,
+    warning: n.health === 'warning',
+  }));
+  return instancesAnswer(rows, lookup.qname, ttl, qtype, ctx, lookup.zone, result.Datacenter);
 }

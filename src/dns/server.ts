@@ -5,7 +5,8 @@
 import dnsPacket from 'dns-packet';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Catalog } from '../state/catalog.js';
-import { plan } from './planner.js';
+import { plan, queryPlan, type Plan, type PlanContext } from './planner.js';
+import type { ExecuteResult } from '../state/query-execute.js';
 
 export interface DnsContext {
   config(): RuntimeConfig;
@@ -16,6 +17,15 @@ export interface DnsContext {
   cache?: AnswerCache;
   /** Uniform integer in [0, n) (which cached ordering to send). */
   pick?(n: number): number;
+  /**
+   * Runs a prepared query (`<name>.query[.<dc>].<domain>`) in a datacenter, `sourceIp` being the
+   * requester (for near "_ip"); null when none matches.
+   */
+  executeQuery?(
+    name: string,
+    datacenter: string,
+    sourceIp: string,
+  ): Promise<ExecuteResult | null> | ExecuteResult | null;
   /** Asks one recursor; rejects on timeout or error. */
   exchange(
     recursor: string,
@@ -74,9 +84,11 @@ export function answerQuery(
   query: Uint8Array,
   transport: 'udp' | 'tcp',
   ctx: DnsContext,
+  from = '',
 ): Uint8Array | null | Promise<Uint8Array> {
   const cache = ctx.cache;
-  if (!cache || query.length < 12) return answerFresh(query, transport, ctx);
+  // Prepared query answers are never cached (they come back as promises), so `from` cannot leak.
+  if (!cache || query.length < 12) return answerFresh(query, transport, ctx, from);
   const key =
     transport + Buffer.from(query.buffer, query.byteOffset + 2, query.length - 2).toString('latin1');
   const stamp = stampOf(ctx);
@@ -87,7 +99,7 @@ export function answerQuery(
     out[1] = query[1]!;
     return out;
   }
-  const fresh = answerFresh(query, transport, ctx);
+  const fresh = answerFresh(query, transport, ctx, from);
   if (fresh instanceof Uint8Array) cache.store(key, stamp, fresh);
   return fresh;
 }
@@ -96,6 +108,7 @@ function answerFresh(
   query: Uint8Array,
   transport: 'udp' | 'tcp',
   ctx: DnsContext,
+  from: string,
 ): Uint8Array | null | Promise<Uint8Array> {
   let q: dnsPacket.Packet;
   try {
@@ -113,12 +126,56 @@ function answerFresh(
   }
   if (question.type === 'AXFR') return new Uint8Array(dnsPacket.encode({ ...base, flags: RCODES.NOTIMP }));
   const cfg = ctx.config();
-  const p = plan(question.name, question.type, {
+  const planCtx: PlanContext = {
     config: cfg,
     catalog: ctx.catalog(),
     nowSeconds: ctx.nowSeconds(),
     shuffle: (xs) => ctx.shuffle(xs),
-  });
+  };
+  const p = plan(question.name, question.type, planCtx);
+  const ex = p.execute;
+  if (ex) {
+    // A prepared query runs on a server (or through one, from a client): answered when it returns.
+    const run = ctx.executeQuery;
+    if (!run) return respond(query, transport, ctx, q, base, queryPlan(null, ex, question.type, planCtx));
+    return (async () => {
+      let answer: Plan;
+      try {
+        answer = queryPlan(
+          await run(ex.name, ex.datacenter, clientSubnet(q) ?? from),
+          ex,
+          question.type,
+          planCtx,
+        );
+      } catch {
+        // Not "no such query" but a failure (a template asked for by ID, no server reachable).
+        answer = { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [], authoritative: false };
+      }
+      return respond(query, transport, ctx, q, base, answer);
+    })();
+  }
+  return respond(query, transport, ctx, q, base, p);
+}
+
+/** The EDNS Client Subnet address, which Consul prefers over the peer's for near "_ip". */
+function clientSubnet(q: dnsPacket.Packet): string | null {
+  for (const a of q.additionals ?? []) {
+    if (a.type !== 'OPT') continue;
+    for (const o of (a as { options?: Array<{ code: number; ip?: string }> }).options ?? [])
+      if (o.code === 8 && o.ip) return o.ip;
+  }
+  return null;
+}
+
+function respond(
+  query: Uint8Array,
+  transport: 'udp' | 'tcp',
+  ctx: DnsContext,
+  q: dnsPacket.Packet,
+  base: { id: number; type: 'response'; questions: dnsPacket.Question[] },
+  p: Plan,
+): Uint8Array | Promise<Uint8Array> {
+  const cfg = ctx.config();
   const opt = (q.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
   // As miekg's SetReply: RD is echoed; RA says recursors are configured.
   const rd = (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED;

@@ -7,6 +7,7 @@ import { Catalog, type DeregisterRequest, type RegisterRequest } from '../state/
 import { KVStore } from '../state/kv-store.js';
 import { Coordinates, type Coord } from '../state/coordinates.js';
 import { Sessions, type Session } from '../state/sessions.js';
+import { PreparedQueries, type PreparedQuery } from '../state/prepared-queries.js';
 import { AutopilotTable, type AutopilotConfig } from '../state/autopilot.js';
 import { runTxn, type TxnOp } from './txn.js';
 import { restoreState } from './snapshot.js';
@@ -18,6 +19,7 @@ export const MessageTypes = {
   KVS: 2,
   Session: 3,
   CoordinateBatchUpdate: 6,
+  PreparedQuery: 7,
   Txn: 8,
   Autopilot: 9,
   /** proconsul's own: a whole-store restore (PUT /v1/snapshot) replicated as one entry. */
@@ -40,12 +42,17 @@ export interface KvRequest {
 
 export type SessionRequest = { Op: 'create'; Session: Session } | { Op: 'destroy'; ID: string };
 
+/** Consul's structs.PreparedQueryRequest (the ID already chosen by the leader for a create). */
+export type PreparedQueryRequest =
+  { Op: 'create' | 'update'; Query: PreparedQuery } | { Op: 'delete'; Query: { ID: string } };
+
 export class StateStore {
   readonly kv = new KVStore();
   readonly catalog = new Catalog();
   readonly coordinates = new Coordinates();
   readonly sessions = new Sessions();
   readonly autopilot = new AutopilotTable();
+  readonly queries = new PreparedQueries();
   constructor(readonly datacenter = 'dc1') {}
 }
 
@@ -87,6 +94,8 @@ export class FSM {
       }
       case MessageTypes.Session:
         return this.applySession(index, parsed.value as unknown as SessionRequest);
+      case MessageTypes.PreparedQuery:
+        return this.applyPreparedQuery(index, parsed.value as unknown as PreparedQueryRequest);
       case MessageTypes.Autopilot: {
         const r = parsed.value as unknown as { Config: AutopilotConfig; CAS: boolean };
         return this.state.autopilot.set(index, r.Config, r.CAS);
@@ -145,10 +154,21 @@ export class FSM {
     return s.ID;
   }
 
+  private applyPreparedQuery(idx: number, r: PreparedQueryRequest): true | Error {
+    const t = this.state.queries;
+    if (r.Op === 'delete') {
+      t.delete(idx, r.Query.ID);
+      return true;
+    }
+    return t.set(idx, r.Query, (id) => this.state.sessions.get(id) !== undefined) ?? true;
+  }
+
   /** Destroys a session: its locks are released or their keys deleted, each under lock-delay. */
   private invalidate(idx: number, id: string): void {
     const s = this.state.sessions.delete(idx, id);
     if (!s) return;
+    // Queries bound to the session end with it.
+    this.state.queries.deleteBySession(idx, id);
     const kv = this.state.kv;
     const until = this.wallMs() + s.LockDelay / 1e6;
     for (const key of kv.heldBy(id)) {

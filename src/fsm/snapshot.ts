@@ -9,13 +9,15 @@ import type { CatalogDump } from '../state/catalog.js';
 import type { CoordinateEntry } from '../state/coordinates.js';
 import type { Session } from '../state/sessions.js';
 import type { AutopilotConfig } from '../state/autopilot.js';
+import type { PreparedQuery } from '../state/prepared-queries.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
 type Rec =
-  | { Type: 'Index'; Table: 'kvs' | 'catalog' | 'coordinates' | 'sessions'; Value: number }
+  | { Type: 'Index'; Table: 'kvs' | 'catalog' | 'coordinates' | 'sessions' | 'queries'; Value: number }
   | { Type: 'Session'; Session: Session }
   | { Type: 'Autopilot'; Config: AutopilotConfig }
+  | { Type: 'PreparedQuery'; Query: PreparedQuery }
   | { Type: 'KVS'; Entry: Omit<DirEntry, 'Value' | 'Flags'> & { Value: string | null; Flags: string } }
   | { Type: 'Tombstone'; Key: string; Index: number }
   | { Type: 'Node'; Node: CatalogDump['nodes'][number] }
@@ -51,6 +53,9 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
   const sessions = state.sessions.dump();
   push({ Type: 'Index', Table: 'sessions', Value: sessions.index });
   for (const x of sessions.rows) push({ Type: 'Session', Session: x });
+  const queries = state.queries.dump();
+  push({ Type: 'Index', Table: 'queries', Value: queries.index });
+  for (const q of queries.rows) push({ Type: 'PreparedQuery', Query: q });
   const ap = state.autopilot.config;
   if (ap) push({ Type: 'Autopilot', Config: ap });
   const coords = state.coordinates.dump();
@@ -78,8 +83,9 @@ function parse(data: Uint8Array): { header: Header; records: Rec[] } | Error {
 export function restoreState(state: StateStore, data: Uint8Array): number | Error {
   const p = parse(data);
   if (p instanceof Error) return p;
-  const idx = { kvs: 0, catalog: 0, coordinates: 0, sessions: 0 };
+  const idx = { kvs: 0, catalog: 0, coordinates: 0, sessions: 0, queries: 0 };
   const sessions: Session[] = [];
+  const queries: PreparedQuery[] = [];
   let autopilot: AutopilotConfig | null = null;
   const entries: DirEntry[] = [];
   const tombstones: Array<[string, number]> = [];
@@ -109,6 +115,9 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
       case 'Session':
         sessions.push(r.Session);
         break;
+      case 'PreparedQuery':
+        queries.push(r.Query);
+        break;
       case 'Autopilot':
         autopilot = r.Config;
         break;
@@ -120,6 +129,7 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
   state.catalog.replaceAll({ index: idx.catalog, nodes });
   state.coordinates.restore({ index: idx.coordinates, rows: coords });
   state.sessions.restore({ index: idx.sessions, rows: sessions });
+  state.queries.restore({ index: idx.queries, rows: queries });
   state.autopilot.config = autopilot;
   return p.header.Index;
 }

@@ -16,6 +16,7 @@ import { registerAgentLocalEndpoints } from './agent-local-endpoints.js';
 import { registerSessionEndpoints } from './session-endpoints.js';
 import { registerTxnEndpoints } from './txn-endpoints.js';
 import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
+import { registerQueryEndpoints } from './query-endpoints.js';
 import { encodeJson } from './encode.js';
 import { NoLeaderError } from '../agent/server.js';
 import { requestFilter } from './filter.js';
@@ -28,10 +29,10 @@ function formatLatency(ms: number): string {
 }
 
 /** Endpoints that read from the servers take ?dc and the consistency flags. */
-const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator|coordinate|session)\//;
+const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator|coordinate|session|query)\/|^\/v1\/query$/;
 /** Endpoints a server answers (a client forwards them; a follower forwards them to the leader). */
 const SERVER_BACKED =
-  /^\/v1\/(kv|catalog|health|status|operator|coordinate|session|internal\/proconsul)\/|^\/v1\/(txn|snapshot)$/;
+  /^\/v1\/(kv|catalog|health|status|operator|coordinate|session|query|internal\/proconsul)\/|^\/v1\/(txn|snapshot|query)$/;
 /** Largest request body forwarded (KV values are at most 512 KiB; txn payloads more). */
 const MAX_FORWARD_BODY = 8 << 20;
 
@@ -101,6 +102,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerSessionEndpoints(router, agent);
   registerTxnEndpoints(router, agent);
   registerSnapshotEndpoints(router, agent);
+  registerQueryEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
   const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {
