@@ -29,6 +29,13 @@ before(async () => {
   ]);
   assert.ok(await agentUp(IP, PORT), agent.err());
   await waitFor('a leader', async () => (await (await fetch(`${H}/v1/status/leader`)).json()) !== '', 10_000);
+  // The agent registers itself (node, serfHealth, the consul service) on its own; let that settle so
+  // the saves compare only what the test wrote.
+  await waitFor(
+    'the agent in the catalog',
+    async () => 'consul' in ((await (await fetch(`${H}/v1/catalog/services`)).json()) as object),
+    10_000,
+  );
 });
 
 after(async () => {
