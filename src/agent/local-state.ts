@@ -433,6 +433,7 @@ export class LocalState {
     // A config-file service removed through the API stays removed until the next reload.
     this.services = this.services.filter((x) => x.id !== id);
     for (const [cid, lc] of [...this.checks]) if (lc.def.serviceId === id) this.dropCheck(cid);
+    this.updateAliases();
     void this.sync();
     return true;
   }
@@ -477,6 +478,7 @@ export class LocalState {
     if (this.api.checks.some((x) => x.id === id)) this.pending.push(this.persist('checks', id, null));
     this.api.checks = this.api.checks.filter((x) => x.id !== id);
     this.dropCheck(id);
+    this.updateAliases();
     void this.sync();
     return true;
   }
