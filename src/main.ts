@@ -1,5 +1,6 @@
 // Composition root: argv → CLI → (for `agent`) config → platform → agent. The only place, besides
 // src/platform/node/, that touches process state.
+import { nodeHttp2Client } from './platform/node/http2-client.js';
 import { pathToFileURL } from 'node:url';
 import { Agent, type AgentSignal } from './agent/agent.js';
 import { runCli } from './cli/cli.js';
@@ -82,6 +83,8 @@ async function startAgent(launch: AgentLaunch): Promise<AgentHandle> {
     streams: nodeTcp,
     packets: nodeUdp,
     httpClient: nodeHttpClient,
+    processes: nodeProcessRunner,
+    http2: nodeHttp2Client,
     dnsHandler: createDnsHandler,
     raftStorage: (cfg) =>
       cfg.devMode || cfg.dataDir === '' ? new MemRaftStorage() : new LmdbRaftStorage(`${cfg.dataDir}/raft`),

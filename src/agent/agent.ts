@@ -2,6 +2,8 @@
 // signal rules of `consul agent` (consul-surface.md §6.3). Cluster membership (gossip, Raft) plugs in
 // here as later layers land; today a graceful leave has no peers to tell, so it is a clean shutdown.
 
+import type { ProcessRunner } from '../runtime/process.js';
+import type { Http2Client } from '../runtime/http2.js';
 import type { LoadResult } from '../config/load.js';
 import { RELOADABLE_FIELDS, type ListenAddr, type RuntimeConfig } from '../config/runtime-config.js';
 import type { Clock } from '../runtime/clock.js';
@@ -82,6 +84,10 @@ export interface AgentDeps {
   packets: PacketTransport;
   /** Outgoing HTTP (http checks). */
   httpClient: HttpClient;
+  /** Child processes (script checks); without it script checks report critical. */
+  processes?: ProcessRunner;
+  /** HTTP/2 (grpc and h2ping checks). */
+  http2?: Http2Client;
   /** Builds the DNS handler for this agent (the dns/ layer, wired by main.ts). */
   dnsHandler?: (
     agent: Agent,
@@ -249,7 +255,16 @@ export class Agent {
       c,
       this.nodeId,
       this.catalogApi(),
-      { timers: d.timers, http: d.httpClient, streams: d.streams, disk: d.disk },
+      {
+        timers: d.timers,
+        clock: d.clock,
+        http: d.httpClient,
+        streams: d.streams,
+        packets: d.packets,
+        disk: d.disk,
+        ...(d.processes ? { processes: d.processes } : {}),
+        ...(d.http2 ? { http2: d.http2 } : {}),
+      },
       this.logger,
     );
     this.localState.start();

@@ -6,12 +6,18 @@
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import {
   CheckRunner,
+  checkKind,
   describeInterval,
+  INTERVAL_KINDS,
   type CheckDef,
   type CheckPorts,
   type CheckStatus,
 } from '../checks/runner.js';
-import { parseGoDuration, SECOND } from '../lib/duration.js';
+import { aliasStatus, type AliasedCheck } from '../checks/alias.js';
+import { SCRIPT_TIMEOUT_NS } from '../checks/script.js';
+import { checkError } from '../config/builder.js';
+import { MINUTE, parseGoDuration, SECOND } from '../lib/duration.js';
+import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
 import type { Disk } from '../runtime/disk.js';
@@ -48,15 +54,36 @@ interface LocalCheck {
   def: CheckDef;
   status: CheckStatus;
   output: string;
+  /** Monotonic ms when the check last turned critical (deregister_critical_service_after). */
+  criticalSince?: number;
 }
+
+/** How often the reaper looks for services critical too long, and the least it waits (Consul's). */
+export const REAP_INTERVAL_MS = 30_000;
+export const DEREGISTER_MIN_NS = MINUTE;
+/** How often an alias of another node's service re-reads that node's checks. */
+export const ALIAS_REMOTE_POLL_MS = 10_000;
+
+/** A refused registration: the HTTP status and Consul's text. */
+export interface Refusal {
+  code: number;
+  text: string;
+}
+
+const REMOTE_SCRIPTS_DISABLED =
+  "Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true";
+const LOCAL_SCRIPTS_DISABLED =
+  "Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true";
 
 type Raw = Readonly<Record<string, unknown>>;
 
 const asStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const dur = (v: unknown, def: number) => {
+  if (typeof v === 'number' && v > 0) return v;
   const d = typeof v === 'string' ? parseGoDuration(v) : null;
   return d === null || d instanceof Error ? def : d;
 };
+const int = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 
 function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckDef {
   const headerRaw = raw.header;
@@ -65,6 +92,10 @@ function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckD
     for (const [k, v] of Object.entries(headerRaw as Raw))
       header[k] = Array.isArray(v) ? v.map(String) : [String(v)];
   const interval = Math.max(SECOND, dur(raw.interval, 10 * SECOND));
+  const args = Array.isArray(raw.args) && raw.args.length > 0 ? raw.args.map(String) : undefined;
+  const script = asStr(raw.script) || undefined;
+  const critical = int(raw.failures_before_critical);
+  const outputMax = int(raw.output_max_size);
   return {
     id,
     name,
@@ -73,9 +104,28 @@ function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckD
     method: asStr(raw.method),
     header,
     tcp: asStr(raw.tcp),
+    ...(asStr(raw.udp) ? { udp: asStr(raw.udp) } : {}),
+    ...(args ? { args } : {}),
+    ...(script ? { script } : {}),
+    ...(asStr(raw.grpc) ? { grpc: asStr(raw.grpc), grpcUseTls: raw.grpc_use_tls === true } : {}),
+    ...(asStr(raw.h2ping) ? { h2ping: asStr(raw.h2ping), h2pingUseTls: raw.h2ping_use_tls !== false } : {}),
+    ...(raw.tls_skip_verify === true ? { tlsSkipVerify: true } : {}),
+    ...(asStr(raw.tls_server_name) ? { tlsServerName: asStr(raw.tls_server_name) } : {}),
+    ...(asStr(raw.alias_service) ? { aliasService: asStr(raw.alias_service) } : {}),
+    ...(asStr(raw.alias_node) ? { aliasNode: asStr(raw.alias_node) } : {}),
+    thresholds: {
+      successBeforePassing: int(raw.success_before_passing),
+      failuresBeforeWarning: int(raw.failures_before_warning) || critical,
+      failuresBeforeCritical: critical,
+    },
+    ...(raw.deregister_critical_service_after !== undefined
+      ? { deregisterCriticalNs: dur(raw.deregister_critical_service_after, 0) }
+      : {}),
+    ...(outputMax ? { outputMax } : {}),
     ...(raw.ttl !== undefined ? { ttlNs: dur(raw.ttl, 0) } : {}),
     intervalNs: interval,
-    timeoutNs: dur(raw.timeout, Math.min(interval, 10 * SECOND)),
+    // Script checks wait 30 s by default, the network kinds 10 s (0.8's min(interval, 10 s) kept).
+    timeoutNs: dur(raw.timeout, args || script ? SCRIPT_TIMEOUT_NS : Math.min(interval, 10 * SECOND)),
     ...(asStr(raw.notes) ? { notes: asStr(raw.notes) } : {}),
     ...(['passing', 'warning', 'critical'].includes(asStr(raw.status) ?? '')
       ? { initialStatus: raw.status as CheckStatus }
@@ -136,6 +186,10 @@ export class LocalState {
   /** Registration files being written; the API answers once they are on disk. */
   private pending: Array<Promise<void>> = [];
   private ticker: TimerHandle | null = null;
+  private reaper: TimerHandle | null = null;
+  private aliasPoller: TimerHandle | null = null;
+  /** Last results of aliases of other nodes (alias_node), by check ID. */
+  private remoteAlias = new Map<string, { status: CheckStatus; output: string }>();
   private syncing = false;
   private stopped = false;
   /** The sync in progress (or the last one), so a leave can wait for its writes. */
@@ -145,14 +199,115 @@ export class LocalState {
     private config: RuntimeConfig,
     private readonly nodeId: string,
     private readonly catalogApi: CatalogApi,
-    private readonly ports: CheckPorts & { timers: Timers; disk?: Disk },
+    private readonly ports: CheckPorts & { timers: Timers; disk?: Disk; clock?: Clock },
     private readonly log: Logger,
   ) {}
 
   start(): void {
     this.load(this.config);
     this.ticker = this.ports.timers.every(1000, () => void this.sync());
+    this.reaper = this.ports.timers.every(REAP_INTERVAL_MS, () => this.reap());
+    this.aliasPoller = this.ports.timers.every(ALIAS_REMOTE_POLL_MS, () => void this.pollRemoteAliases());
     void this.sync();
+  }
+
+  private now(): number {
+    return this.ports.clock?.monotonicMs() ?? 0;
+  }
+
+  /** Every status change goes through here: critical-since bookkeeping, aliases, then a sync. */
+  private setStatus(lc: LocalCheck, status: CheckStatus, output: string): void {
+    const changed = status !== lc.status || output !== lc.output;
+    if (status === 'critical' && lc.status !== 'critical') lc.criticalSince = this.now();
+    if (status !== 'critical') delete lc.criticalSince;
+    lc.status = status;
+    lc.output = output;
+    if (!changed) return;
+    if (checkKind(lc.def) !== 'alias') this.updateAliases();
+    void this.sync();
+  }
+
+  /** Local aliases follow the checks of the aliased service on this agent. */
+  private updateAliases(): void {
+    const aliases = [...this.checks].filter(([, lc]) => checkKind(lc.def) === 'alias');
+    if (aliases.length === 0) return;
+    const mine: Array<AliasedCheck & { id: string }> = [...this.checks].map(([id, c]) => ({
+      id,
+      node: '',
+      name: c.def.name,
+      serviceId: c.def.serviceId,
+      status: c.status,
+      output: c.output,
+    }));
+    for (const [id, lc] of aliases) {
+      const node = lc.def.aliasNode ?? '';
+      let r: { status: CheckStatus; output: string } | undefined;
+      if (node === '' || node === this.config.nodeName) {
+        const sid = lc.def.aliasService ?? '';
+        const others = mine.filter((c) => c.id !== id && checkKind(this.checks.get(c.id)!.def) !== 'alias');
+        r = aliasStatus(
+          { node: '', serviceId: sid },
+          others,
+          this.services.some((x) => x.id === sid),
+        );
+      } else r = this.remoteAlias.get(id);
+      if (r) this.setStatus(lc, r.status, r.output);
+    }
+  }
+
+  /** Aliases of another node read that node's checks from the catalog. */
+  private async pollRemoteAliases(): Promise<void> {
+    for (const [id, lc] of [...this.checks]) {
+      const node = lc.def.aliasNode ?? '';
+      if (checkKind(lc.def) !== 'alias' || node === '' || node === this.config.nodeName) continue;
+      let r: { status: CheckStatus; output: string };
+      try {
+        const view = await this.catalogApi.nodeView(node);
+        if (!view) throw new Error('No known Consul servers');
+        const sid = lc.def.aliasService ?? '';
+        r = aliasStatus(
+          { node, serviceId: sid },
+          view.checks.map((c) => ({
+            node: c.Node,
+            name: c.Name,
+            serviceId: c.ServiceID,
+            status: c.Status as CheckStatus,
+            output: c.Output,
+          })),
+          view.services.some((x) => x.ID === sid),
+        );
+      } catch (e) {
+        r = {
+          status: 'critical',
+          output: `Failure checking aliased node or service: ${(e as Error).message}`,
+        };
+      }
+      this.remoteAlias.set(id, r);
+      const cur = this.checks.get(id);
+      if (cur) this.setStatus(cur, r.status, r.output);
+    }
+  }
+
+  /** Deregisters services whose check has been critical longer than its deregister_critical_service_after. */
+  reap(): void {
+    const now = this.now();
+    const reaped = new Set<string>();
+    for (const [id, lc] of [...this.checks]) {
+      const sid = lc.def.serviceId;
+      const after = lc.def.deregisterCriticalNs ?? 0;
+      if (sid === '' || after <= 0 || reaped.has(sid) || lc.criticalSince === undefined) continue;
+      if ((now - lc.criticalSince) * 1e6 > Math.max(after, DEREGISTER_MIN_NS)) {
+        reaped.add(sid);
+        this.deregisterService(sid);
+        this.log.info(
+          'Check for service has been critical for too long; deregistered service',
+          'service',
+          sid,
+          'check',
+          id,
+        );
+      }
+    }
   }
 
   /** A TTL check turns critical when nobody reports within its TTL (Consul's CheckTTL). */
@@ -166,9 +321,11 @@ export class LocalState {
         const cur = this.checks.get(id);
         if (!cur) return;
         this.log.warn('Check missed TTL, is now critical', 'check', id);
-        cur.status = 'critical';
-        cur.output = `TTL expired (last output before timeout follows): ${cur.output}`;
-        void this.sync();
+        const out =
+          cur.output === ''
+            ? 'TTL expired'
+            : `TTL expired (last output before timeout follows): ${cur.output}`;
+        this.setStatus(cur, 'critical', out);
       }),
     );
   }
@@ -183,10 +340,8 @@ export class LocalState {
       };
     if (lc.def.ttlNs === undefined)
       return { code: 500, text: `CheckID "${id}" does not have associated TTL` };
-    lc.status = status;
-    lc.output = output;
+    this.setStatus(lc, status, output);
     this.armTtl(id);
-    void this.sync();
     return null;
   }
 
@@ -246,10 +401,21 @@ export class LocalState {
   }
 
   /** /v1/agent/service/register: the body in config form (lower-case keys, as a service file). */
-  registerService(raw: Raw, persist = true): string | null {
+  registerService(raw: Raw, persist = true): Refusal | null {
     const defs = localDefinitions({ ...this.config, services: [raw], checks: [] } as RuntimeConfig);
     const svc = defs.services[0];
-    if (!svc || svc.name === '') return 'Missing service name';
+    if (!svc || svc.name === '') return { code: 400, text: 'Missing service name' };
+    const raws = [raw.check, ...(Array.isArray(raw.checks) ? raw.checks : [])].filter(
+      (x): x is Raw => !!x && typeof x === 'object',
+    );
+    for (const c of raws) {
+      const err = checkError(c);
+      if (err) return { code: 400, text: `Invalid check: ${err}` };
+      if (c.status !== undefined && !['passing', 'warning', 'critical'].includes(String(c.status)))
+        return { code: 400, text: "Status for checks must 'passing', 'warning', 'critical'" };
+    }
+    const refused = defs.checks.map((d) => this.scriptRefusal(d, persist)).find((x) => x);
+    if (refused) return refused;
     this.api.services = [...this.api.services.filter((x) => x.id !== svc.id), svc];
     const ids = new Set(defs.checks.map((x) => x.id));
     this.api.checks = [...this.api.checks.filter((x) => !ids.has(x.id)), ...defs.checks];
@@ -267,21 +433,43 @@ export class LocalState {
     // A config-file service removed through the API stays removed until the next reload.
     this.services = this.services.filter((x) => x.id !== id);
     for (const [cid, lc] of [...this.checks]) if (lc.def.serviceId === id) this.dropCheck(cid);
+    this.updateAliases();
     void this.sync();
     return true;
   }
 
   /** /v1/agent/check/register, in config form. */
-  registerCheck(raw: Raw, persist = true): string | null {
+  registerCheck(raw: Raw, persist = true): Refusal | null {
     const defs = localDefinitions({ ...this.config, services: [], checks: [raw] } as RuntimeConfig);
     const def = defs.checks[0];
-    if (!def || def.name === '') return 'Missing check name';
+    if (!def || def.name === '') return { code: 400, text: 'Missing check name' };
+    if (
+      raw.status !== undefined &&
+      raw.status !== '' &&
+      !['passing', 'warning', 'critical'].includes(String(raw.status))
+    )
+      return { code: 400, text: 'Bad check status' };
+    const invalid = def.maintenance ? null : checkError(raw);
+    if (invalid) return { code: 400, text: `Invalid check: ${invalid}` };
     if (def.serviceId && !this.services.some((x) => x.id === def.serviceId))
-      return `ServiceID "${def.serviceId}" does not exist`;
+      return { code: 404, text: `ServiceID "${def.serviceId}" does not exist` };
+    const refused = this.scriptRefusal(def, persist);
+    if (refused) return refused;
     this.api.checks = [...this.api.checks.filter((x) => x.id !== def.id), def];
     if (persist) this.pending.push(this.persist('checks', def.id, raw));
     this.load(this.config);
     void this.sync();
+    return null;
+  }
+
+  /**
+   * Script checks run only where enabled: API registrations need enable_script_checks; config files
+   * and restored registrations enable_local_script_checks (which enable_script_checks implies).
+   */
+  private scriptRefusal(def: CheckDef, remote: boolean): Refusal | null {
+    if (checkKind(def) !== 'script') return null;
+    if (remote && !this.config.enableScriptChecks) return { code: 500, text: REMOTE_SCRIPTS_DISABLED };
+    if (!remote && !this.config.enableLocalScriptChecks) return { code: 500, text: LOCAL_SCRIPTS_DISABLED };
     return null;
   }
 
@@ -290,6 +478,7 @@ export class LocalState {
     if (this.api.checks.some((x) => x.id === id)) this.pending.push(this.persist('checks', id, null));
     this.api.checks = this.api.checks.filter((x) => x.id !== id);
     this.dropCheck(id);
+    this.updateAliases();
     void this.sync();
     return true;
   }
@@ -369,29 +558,37 @@ export class LocalState {
     this.services = defs.services;
     const old = this.checks;
     this.checks = new Map();
-    for (const def of defs.checks) {
+    const cap = this.config.checkOutputMaxSize > 0 ? this.config.checkOutputMaxSize : 4096;
+    const apiDefs = new Set(this.api.checks);
+    for (const d of defs.checks) {
+      const def: CheckDef = { ...d, outputMax: Math.min(d.outputMax ?? cap, cap) };
+      // Config-file script checks need enable_local_script_checks (API ones were vetted on register).
+      if (!apiDefs.has(d) && this.scriptRefusal(def, false)) {
+        this.log.error('Failed to register check', 'check', def.id, 'error', LOCAL_SCRIPTS_DISABLED);
+        continue;
+      }
       const prev = old.get(def.id);
+      const status = def.maintenance ? 'critical' : (prev?.status ?? def.initialStatus ?? 'critical');
       const lc: LocalCheck = {
         def,
-        status: def.maintenance ? 'critical' : (prev?.status ?? def.initialStatus ?? 'critical'),
+        status,
         output: prev?.output ?? '',
+        ...(status === 'critical' ? { criticalSince: prev?.criticalSince ?? this.now() } : {}),
       };
       this.checks.set(def.id, lc);
       if (def.ttlNs !== undefined && !prev) this.armTtl(def.id);
-      if (!def.http && !def.tcp) continue;
+      if (!INTERVAL_KINDS.has(checkKind(def))) continue;
       const runner = new CheckRunner(def, this.ports, (status, output) => {
         // Consul warns on every failing run (the seed's log shows it repeating until the web server is up).
         if (status !== 'passing') this.log.warn(`Check is now ${status}`, 'check', def.id);
         else if (status !== lc.status)
           this.log.debug('Check status updated', 'check', def.id, 'status', status);
-        const changed = status !== lc.status || output !== lc.output;
-        lc.status = status;
-        lc.output = output;
-        if (changed) void this.sync();
+        this.setStatus(lc, status, output);
       });
       this.runners.push(runner);
       runner.start();
     }
+    this.updateAliases();
   }
 
   /** Registers this node, its services and checks where the catalog differs (nothing if equal). */
@@ -534,6 +731,8 @@ export class LocalState {
     for (const r of this.runners) r.stop();
     this.runners = [];
     this.ticker?.cancel();
+    this.reaper?.cancel();
+    this.aliasPoller?.cancel();
   }
 
   /** GET /v1/agent/services: this agent's services, keyed by ID. */
@@ -570,8 +769,9 @@ export class LocalState {
         ServiceName: svc?.name ?? '',
         ServiceTags: svc?.tags ?? [],
         Type: checkType(lc.def),
-        Interval: lc.def.intervalNs ? describeInterval(lc.def.intervalNs) : '',
-        Timeout: lc.def.timeoutNs ? describeInterval(lc.def.timeoutNs) : '',
+        // Only interval kinds have an interval and a timeout to show (TTL and alias checks do not).
+        Interval: INTERVAL_KINDS.has(checkKind(lc.def)) ? describeInterval(lc.def.intervalNs) : '',
+        Timeout: INTERVAL_KINDS.has(checkKind(lc.def)) ? describeInterval(lc.def.timeoutNs) : '',
         ExposedPort: 0,
         Definition: {},
         CreateIndex: 0,
@@ -587,10 +787,7 @@ export class LocalState {
   }
 }
 
-function checkType(def: CheckDef): string {
-  if (def.maintenance) return 'maintenance';
-  return def.http ? 'http' : def.tcp ? 'tcp' : def.ttlNs !== undefined ? 'ttl' : '';
-}
+const checkType = checkKind;
 
 function checkBody(id: string, lc: { def: CheckDef; status: CheckStatus; output: string }) {
   return {

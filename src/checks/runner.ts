@@ -1,11 +1,18 @@
-// Health check runners (the first two kinds: http and tcp), each on its own interval, reporting a
-// status and output the way Consul words them. More kinds (ttl, script, grpc, …) arrive with the
-// local-agent issue.
+// Health check runners (http, tcp, udp, script, grpc, h2ping), each on its own interval, reporting a
+// status and output the way Consul words them, through the thresholds of a StatusHandler. TTL and alias
+// checks have no runner: the agent's local state drives them.
 
 import { formatGoDuration } from '../lib/duration.js';
 import type { HttpClient } from '../runtime/http.js';
+import type { Http2Client } from '../runtime/http2.js';
+import type { ProcessRunner } from '../runtime/process.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
-import type { StreamTransport } from '../runtime/transport.js';
+import type { PacketTransport, StreamTransport } from '../runtime/transport.js';
+import { runGrpc } from './grpc.js';
+import { runH2Ping } from './h2ping.js';
+import { runScript } from './script.js';
+import { StatusHandler, type Thresholds } from './status-handler.js';
+import { runUdp } from './udp.js';
 
 export type CheckStatus = 'passing' | 'warning' | 'critical';
 
@@ -17,6 +24,25 @@ export interface CheckDef {
   method?: string;
   header?: Record<string, string[]>;
   tcp?: string;
+  udp?: string;
+  /** Script checks: argv run directly… */
+  args?: string[];
+  /** …or (legacy) one shell command run with `sh -c`. */
+  script?: string;
+  grpc?: string;
+  grpcUseTls?: boolean;
+  h2ping?: string;
+  /** Defaults to true, as Consul's h2ping_use_tls. */
+  h2pingUseTls?: boolean;
+  tlsSkipVerify?: boolean;
+  tlsServerName?: string;
+  aliasService?: string;
+  aliasNode?: string;
+  thresholds?: Thresholds;
+  /** deregister_critical_service_after; 0 when unset. */
+  deregisterCriticalNs?: number;
+  /** Bytes of output kept (output_max_size capped by check_output_max_size). */
+  outputMax?: number;
   /** TTL checks: no runner; the status comes from /v1/agent/check/pass|warn|fail|update. */
   ttlNs?: number;
   intervalNs: number;
@@ -33,7 +59,30 @@ export interface CheckPorts {
   timers: Timers;
   http: HttpClient;
   streams: StreamTransport;
+  /** UDP checks. */
+  packets?: PacketTransport;
+  /** Script checks. */
+  processes?: ProcessRunner;
+  /** grpc and h2ping checks. */
+  http2?: Http2Client;
 }
+
+/** The kind of check a definition makes, as Consul's CheckType.Type() names it ('' if none). */
+export function checkKind(def: CheckDef): string {
+  if (def.maintenance) return 'maintenance';
+  if (def.ttlNs !== undefined && def.ttlNs > 0) return 'ttl';
+  if (def.http) return 'http';
+  if (def.tcp) return 'tcp';
+  if (def.udp) return 'udp';
+  if ((def.args && def.args.length > 0) || def.script) return 'script';
+  if (def.grpc) return 'grpc';
+  if (def.h2ping) return 'h2ping';
+  if (def.aliasService || def.aliasNode) return 'alias';
+  return def.ttlNs !== undefined ? 'ttl' : '';
+}
+
+/** Kinds a CheckRunner runs on an interval. */
+export const INTERVAL_KINDS = new Set(['http', 'tcp', 'udp', 'script', 'grpc', 'h2ping']);
 
 /** Consul's check output is capped (check_output_max_size, 4 KiB by default). */
 export const OUTPUT_MAX = 4096;
@@ -44,8 +93,30 @@ const dec = new TextDecoder();
 export async function runCheck(
   def: CheckDef,
   ports: CheckPorts,
-): Promise<{ status: CheckStatus; output: string }> {
+): Promise<{ status: CheckStatus; output: string; direct?: boolean }> {
   const timeoutMs = def.timeoutNs / 1e6;
+  const kind = checkKind(def);
+  const tls = (on: boolean) => ({
+    tls: on,
+    skipVerify: def.tlsSkipVerify === true,
+    ...(def.tlsServerName ? { serverName: def.tlsServerName } : {}),
+    timeoutMs,
+  });
+  if (kind === 'udp' && ports.packets)
+    return runUdp(def.udp!, timeoutMs, { ...ports, packets: ports.packets });
+  if (kind === 'script' && ports.processes)
+    return runScript(
+      {
+        args: def.args,
+        script: def.script,
+        timeoutNs: def.timeoutNs,
+        outputMax: def.outputMax ?? OUTPUT_MAX,
+      },
+      { processes: ports.processes, timers: ports.timers },
+    );
+  if (kind === 'grpc' && ports.http2) return runGrpc(def.grpc!, tls(def.grpcUseTls === true), ports.http2);
+  if (kind === 'h2ping' && ports.http2)
+    return runH2Ping(def.h2ping!, tls(def.h2pingUseTls !== false), ports.http2);
   if (def.http) {
     const method = def.method || 'GET';
     const ctrl = new AbortController();
@@ -123,11 +194,14 @@ export class CheckRunner {
   ) {}
 
   start(): void {
+    const t = this.def.thresholds;
+    const handler = t ? new StatusHandler(t, this.report) : null;
     const tick = async () => {
       if (this.stopped) return;
       const r = await runCheck(this.def, this.ports);
       if (this.stopped) return;
-      this.report(r.status, r.output);
+      if (handler && !r.direct) handler.update(r.status, r.output);
+      else this.report(r.status, r.output);
       this.timer = this.ports.timers.after(this.def.intervalNs / 1e6, () => void tick());
     };
     void tick();

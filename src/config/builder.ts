@@ -1053,12 +1053,13 @@ function durationOf(v: unknown): number {
   return d instanceof Error ? 0 : d;
 }
 
-/** Consul's CheckType.Validate. */
-function checkError(c: Readonly<Record<string, unknown>>): string | null {
+/** Consul's CheckType.Validate (also run on /v1/agent/check/register and service registrations). */
+export function checkError(c: Readonly<Record<string, unknown>>): string | null {
   const nonEmpty = (k: string) => typeof c[k] === 'string' && c[k] !== '';
   const interval = durationOf(c.interval);
   const ttl = durationOf(c.ttl);
-  const script = Array.isArray(c.args) && c.args.length > 0;
+  // A legacy `script` (0.8; config files reject the key) is a script check too.
+  const script = (Array.isArray(c.args) && c.args.length > 0) || nonEmpty('script');
   const intervalCheck = script || ['http', 'tcp', 'udp', 'grpc', 'h2ping', 'os_service'].some(nonEmpty);
   const alias = nonEmpty('alias_node') || nonEmpty('alias_service');
   if (interval > 0 && ttl > 0) return 'Interval and TTL cannot both be specified';

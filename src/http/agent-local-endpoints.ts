@@ -9,6 +9,16 @@ import type { Reply, Request, Router } from './router.js';
 
 type Obj = Record<string, unknown>;
 
+/** API keys whose acronyms the generic CamelCase split gets wrong. */
+const ODD_KEYS: Record<string, string> = {
+  GRPCUseTLS: 'grpc_use_tls',
+  H2PingUseTLS: 'h2ping_use_tls',
+  TCPUseTLS: 'tcp_use_tls',
+  TLSSkipVerify: 'tls_skip_verify',
+  TLSServerName: 'tls_server_name',
+  ScriptArgs: 'args',
+};
+
 /** CamelCase API keys to config keys, for the structural levels only (Meta and Header keys are data). */
 function configKeys(v: unknown, dataKeys = false): unknown {
   if (Array.isArray(v)) return v.map((x) => configKeys(x));
@@ -18,7 +28,11 @@ function configKeys(v: unknown, dataKeys = false): unknown {
   for (const [k, x] of Object.entries(v as Obj)) {
     let key = k
       .replace(/ID$/, 'Id')
-      .replace(/^(HTTP|TCP|TTL|UDP|GRPC)$/, (m) => m.toLowerCase())
+      .replace(/^(HTTP|TCP|TTL|UDP|GRPC|H2PING)$/, (m) => m.toLowerCase())
+      .replace(
+        /^(GRPCUseTLS|H2PingUseTLS|TCPUseTLS|TLSSkipVerify|TLSServerName|ScriptArgs)$/,
+        (m) => ODD_KEYS[m]!,
+      )
       .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
       .toLowerCase();
     if (key === 'check_id') key = 'id';
@@ -48,8 +62,11 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
       if (!ls) return { status: 500, text: 'agent not started' };
       const body = await jsonBody(req);
       if (!body.ok) return body.reply;
-      const err = kind === 'service' ? ls.registerService(body.value) : ls.registerCheck(body.value);
-      if (err) return { status: 400, text: err };
+      // `maintenance` marks the agent's own maintenance checks; it is not part of Consul's API.
+      const def = { ...body.value };
+      delete def.maintenance;
+      const err = kind === 'service' ? ls.registerService(def) : ls.registerCheck(def);
+      if (err) return { status: err.code, text: err.text };
       await ls.flushed();
       return { json: null };
     });

@@ -5,6 +5,11 @@ export interface SpawnOptions {
   cwd?: string;
   /** Bytes written to the child's stdin, then stdin is closed. */
   stdin?: Uint8Array | string;
+  /**
+   * The child leads a process group of its own and kill() signals the whole group, so a check's
+   * `sh -c "sleep 100"` dies with its grandchildren (Consul's KillCommandSubtree).
+   */
+  group?: boolean;
 }
 
 export interface ChildProcess {

@@ -8,6 +8,7 @@ export const nodeProcessRunner: ProcessRunner = {
     const cp = spawn(file, [...args], {
       env: opts.env,
       cwd: opts.cwd,
+      detached: opts.group === true,
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     if (opts.stdin !== undefined && cp.stdin) {
@@ -26,7 +27,17 @@ export const nodeProcessRunner: ProcessRunner = {
       exited,
       onStdout: (fn) => void cp.stdout?.on('data', (c: Buffer) => fn(new Uint8Array(c))),
       onStderr: (fn) => void cp.stderr?.on('data', (c: Buffer) => fn(new Uint8Array(c))),
-      kill: (sig = 'SIGTERM') => void cp.kill(sig),
+      kill: (sig = 'SIGTERM') => {
+        if (opts.group && cp.pid !== undefined) {
+          try {
+            process.kill(-cp.pid, sig);
+            return;
+          } catch {
+            // the group is gone already; fall back to the child itself
+          }
+        }
+        cp.kill(sig);
+      },
     };
   },
   isAlive(pid: number): boolean {
