@@ -36,7 +36,34 @@ export function parseAddr(s: string): Addr {
   return { ip: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
 }
 
+/** Writes queued for one peer, sent together once the current turn's messages are all queued. */
+class Coalescer {
+  private queued: Array<{ conn: StreamConn; bytes: Uint8Array }> = [];
+
+  /** Queues bytes for `conn`; the first call in a turn schedules the writes of everything queued. */
+  write(conn: StreamConn, bytes: Uint8Array): void {
+    this.queued.push({ conn, bytes });
+    if (this.queued.length > 1) return;
+    queueMicrotask(() => {
+      const q = this.queued;
+      this.queued = [];
+      // Runs of small messages to the same connection (appends, acknowledgements) become one syscall;
+      // a large one (a snapshot) is written as it is.
+      for (let i = 0; i < q.length;) {
+        const conn = q[i]!.conn;
+        let j = i;
+        let size = 0;
+        while (j < q.length && q[j]!.conn === conn && (j === i || size + q[j]!.bytes.length <= 1 << 20))
+          size += q[j++]!.bytes.length;
+        conn.write(j - i === 1 ? q[i]!.bytes : concat(...q.slice(i, j).map((x) => x.bytes)));
+        i = j;
+      }
+    });
+  }
+}
+
 interface Outbound {
+  out: Coalescer;
   conn: StreamConn | null;
   connecting: Promise<StreamConn | null> | null;
   /** Requests awaiting answers, in order (a snapshot's index, which its answer does not repeat). */
@@ -45,6 +72,7 @@ interface Outbound {
 }
 
 interface Inbound {
+  out: Coalescer;
   conn: StreamConn;
   peer: ServerId;
   /** RPC types awaiting a reply, in arrival order. */
@@ -107,7 +135,16 @@ export class RaftTransport {
           return;
         }
         data = data.subarray(1);
-        st = { conn, peer: '', pending: [], buf: new Uint8Array(), chunks: [], held: 0, need: 0 };
+        st = {
+          out: new Coalescer(),
+          conn,
+          peer: '',
+          pending: [],
+          buf: new Uint8Array(),
+          chunks: [],
+          held: 0,
+          need: 0,
+        };
         this.inbound.add(st);
       }
       if (!st) return;
@@ -132,7 +169,7 @@ export class RaftTransport {
           }
           st.buf = st.buf.subarray(r.used);
           st.peer = r.from.id;
-          if (r.rpc === RpcType.TimeoutNow) conn.write(encodeTimeoutNowResponse(this.me));
+          if (r.rpc === RpcType.TimeoutNow) st.out.write(conn, encodeTimeoutNowResponse(this.me));
           else st.pending.push(r.rpc);
           this.deliver({ from: r.from.id, to: this.me.id, msg: r.msg });
         }
@@ -163,7 +200,7 @@ export class RaftTransport {
       deadline: (this.time?.clock.monotonicMs() ?? 0) + timeout,
     });
     void this.conn(env.to, peer).then((c) => {
-      if (c) c.write(bytes);
+      if (c) peer.out.write(c, bytes);
       else peer.inflight.length = 0;
     });
   }
@@ -184,7 +221,7 @@ export class RaftTransport {
         msg.type !== 'voteResp' || msg.preVote === (next === RpcType.RequestPreVote),
         'vote reply out of order',
       );
-      st.conn.write(encodeResponse(msg, this.me));
+      st.out.write(st.conn, encodeResponse(msg, this.me));
       return;
     }
   }
@@ -192,7 +229,7 @@ export class RaftTransport {
   private peer(id: ServerId): Outbound {
     let p = this.out.get(id);
     if (!p) {
-      p = { conn: null, connecting: null, inflight: [], buf: new Uint8Array() };
+      p = { out: new Coalescer(), conn: null, connecting: null, inflight: [], buf: new Uint8Array() };
       this.out.set(id, p);
     }
     return p;
