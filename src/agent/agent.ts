@@ -242,6 +242,7 @@ export class Agent {
     this.gaugeTimer = d.timers.every(GAUGE_INTERVAL_MS, () => sampler.sample(this.server, this.gossip));
     this.api = d.httpHandler(this);
     this.server?.rpcMethods.set('Proconsul.HTTP', async (args) => {
+      this.metrics.incrCounter(['rpc', 'request']);
       const answer = await this.localHttp(readHttpArgs(args));
       return (w) => writeHttpReply(w, answer);
     });
@@ -511,6 +512,7 @@ export class Agent {
       (m) => m.tags.get('dc') === dc && m.tags.get('role') === 'consul' && m.status === MemberStatus.alive,
     );
     if (servers.length === 0) return text(500, 'No path to datacenter');
+    this.metrics.incrCounter(['rpc', 'cross-dc'], 1, { datacenter: dc });
     for (let i = servers.length - 1; i > 0; i--) {
       const j = this.deps.rng.int(i + 1);
       [servers[i], servers[j]] = [servers[j]!, servers[i]!];

@@ -46,6 +46,7 @@ export class GaugeSampler {
     if (server) {
       this.reg.setGauge(['raft', 'last_index'], server.raft.core.lastIndex);
       this.reg.setGauge(['raft', 'applied_index'], server.raft.appliedIndex);
+      if (server.isLeader()) this.reg.setGauge(['session_ttl', 'active'], server.activeSessionTtls);
     }
     for (const pool of ['lan', 'wan'] as const) {
       const h = gossip?.pool(pool);

@@ -516,6 +516,11 @@ export class Server {
 
   private readonly sessionTimers = new Map<string, { cancel(): void }>();
 
+  /** Session TTL timers this leader runs (consul.session_ttl.active). */
+  get activeSessionTtls(): number {
+    return this.sessionTimers.size;
+  }
+
   /** Creates a session (its ID made here, before the entry exists, so replicas agree); returns the ID. */
   async sessionCreate(sess: Omit<Session, 'ID' | 'CreateIndex' | 'ModifyIndex'>): Promise<string> {
     let id = uuidFrom(this.deps.rng);

@@ -57,6 +57,7 @@ test('a KV write and DNS queries appear in /v1/agent/metrics as JSON and as Prom
   assert.equal((await put.text()).trim(), 'true');
   await dnsQuery(ip, 18851, 'consul.service.consul', 'A');
   await dnsQuery(ip, 18851, '150.0.0.127.in-addr.arpa', 'PTR');
+  assert.equal((await httpGet(`${base}/v1/catalog/service/consul`)).status, 200);
 
   // The JSON shows the last finished interval, so the write shows by the next 10 s boundary at most.
   const find = (xs: Sampled[], name: string) => xs.find((x) => x.Name === name);
@@ -70,6 +71,7 @@ test('a KV write and DNS queries appear in /v1/agent/metrics as JSON and as Prom
         (find(j.Counters, 'consul.raft.apply')?.Count ?? 0) >= 1 &&
         (find(j.Samples, 'consul.kvs.apply')?.Count ?? 0) >= 1 &&
         find(j.Samples, 'consul.dns.ptr_query') !== undefined &&
+        find(j.Counters, 'consul.catalog.service.query') !== undefined &&
         // Runtime gauges are sampled every second, as go-metrics' runtime collector does.
         j.Gauges.some((g) => g.Name.endsWith('.runtime.alloc_bytes'));
       return ok ? j : null;
@@ -98,6 +100,7 @@ test('a KV write and DNS queries appear in /v1/agent/metrics as JSON and as Prom
   );
   assert.deepEqual(find(s.Samples, 'consul.dns.domain_query')?.Labels, { node: 'metrics-18850' });
   assert.ok(find(s.Counters, 'consul.serf.member.join'), 'serf join counter');
+  assert.deepEqual(find(s.Counters, 'consul.catalog.service.query')?.Labels, { service: 'consul' });
   assert.ok(find(s.Counters, 'consul.raft.state.leader'), 'raft leader counter');
   // Gauges carry the host name after the prefix (telemetry.disable_hostname defaults to false).
   const alloc = s.Gauges.find((g) => g.Name === `consul.${hostname()}.runtime.alloc_bytes`);
@@ -114,6 +117,7 @@ test('a KV write and DNS queries appear in /v1/agent/metrics as JSON and as Prom
   assert.match(prom.body, /^consul_kvs_apply_count [1-9]/m);
   assert.match(prom.body, /^consul_raft_commitTime\{quantile="0.99"\} /m);
   assert.match(prom.body, /^consul_serf_member_join [1-9]/m);
+  assert.match(prom.body, /^consul_catalog_service_query\{service="consul"\} 1$/m);
   // Prometheus' scraper asks by Accept header and gets the same format without ?format.
   const byAccept = await fetch(`${base}/v1/agent/metrics`, {
     headers: {
