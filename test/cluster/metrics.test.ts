@@ -1,9 +1,12 @@
 // /v1/agent/metrics of the real binary: a KV write and DNS queries show up under Consul's names in the
 // JSON summary (go-metrics' last finished 10 s interval) and in the Prometheus text format; without
-// telemetry.prometheus_retention_time the Prometheus form is refused as Consul refuses it.
+// telemetry.prometheus_retention_time the Prometheus form is refused as Consul refuses it; a client
+// agent counts its RPCs to the servers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
 import { dnsQuery } from '../helpers/dns.js';
 import { agentUp, httpGet, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
 
@@ -128,14 +131,63 @@ test('a KV write and DNS queries appear in /v1/agent/metrics as JSON and as Prom
   await stop(p);
 });
 
-test('without prometheus_retention_time, ?format=prometheus is 415 with Consul text; JSON still works', async () => {
-  const ip = '127.0.0.151';
-  devAgent(ip, 18860, []);
-  await agentUp(ip, 18860);
-  const r = await httpGet(`http://${ip}:18860/v1/agent/metrics?format=prometheus`);
+test('a client agent counts its RPCs to the servers; without prometheus_retention_time ?format=prometheus is 415', async () => {
+  // A -dev server serves no RPC port; a -bootstrap server does.
+  const dirs = [0, 1].map(() => mkdtempSync(path.join(tmpdir(), 'proconsul-metrics-')));
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const server = startConsul([
+    'agent',
+    '-server',
+    '-bootstrap',
+    '-node=metrics-server',
+    '-bind=127.0.0.154',
+    '-client=127.0.0.154',
+    `-data-dir=${dirs[0]}`,
+    '-http-port=18860',
+    '-dns-port=18861',
+    '-serf-lan-port=18862',
+    '-serf-wan-port=18863',
+    '-server-port=18864',
+    '-hcl',
+    'performance { raft_multiplier = 1 }',
+  ]);
+  procs.push(server);
+  await agentUp('127.0.0.154', 18860);
+  const ip = '127.0.0.155';
+  const client = startConsul([
+    'agent',
+    '-node=metrics-client',
+    `-bind=${ip}`,
+    `-client=${ip}`,
+    `-data-dir=${dirs[1]}`,
+    '-http-port=18890',
+    '-dns-port=18891',
+    '-serf-lan-port=18892',
+    '-retry-join=127.0.0.154:18862',
+  ]);
+  procs.push(client);
+  await agentUp(ip, 18890);
+  const base = `http://${ip}:18890`;
+  const r = await httpGet(`${base}/v1/agent/metrics?format=prometheus`);
   assert.equal(r.status, 415);
   assert.equal(r.body.trim(), 'Prometheus is not enabled since its retention time is not positive');
-  const j = await httpGet(`http://${ip}:18860/v1/agent/metrics`);
-  assert.equal(j.status, 200);
-  assert.ok(Array.isArray((JSON.parse(j.body) as Summary).Gauges));
+  // A read through the client is an RPC to a server (once the server is known from gossip).
+  await waitFor(
+    'a KV read through the client',
+    async () => (await httpGet(`${base}/v1/kv/?keys`)).status !== 500,
+  );
+  const counters = await waitFor(
+    'consul.client.rpc in the client metrics',
+    async () => {
+      const j = JSON.parse((await httpGet(`${base}/v1/agent/metrics`)).body) as Summary;
+      return j.Counters.some((c) => c.Name === 'consul.client.rpc' && c.Count >= 1) ? j.Counters : null;
+    },
+    15_000,
+    250,
+  );
+  // A client has no Raft: nothing of it shows on the client.
+  assert.equal(
+    counters.find((c) => c.Name === 'consul.raft.apply'),
+    undefined,
+  );
 });
