@@ -101,6 +101,15 @@ function text(status: number, t: string): HttpAnswer {
   };
 }
 
+/** Serf's member counter per event: consul.serf.member.<name>. */
+const MEMBER_COUNTERS = {
+  'member-join': 'join',
+  'member-leave': 'left',
+  'member-failed': 'failed',
+  'member-update': 'update',
+  'member-reap': 'reap',
+} as const;
+
 /** How long a graceful leave may take before the agent gives up (Consul: 15 s). */
 export const GRACEFUL_TIMEOUT_MS = 15_000;
 
@@ -422,10 +431,7 @@ export class Agent {
       return;
     }
     if (e.type === 'query') return this.metrics.incrCounter(['serf', 'queries']);
-    const what = { 'member-join': 'join', 'member-leave': 'left', 'member-failed': 'failed' }[
-      e.type as string
-    ];
-    this.metrics.incrCounter(['serf', 'member', what ?? e.type.slice('member-'.length)], e.members.length);
+    this.metrics.incrCounter(['serf', 'member', MEMBER_COUNTERS[e.type]], e.members.length);
   }
 
   /** A `consul:event:*` Serf event: kept if this agent passes its filters (Consul's shouldProcessUserEvent). */

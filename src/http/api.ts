@@ -234,7 +234,8 @@ export function createHttpHandler(agent: Agent): HttpHandler {
     } finally {
       const q = ex.url.indexOf('?');
       const pattern = router.patternOf(ex.method, q < 0 ? ex.url : ex.url.slice(0, q));
-      if (pattern !== null) {
+      // Only requests that came in over HTTP count: not the agent's own calls, nor forwarded RPCs.
+      if (pattern !== null && ex.remote.ip !== '') {
         const ms = agent.clock.monotonicMs() - t0;
         const parts = consulPattern(pattern).split('/');
         agent.metrics.addSample(['api', 'http'], ms, { method: ex.method, path: parts.join('_') });
