@@ -247,7 +247,7 @@ export class Agent {
       },
     );
     this.server?.attachGossip(() => this.gossip?.members('lan') ?? []);
-    const sampler = new GaugeSampler(this.metrics, d.host);
+    const sampler = new GaugeSampler(this.metrics, d.host, d.clock);
     this.gaugeTimer = d.timers.every(GAUGE_INTERVAL_MS, () => sampler.sample(this.server, this.gossip));
     this.api = d.httpHandler(this);
     this.server?.rpcMethods.set('Proconsul.HTTP', async (args) => {

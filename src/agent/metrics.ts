@@ -1,6 +1,7 @@
 // The agent's metrics: the registry its `telemetry {}` block describes, and the gauges Consul samples
-// every second (go-metrics' runtime collector, hashicorp/raft's index gauges), plus counters read from
-// components that only keep totals (the gossip driver's dropped input).
+// every second (go-metrics' runtime collector, hashicorp/raft's index gauges, the leader's autopilot
+// and session TTL gauges), plus counters read from components that only keep totals (the gossip
+// driver's dropped input).
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Clock } from '../runtime/clock.js';
@@ -33,6 +34,7 @@ export class GaugeSampler {
   constructor(
     private readonly reg: MetricsRegistry,
     private readonly host: Host,
+    private readonly clock: Clock,
   ) {}
 
   sample(server: Server | null, gossip: AgentGossip | null): void {
@@ -46,7 +48,13 @@ export class GaugeSampler {
     if (server) {
       this.reg.setGauge(['raft', 'last_index'], server.raft.core.lastIndex);
       this.reg.setGauge(['raft', 'applied_index'], server.raft.appliedIndex);
-      if (server.isLeader()) this.reg.setGauge(['session_ttl', 'active'], server.activeSessionTtls);
+      if (server.isLeader()) {
+        this.reg.setGauge(['session_ttl', 'active'], server.activeSessionTtls);
+        // The leader's autopilot state, as Consul emits it after each health update.
+        const ap = server.autopilotHealth(this.clock.monotonicMs(), this.clock.wallMs());
+        this.reg.setGauge(['autopilot', 'healthy'], ap.Healthy ? 1 : 0);
+        this.reg.setGauge(['autopilot', 'failure_tolerance'], ap.FailureTolerance);
+      }
     }
     for (const pool of ['lan', 'wan'] as const) {
       const h = gossip?.pool(pool);

@@ -108,6 +108,8 @@ test('a KV write and DNS queries appear in /v1/agent/metrics as JSON and as Prom
   // Gauges carry the host name after the prefix (telemetry.disable_hostname defaults to false).
   const alloc = s.Gauges.find((g) => g.Name === `consul.${hostname()}.runtime.alloc_bytes`);
   assert.ok(alloc && alloc.Value > 0, JSON.stringify(s.Gauges.map((g) => g.Name)));
+  const healthy = s.Gauges.find((g) => g.Name === `consul.${hostname()}.autopilot.healthy`);
+  assert.equal(healthy?.Value, 1, 'a lone -dev server is a healthy autopilot group');
 
   const prom = await httpGet(`${base}/v1/agent/metrics?format=prometheus`);
   assert.equal(prom.status, 200);

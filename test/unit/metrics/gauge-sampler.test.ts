@@ -21,7 +21,7 @@ test('the sampler sets runtime gauges and turns the gossip driver totals of drop
     pool: (p: string) => (p === 'lan' ? { driver: { dropped } } : null),
   } as unknown as AgentGossip;
   const host = { ...fakeHost(), activeResources: () => 9 };
-  const s = new GaugeSampler(reg, host);
+  const s = new GaugeSampler(reg, host, clock);
   s.sample(null, gossip);
   dropped.set('decrypt', 5);
   dropped.set('decode', 1);
