@@ -1,4 +1,4 @@
-// /v1/agent/* endpoints that exist today: self, version, host, metrics, reload, leave, monitor.
+// /v1/agent/* endpoints that exist today: self, version, host, metrics[/stream], reload, leave, monitor.
 
 import type { Agent } from '../agent/agent.js';
 import { hostResponse, memberJson, selfResponse, serfMemberJson, versionResponse } from '../agent/self.js';
@@ -68,6 +68,14 @@ export function registerAgentEndpoints(r: Router, agent: Agent): void {
       raw: new TextEncoder().encode(prometheusText(agent.metrics)),
       headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
     };
+  });
+
+  // One JSON summary per line as each 10 s interval completes, until the client goes away.
+  r.on('GET', '/v1/agent/metrics/stream', (req) => {
+    const stream = req.ex.stream(200, { 'content-type': 'application/json' });
+    const unsubscribe = agent.metrics.onIntervalDone((s) => stream.write(`${JSON.stringify(s)}\n`));
+    req.ex.onClose(unsubscribe);
+    return undefined;
   });
 
   r.on('PUT', '/v1/agent/reload', async () => {

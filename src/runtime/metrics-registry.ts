@@ -112,6 +112,7 @@ export class MetricsRegistry implements Metrics {
   private readonly intervals: Interval[] = [];
   private readonly prom = new Map<string, PromFamily>();
   private promSeries = 0;
+  private readonly finished = new Set<(s: MetricsSummary) => void>();
 
   constructor(private readonly o: MetricsOptions) {}
 
@@ -153,7 +154,19 @@ export class MetricsRegistry implements Metrics {
   summary(): MetricsSummary {
     this.current();
     const n = this.intervals.length;
-    const iv = n === 1 ? this.intervals[0]! : this.intervals[n - 2]!;
+    return this.summaryOf(n === 1 ? this.intervals[0]! : this.intervals[n - 2]!);
+  }
+
+  /**
+   * Calls fn with each interval's summary once the next interval has begun (go-metrics' Stream, behind
+   * /v1/agent/metrics/stream). Returns the unsubscribe function.
+   */
+  onIntervalDone(fn: (s: MetricsSummary) => void): () => void {
+    this.finished.add(fn);
+    return () => void this.finished.delete(fn);
+  }
+
+  private summaryOf(iv: Interval): MetricsSummary {
     const byName = <T extends { Name: string }>(xs: Array<[string, T]>) =>
       xs
         .sort(([ha, a], [hb, b]) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : ha < hb ? -1 : 1))
@@ -220,6 +233,10 @@ export class MetricsRegistry implements Metrics {
     const iv: Interval = { startMs: start, gauges: new Map(), counters: new Map(), samples: new Map() };
     this.intervals.push(iv);
     while (this.intervals.length > RETAIN_MS / INTERVAL_MS) this.intervals.shift();
+    if (last && this.finished.size > 0) {
+      const done = this.summaryOf(last);
+      for (const fn of [...this.finished]) fn(done);
+    }
     return iv;
   }
 

@@ -192,4 +192,25 @@ test('a client agent counts its RPCs to the servers; without prometheus_retentio
     counters.find((c) => c.Name === 'consul.raft.apply'),
     undefined,
   );
+
+  // /v1/agent/metrics/stream: one summary per line as each 10 s interval completes.
+  const ac = new AbortController();
+  const res = await fetch(`${base}/v1/agent/metrics/stream`, { signal: ac.signal });
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  let buf = '';
+  const timer = setTimeout(() => ac.abort(), 12_000);
+  try {
+    while (!buf.includes('\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += new TextDecoder().decode(value);
+    }
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+  const first = JSON.parse(buf.slice(0, buf.indexOf('\n'))) as Summary;
+  assert.match(first.Timestamp, /\d0 \+0000 UTC$/);
+  assert.ok(first.Gauges.some((g) => g.Name.endsWith('.runtime.alloc_bytes')));
 });

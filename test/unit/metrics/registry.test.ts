@@ -163,6 +163,22 @@ test('without prometheus_retention_time no Prometheus store is kept', () => {
   assert.equal(reg.summary().Counters.length, 1);
 });
 
+test('onIntervalDone hands each finished interval to subscribers once the next one begins', () => {
+  const { c, reg } = registry();
+  const got: Array<[string, number]> = [];
+  const stop = reg.onIntervalDone((s) => got.push([s.Timestamp, s.Counters[0]?.Count ?? 0]));
+  reg.incrCounter(['raft', 'apply']);
+  reg.incrCounter(['raft', 'apply']);
+  assert.deepEqual(got, []);
+  c.advance(10_000);
+  reg.setGauge(['runtime', 'alloc_bytes'], 1);
+  assert.deepEqual(got, [['2017-08-08 02:55:10 +0000 UTC', 2]]);
+  stop();
+  c.advance(10_000);
+  reg.incrCounter(['raft', 'apply']);
+  assert.equal(got.length, 1);
+});
+
 test('goTimeString formats like Go time.Time.String in UTC', () => {
   assert.equal(goTimeString(Date.UTC(2021, 11, 20, 0, 20, 30, 400)), '2021-12-20 00:20:30 +0000 UTC');
 });
