@@ -45,7 +45,7 @@ import {
   type HealthCheck,
   type NodeService,
 } from '../state/catalog.js';
-import { MemberStatus, type Member } from '../gossip/serf/serf.js';
+import { MemberStatus, type Member, type SerfEvent } from '../gossip/serf/serf.js';
 import { distance } from '../gossip/coordinate/vivaldi.js';
 import {
   accepts,
@@ -56,6 +56,8 @@ import {
   type UserEvent,
 } from './events.js';
 import type { RaftStorage } from '../raft/storage.js';
+import type { MetricsRegistry } from '../runtime/metrics-registry.js';
+import { GAUGE_INTERVAL_MS, GaugeSampler, metricsRegistryFor } from './metrics.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
 
@@ -96,6 +98,8 @@ export interface AgentDeps {
     transport: 'udp' | 'tcp',
     from?: string,
   ) => Uint8Array | null | Promise<Uint8Array>;
+  /** This agent's metrics registry; by default one built from the config's `telemetry {}`. */
+  metrics?: MetricsRegistry;
 }
 
 /** A plain-text API answer, as Consul writes its errors. */
@@ -106,6 +110,15 @@ function text(status: number, t: string): HttpAnswer {
     body: new TextEncoder().encode(`${t}\n`),
   };
 }
+
+/** Serf's member counter per event: consul.serf.member.<name>. */
+const MEMBER_COUNTERS = {
+  'member-join': 'join',
+  'member-leave': 'left',
+  'member-failed': 'failed',
+  'member-update': 'update',
+  'member-reap': 'reap',
+} as const;
 
 /** How long a graceful leave may take before the agent gives up (Consul: 15 s). */
 export const GRACEFUL_TIMEOUT_MS = 15_000;
@@ -128,6 +141,9 @@ export class Agent {
   catalogMirror: Catalog | null = null;
   private mirrorStop = false;
   private coordTimer: { cancel(): void } | null = null;
+  private gaugeTimer: { cancel(): void } | null = null;
+  /** This agent's metrics (/v1/agent/metrics); never shared with another agent in the process. */
+  readonly metrics: MetricsRegistry;
   /** The last 256 user events this agent accepted (/v1/event/list). */
   readonly events = new EventBuffer();
   private listeners: HttpListener[] = [];
@@ -148,6 +164,7 @@ export class Agent {
     this.cfg = config;
     this.logger = deps.hub.logger('agent');
     this.startedAtMs = deps.clock.wallMs();
+    this.metrics = deps.metrics ?? metricsRegistryFor(config, deps.clock, deps.host);
   }
 
   get config(): RuntimeConfig {
@@ -221,7 +238,7 @@ export class Agent {
     }
     if (c.serverMode) {
       try {
-        this.server = await Server.create(c, this.nodeId, d);
+        this.server = await Server.create(c, this.nodeId, { ...d, metrics: this.metrics });
       } catch (e) {
         return fail(e as Error);
       }
@@ -232,6 +249,7 @@ export class Agent {
       (pool) => new Map(Object.entries(memberTags(this, pool === 'wan'))),
       d,
       (pool, e) => {
+        this.countSerfEvent(e);
         this.server?.onSerfEvent(pool, e);
         if (pool === 'lan' && e.type === 'member-join') for (const m of e.members) void this.floodJoin(m);
         if (pool === 'lan' && e.type === 'user' && e.name.startsWith(EVENT_PREFIX))
@@ -239,8 +257,11 @@ export class Agent {
       },
     );
     this.server?.attachGossip(() => this.gossip?.members('lan') ?? []);
+    const sampler = new GaugeSampler(this.metrics, d.host, d.clock);
+    this.gaugeTimer = d.timers.every(GAUGE_INTERVAL_MS, () => sampler.sample(this.server, this.gossip));
     this.api = d.httpHandler(this);
     this.server?.rpcMethods.set('Proconsul.HTTP', async (args) => {
+      this.metrics.incrCounter(['rpc', 'request']);
       const answer = await this.localHttp(readHttpArgs(args));
       return (w) => writeHttpReply(w, answer);
     });
@@ -421,6 +442,17 @@ export class Agent {
     return this.rpcHttp(targets.map(parseAddr), call, from);
   }
 
+  /** Serf's counters: consul.serf.member.{join,left,failed,update,reap}, consul.serf.events[.<name>]. */
+  private countSerfEvent(e: SerfEvent): void {
+    if (e.type === 'user') {
+      this.metrics.incrCounter(['serf', 'events']);
+      this.metrics.incrCounter(['serf', 'events', e.name]);
+      return;
+    }
+    if (e.type === 'query') return this.metrics.incrCounter(['serf', 'queries']);
+    this.metrics.incrCounter(['serf', 'member', MEMBER_COUNTERS[e.type]], e.members.length);
+  }
+
   /** A `consul:event:*` Serf event: kept if this agent passes its filters (Consul's shouldProcessUserEvent). */
   private userEvent(payload: Uint8Array, ltime: number): void {
     const ev = decodeUserEvent(payload);
@@ -505,6 +537,7 @@ export class Agent {
       (m) => m.tags.get('dc') === dc && m.tags.get('role') === 'consul' && m.status === MemberStatus.alive,
     );
     if (servers.length === 0) return text(500, 'No path to datacenter');
+    this.metrics.incrCounter(['rpc', 'cross-dc'], 1, { datacenter: dc });
     for (let i = servers.length - 1; i > 0; i--) {
       const j = this.deps.rng.int(i + 1);
       [servers[i], servers[j]] = [servers[j]!, servers[i]!];
@@ -527,7 +560,9 @@ export class Agent {
   ): Promise<HttpAnswer> {
     const fwd: HttpCall = { ...call, headers: new Map([...call.headers, ['x-proconsul-forwarded', from]]) };
     let last = '';
+    const client = from === 'client';
     for (const to of targets.slice(0, 3)) {
+      if (client) this.metrics.incrCounter(['client', 'rpc']);
       // Blocking queries may wait up to 10 minutes plus jitter on the server.
       const r = await rpcCall(
         this.deps.streams,
@@ -538,6 +573,7 @@ export class Agent {
         11 * 60_000,
       );
       if (r.ok) return readHttpReply(r.reply);
+      if (client) this.metrics.incrCounter(['client', 'rpc', 'failed']);
       last = r.error;
       if (!r.connect) break;
     }
@@ -789,6 +825,7 @@ export class Agent {
   private async cleanup(): Promise<void> {
     this.mirrorStop = true;
     this.coordTimer?.cancel();
+    this.gaugeTimer?.cancel();
     for (const r of this.retryJoins) r.cancel();
     const g = this.gossip;
     this.gossip = null;

@@ -53,6 +53,7 @@ import type { Coord } from '../state/coordinates.js';
 import { RPC_CONSUL, serveRpc, type RpcMethod } from './rpc.js';
 import { MemberStatus, type Member, type SerfEvent } from '../gossip/serf/serf.js';
 import type { Logger } from '../runtime/logger.js';
+import { noMetrics, type Metrics } from '../runtime/metrics.js';
 
 export interface ServerDeps {
   clock: Clock;
@@ -64,6 +65,7 @@ export interface ServerDeps {
   disk: Disk;
   /** TCP for the server RPC port (Raft between servers). */
   streams: StreamTransport;
+  metrics?: Metrics;
 }
 
 interface PeerEntry {
@@ -272,6 +274,7 @@ export class Server {
       send: (env) => this.transport?.send(env),
       apply: (e) => this.fsm.apply(e.index, e.data),
       logger: log.named('raft'),
+      metrics: deps.metrics,
       selfAddress: rpcAddr,
       onLeaderChange: (leader) => {
         if (leader === nodeId) {
@@ -347,13 +350,25 @@ export class Server {
     }
   }
 
+  /** Times an endpoint as Consul's RPC endpoints do (consul.kvs.apply, consul.catalog.register, …). */
+  private async timed<T>(key: string[], fn: () => Promise<T>): Promise<T> {
+    const t0 = this.deps.clock.monotonicMs();
+    try {
+      return await fn();
+    } finally {
+      (this.deps.metrics ?? noMetrics).addSample(key, this.deps.clock.monotonicMs() - t0);
+    }
+  }
+
   /** Catalog registration through Raft. */
   async catalogRegister(req: RegisterRequest): Promise<void> {
-    await this.apply(encodeCommand(MessageTypes.Register, req));
+    await this.timed(['catalog', 'register'], () => this.apply(encodeCommand(MessageTypes.Register, req)));
   }
 
   async catalogDeregister(req: DeregisterRequest): Promise<void> {
-    await this.apply(encodeCommand(MessageTypes.Deregister, req));
+    await this.timed(['catalog', 'deregister'], () =>
+      this.apply(encodeCommand(MessageTypes.Deregister, req)),
+    );
   }
 
   /** Agents' coordinates through Raft (Consul's CoordinateBatchUpdate). */
@@ -368,7 +383,7 @@ export class Server {
       this.log.warn('Rejecting lock of key due to lock-delay', 'key', req.Key);
       return false;
     }
-    const r = await this.apply(encodeCommand(MessageTypes.KVS, req));
+    const r = await this.timed(['kvs', 'apply'], () => this.apply(encodeCommand(MessageTypes.KVS, req)));
     if (r instanceof Error) throw new ApplyError(`raft apply failed: ${r.message}`);
     return r === true;
   }
@@ -386,7 +401,9 @@ export class Server {
         : [],
     );
     if (errors.length > 0) return { Results: null, Errors: errors };
-    return (await this.apply(encodeCommand(MessageTypes.Txn, ops))) as TxnOutcome;
+    return (await this.timed(['txn', 'apply'], () =>
+      this.apply(encodeCommand(MessageTypes.Txn, ops)),
+    )) as TxnOutcome;
   }
 
   /** The whole state as of the last applied entry, for GET /v1/snapshot. */
@@ -500,6 +517,11 @@ export class Server {
   }
 
   private readonly sessionTimers = new Map<string, { cancel(): void }>();
+
+  /** Session TTL timers this leader runs (consul.session_ttl.active). */
+  get activeSessionTtls(): number {
+    return this.sessionTimers.size;
+  }
 
   /** Creates a session (its ID made here, before the entry exists, so replicas agree); returns the ID. */
   async sessionCreate(sess: Omit<Session, 'ID' | 'CreateIndex' | 'ModifyIndex'>): Promise<string> {

@@ -34,13 +34,40 @@ export function createDnsHandler(
       exchange(ports, recursorAddr(recursor), q, transport, timeoutMs),
   };
   const log = agent.logger.named('dns');
+  const clock = agent.clock;
   return (query, transport, from) => {
+    const t0 = clock.monotonicMs();
+    // Consul times each query: consul.dns.ptr_query for reverse lookups, else consul.dns.domain_query.
+    const done = () =>
+      agent.metrics.addSample(
+        ['dns', isReverse(query) ? 'ptr_query' : 'domain_query'],
+        clock.monotonicMs() - t0,
+        {
+          node: agent.config.nodeName,
+        },
+      );
     try {
-      return answerQuery(query, transport, ctx, from);
+      const r = answerQuery(query, transport, ctx, from);
+      if (r instanceof Promise) void r.then(done, () => {});
+      else done();
+      return r;
     } catch (e) {
       // A query we cannot answer is dropped, never a crash of the agent.
       log.error('failed to answer DNS query', 'error', e);
       return null;
     }
   };
+}
+
+/** Whether the first question's name is under .arpa (a PTR lookup), read straight from the wire. */
+function isReverse(q: Uint8Array): boolean {
+  let i = 12;
+  let last = '';
+  while (i < q.length) {
+    const len = q[i]!;
+    if (len === 0 || len >= 0xc0) break;
+    last = String.fromCharCode(...q.subarray(i + 1, i + 1 + len));
+    i += 1 + len;
+  }
+  return last.toLowerCase() === 'arpa';
 }

@@ -1,10 +1,21 @@
-// /v1/agent/* endpoints that exist today: self, version, host, reload, leave, monitor.
+// /v1/agent/* endpoints that exist today: self, version, host, metrics[/stream], reload, leave, monitor.
 
 import type { Agent } from '../agent/agent.js';
 import { hostResponse, memberJson, selfResponse, serfMemberJson, versionResponse } from '../agent/self.js';
 import { formatHclog, formatJsonLog } from '../runtime/log-format.js';
 import { parseLogLevel } from '../runtime/logger.js';
 import type { Router } from './router.js';
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../runtime/metrics-prometheus.js';
+
+/**
+ * Prometheus output: ?format=prometheus, or (Consul 1.7.2+) an Accept header asking for the
+ * OpenMetrics or Prometheus text format, as Prometheus' scraper sends.
+ */
+function wantsPrometheus(q: URLSearchParams, accept: string | undefined): boolean {
+  if (q.get('format') === 'prometheus') return true;
+  const a = (accept ?? '').toLowerCase().replace(/\s+/g, '');
+  return a.includes('application/openmetrics-text') || a.includes('text/plain;version=0.0.4');
+}
 
 export function registerAgentEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/agent/self', () => ({ json: selfResponse(agent) }));
@@ -48,6 +59,24 @@ export function registerAgentEndpoints(r: Router, agent: Agent): void {
     return { json: null };
   });
   r.on('GET', '/v1/agent/host', () => ({ json: hostResponse(agent) }));
+
+  r.on('GET', '/v1/agent/metrics', (req) => {
+    if (!wantsPrometheus(req.query, req.ex.headers['accept'])) return { json: agent.metrics.summary() };
+    if (!agent.metrics.prometheusEnabled)
+      return { status: 415, text: 'Prometheus is not enabled since its retention time is not positive' };
+    return {
+      raw: new TextEncoder().encode(prometheusText(agent.metrics)),
+      headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
+    };
+  });
+
+  // One JSON summary per line as each 10 s interval completes, until the client goes away.
+  r.on('GET', '/v1/agent/metrics/stream', (req) => {
+    const stream = req.ex.stream(200, { 'content-type': 'application/json' });
+    const unsubscribe = agent.metrics.onIntervalDone((s) => stream.write(`${JSON.stringify(s)}\n`));
+    req.ex.onClose(unsubscribe);
+    return undefined;
+  });
 
   r.on('PUT', '/v1/agent/reload', async () => {
     const err = await agent.reload();

@@ -131,7 +131,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
     ex.respond(reply.status ?? 200, headers, '');
   };
 
-  return async (ex) => {
+  const handle: HttpHandler = async (ex) => {
     const start = agent.clock.monotonicMs();
     const q = ex.url.indexOf('?');
     const rawPath = q < 0 ? ex.url : ex.url.slice(0, q);
@@ -228,4 +228,32 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       );
     }
   };
+
+  return async (ex) => {
+    const t0 = agent.clock.monotonicMs();
+    try {
+      await handle(ex);
+    } finally {
+      const q = ex.url.indexOf('?');
+      const pattern = router.patternOf(ex.method, q < 0 ? ex.url : ex.url.slice(0, q));
+      // Only requests that came in over HTTP count: not the agent's own calls, nor forwarded RPCs.
+      if (pattern !== null && ex.remote.ip !== '') {
+        const ms = agent.clock.monotonicMs() - t0;
+        const parts = consulPattern(pattern).split('/');
+        agent.metrics.addSample(['api', 'http'], ms, { method: ex.method, path: parts.join('_') });
+        // The pre-1.9 name Consul still emits by default (telemetry.disable_compat_1.9 = false).
+        agent.metrics.addSample(['http', ex.method, ...parts.map((p) => (p === '' ? '_' : p))], ms);
+      }
+    }
+  };
+}
+
+/**
+ * Consul registers prefix patterns ("/v1/kv/"); ours end in a parameter ("/v1/kv/*"), which stands for
+ * that prefix. Returned without the leading slash: "v1/kv/".
+ */
+function consulPattern(pattern: string): string {
+  const segs = pattern.slice(1).split('/');
+  const at = segs.findIndex((s) => s.startsWith(':') || s.startsWith('*'));
+  return at < 0 ? segs.join('/') : `${segs.slice(0, at).join('/')}/`;
 }

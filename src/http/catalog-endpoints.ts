@@ -6,6 +6,7 @@ import { Catalog, type HealthCheck } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
+import { countServiceQuery } from './service-query-metrics.js';
 import { NO_SERVERS } from './status-endpoints.js';
 
 const MAX_BODY = 512 * 1024;
@@ -141,6 +142,7 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     const name = req.params.service ?? '';
     if (name === '') return { status: 400, text: 'Missing service name' };
     const tags = req.query.getAll('tag');
+    countServiceQuery(agent, 'catalog', name, tags);
     return read(
       req,
       () => ({ index: c?.index ?? 1, rows: c?.serviceNodes(name, tags) ?? [] }),

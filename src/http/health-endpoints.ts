@@ -5,6 +5,7 @@ import type { Agent } from '../agent/agent.js';
 import type { Catalog, HealthCheck } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
+import { countServiceQuery } from './service-query-metrics.js';
 import { NO_SERVERS } from './status-endpoints.js';
 
 const STATES = ['any', 'passing', 'warning', 'critical'];
@@ -66,6 +67,7 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/health/service/:service', (req) => {
     const passing = req.query.has('passing') && !['0', 'false'].includes(req.query.get('passing') ?? '');
     const tags = req.query.getAll('tag');
+    countServiceQuery(agent, 'health', req.params.service ?? '', tags);
     return read(
       req,
       (c) =>

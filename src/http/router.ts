@@ -34,17 +34,31 @@ export class Router {
   private readonly fmw = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true });
 
   on(methods: Method | Method[], path: string, handler: Handler): void {
-    for (const m of Array.isArray(methods) ? methods : [methods]) this.fmw.on(m, path, () => {}, { handler });
+    for (const m of Array.isArray(methods) ? methods : [methods])
+      this.fmw.on(m, path, () => {}, { handler, pattern: path });
+  }
+
+  /** The route pattern that serves method+path ("/v1/kv/*"), or null. */
+  patternOf(method: string, path: string): string | null {
+    if (!(METHODS as readonly string[]).includes(method)) return null;
+    const hit = this.fmw.find(method as Method, path);
+    return hit ? (hit.store as { pattern: string }).pattern : null;
   }
 
   /** The handler for method+path, the allowed verbs when only the verb is wrong, or null. */
   find(
     method: string,
     path: string,
-  ): { handler: Handler; params: Record<string, string | undefined> } | { allow: string[] } | null {
+  ):
+    | { handler: Handler; params: Record<string, string | undefined>; pattern: string }
+    | { allow: string[] }
+    | null {
     if ((METHODS as readonly string[]).includes(method)) {
       const hit = this.fmw.find(method as Method, path);
-      if (hit) return { handler: (hit.store as { handler: Handler }).handler, params: hit.params };
+      if (hit) {
+        const store = hit.store as { handler: Handler; pattern: string };
+        return { handler: store.handler, params: hit.params, pattern: store.pattern };
+      }
     }
     const allow = METHODS.filter((m) => this.fmw.find(m, path) !== null);
     if (allow.length === 0) return null;

@@ -6,6 +6,7 @@ import type { Timers, TimerHandle } from '../runtime/timers.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Rng } from '../runtime/rng.js';
 import type { Logger } from '../runtime/logger.js';
+import { noMetrics, type Metrics } from '../runtime/metrics.js';
 import type { Entry, Envelope, ServerId } from './core/messages.js';
 import { EntryType } from './core/messages.js';
 import {
@@ -51,6 +52,8 @@ export interface RaftNodePorts {
   nonVoters?: ServerId[];
   /** Without it the log is never compacted and followers catch up from entries only. */
   snapshots?: SnapshotPolicy;
+  /** hashicorp/raft's metrics (raft.apply, raft.commitTime, raft.fsm.apply, raft.state.*). */
+  metrics?: Metrics;
 }
 
 export class LeadershipLostError extends Error {
@@ -62,6 +65,8 @@ export class LeadershipLostError extends Error {
 
 interface Waiter {
   term: number;
+  /** When it was proposed (monotonic ms), for raft.commitTime. */
+  atMs: number;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
@@ -177,8 +182,10 @@ export class RaftNode {
     this.core.setTime(this.p.clock.monotonicMs());
     const r = this.core.propose(data, type);
     if (r instanceof NotLeaderError) return Promise.reject(r);
+    if (type === EntryType.Command) this.metrics.incrCounter(['raft', 'apply']);
+    const atMs = this.p.clock.monotonicMs();
     const done = new Promise<unknown>((resolve, reject) =>
-      this.waiters.set(r.index, { term: r.term, resolve, reject }),
+      this.waiters.set(r.index, { term: r.term, atMs, resolve, reject }),
     );
     this.kick();
     return done;
@@ -247,7 +254,12 @@ export class RaftNode {
     const r = change(this.core);
     if (r instanceof NotLeaderError || r instanceof ConfigChangeError) return Promise.reject(r);
     const done = new Promise<void>((resolve, reject) =>
-      this.waiters.set(r.index, { term: r.term, resolve: () => resolve(), reject }),
+      this.waiters.set(r.index, {
+        term: r.term,
+        atMs: this.p.clock.monotonicMs(),
+        resolve: () => resolve(),
+        reject,
+      }),
     );
     this.kick();
     return done;
@@ -312,11 +324,18 @@ export class RaftNode {
   }
 
   private applyOne(e: Entry): void {
-    const result = e.type === EntryType.Command ? this.p.apply(e) : undefined;
+    const clock = this.p.clock;
+    let result: unknown;
+    if (e.type === EntryType.Command) {
+      const t0 = clock.monotonicMs();
+      result = this.p.apply(e);
+      this.metrics.addSample(['raft', 'fsm', 'apply'], clock.monotonicMs() - t0);
+    }
     this.appliedIndex = e.index;
     const w = this.waiters.get(e.index);
     if (!w) return;
     this.waiters.delete(e.index);
+    if (w.term === e.term) this.metrics.addSample(['raft', 'commitTime'], clock.monotonicMs() - w.atMs);
     if (w.term === e.term) w.resolve(result);
     else w.reject(new LeadershipLostError());
   }
@@ -325,6 +344,9 @@ export class RaftNode {
     for (const r of this.core.refusals.splice(0)) this.p.logger.error(r);
     const { role, leader, term } = this.core;
     if (role !== this.lastRole) {
+      // hashicorp/raft has no pre-candidate state: a pre-vote round already counts as a candidacy.
+      if (role !== 'candidate' || this.lastRole !== 'precandidate')
+        this.metrics.incrCounter(['raft', 'state', role === 'precandidate' ? 'candidate' : role]);
       const log = this.p.logger;
       const me = this.p.selfAddress ?? this.id;
       if (role === 'leader') log.info('entering leader state', 'leader', `Node at ${me} [Leader]`);
@@ -346,6 +368,10 @@ export class RaftNode {
       this.lastLeader = leader;
       this.p.onLeaderChange?.(leader);
     }
+  }
+
+  private get metrics(): Metrics {
+    return this.p.metrics ?? noMetrics;
   }
 
   get leader(): ServerId {

@@ -24,4 +24,6 @@ export interface Host {
   runtimeVersion(): string;
   /** Process memory/heap statistics for `consul info` runtime section. */
   memory(): { heapUsed: number; heapTotal: number; rss: number };
+  /** Live handles and requests of the runtime (consul.runtime.num_goroutines), when known. */
+  activeResources?(): number;
 }

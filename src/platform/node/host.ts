@@ -43,4 +43,5 @@ export const nodeHost: Host = {
     const m = process.memoryUsage();
     return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss };
   },
+  activeResources: () => process.getActiveResourcesInfo().length,
 };

@@ -12,6 +12,9 @@ import { open } from 'lmdb';
 import { LmdbRaftStorage } from '../../../src/platform/node/raft-lmdb.js';
 import { LogHub } from '../../../src/runtime/log.js';
 import { Scheduler } from '../../sim/scheduler.js';
+import type { Metrics } from '../../../src/runtime/metrics.js';
+import type { Clock } from '../../../src/runtime/clock.js';
+import { MetricsRegistry } from '../../../src/runtime/metrics-registry.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -42,7 +45,7 @@ async function settle<T>(sched: Scheduler, p: Promise<T>, maxMs = 2000): Promise
   return watched;
 }
 
-function cluster(n: number, storages: RaftStorage[] = []) {
+function cluster(n: number, storages: RaftStorage[] = [], metrics?: (id: string, clock: Clock) => Metrics) {
   const sched = new Scheduler();
   const ids = Array.from({ length: n }, (_, i) => `s${i + 1}`);
   const down = new Set<string>();
@@ -70,6 +73,7 @@ function cluster(n: number, storages: RaftStorage[] = []) {
           return `applied ${v} at ${e.index}`;
         },
         logger: hub.logger('raft'),
+        metrics: metrics?.(id, sched.clock()),
       },
     );
     nodes.set(id, node);
@@ -92,6 +96,39 @@ test('a 3-server group elects a leader, commits proposals everywhere, and answer
   for (const [, log] of c.fsm) assert.deepEqual(log, ['a', 'b', 'c']);
   const follower = [...c.nodes.values()].find((x) => x !== l)!;
   await assert.rejects(settle(c.sched, follower.propose(enc.encode('x'))), NotLeaderError);
+});
+
+test('each node records hashicorp/raft metrics in its own registry: apply, commitTime, fsm.apply, state', async () => {
+  const regs = new Map<string, MetricsRegistry>();
+  const c = cluster(3, [], (id, clock) => {
+    const r = new MetricsRegistry({
+      clock,
+      prefix: 'consul',
+      hostname: null,
+      filterDefault: true,
+      allowedPrefixes: [],
+      blockedPrefixes: [],
+      prometheusRetentionMs: 0,
+    });
+    regs.set(id, r);
+    return r;
+  });
+  await runFor(c.sched, 1000);
+  const l = c.leader()!;
+  await settle(c.sched, Promise.all(['a', 'b', 'c'].map((v) => l.propose(enc.encode(v)))));
+  await runFor(c.sched, 300);
+  const count = (id: string, kind: 'Counters' | 'Samples', name: string) => {
+    const summary = regs.get(id)!.summary();
+    return summary[kind].find((x) => x.Name === name)?.Count ?? 0;
+  };
+  assert.equal(count(l.id, 'Counters', 'consul.raft.apply'), 3);
+  assert.equal(count(l.id, 'Samples', 'consul.raft.commitTime'), 3);
+  assert.equal(count(l.id, 'Counters', 'consul.raft.state.leader'), 1);
+  assert.ok(count(l.id, 'Counters', 'consul.raft.state.candidate') >= 1);
+  for (const id of regs.keys()) {
+    assert.equal(count(id, 'Samples', 'consul.raft.fsm.apply'), 3, id);
+    if (id !== l.id) assert.equal(count(id, 'Counters', 'consul.raft.apply'), 0, id);
+  }
 });
 
 test('when the leader is cut off, the others elect a new one and keep committing', async () => {
