@@ -1,7 +1,6 @@
-// The agent's own services and checks (from config files, as the seed's web.json), their check runners,
-// and anti-entropy: keeping the catalog's copy of this node equal to them. Today this works on a server
-// that leads its group (a client, or a follower, needs the RPC forwarding of the cluster layer); the
-// node's serfHealth check stands in for the leader's member reconcile until gossip exists.
+// The agent's own services and checks (from config files, as the seed's web.json, and the agent API),
+// their check runners, and anti-entropy: keeping the catalog's copy of this node equal to them, through
+// the leader. The node's serfHealth check is left to the servers' member reconcile.
 
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import {
@@ -630,17 +629,10 @@ export class LocalState {
         current.node.ID === base.ID &&
         JSON.stringify(current.node.Meta) === JSON.stringify(base.NodeMeta) &&
         JSON.stringify(current.node.TaggedAddresses) === JSON.stringify(base.TaggedAddresses);
-      const serf = currentChecks.get('serfHealth');
-      if (!nodeSame || !serf || serf.Status !== 'passing') {
-        await srv.register({
-          ...base,
-          Check: {
-            CheckID: 'serfHealth',
-            Name: 'Serf Health Status',
-            Status: 'passing',
-            Output: 'Agent alive and reachable',
-          },
-        });
+      // The node's serfHealth check is the servers' (the leader sets it from the LAN pool); the agent
+      // syncs only its node's addresses and meta, as Consul's syncNodeInfo does.
+      if (!nodeSame) {
+        await srv.register(base);
         this.log.info('Synced node info');
       }
       // A server is also the `consul` service (the leader registers every server so; consul.service.consul).
@@ -670,7 +662,8 @@ export class LocalState {
           have.Service === s.name &&
           have.Port === s.port &&
           have.Address === s.address &&
-          JSON.stringify(have.Tags) === JSON.stringify(s.tags);
+          JSON.stringify(have.Tags) === JSON.stringify(s.tags) &&
+          sameMeta(have.Meta ?? {}, s.meta);
         if (!same) {
           // The service goes in with its checks in one registration (as Consul's syncService does), so
           // it is never visible as healthy before its checks are.
@@ -788,6 +781,11 @@ export class LocalState {
 }
 
 const checkType = checkKind;
+
+function sameMeta(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
 
 function checkBody(id: string, lc: { def: CheckDef; status: CheckStatus; output: string }) {
   return {
