@@ -86,7 +86,8 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
     const ports = { timers: agent.timers, rng: agent.rng };
     const onClose = (fn: () => void) => req.ex.onClose(fn);
     if (q.has('keys')) {
-      const sep = q.get('separator') ?? '';
+      // Consul reads its historic misspelling first, then the correct one.
+      const sep = q.get('seperator') || q.get('separator') || '';
       const res = await blockingQuery(
         bp,
         ports,
