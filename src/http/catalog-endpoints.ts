@@ -7,6 +7,7 @@ import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { queryMetaHeaders } from './query-meta.js';
 
 const MAX_BODY = 512 * 1024;
 
@@ -46,12 +47,6 @@ function parseRegister(v: unknown): RegisterRequest {
 }
 
 export function registerCatalogEndpoints(r: Router, agent: Agent): void {
-  const headers = (index: number) => ({
-    'x-consul-index': String(Math.max(1, index)),
-    'x-consul-knownleader': String(agent.server?.leaderAddress() !== ''),
-    'x-consul-lastcontact': '0',
-  });
-
   const write = async (req: Request, apply: (body: unknown) => Promise<void> | Error): Promise<Reply> => {
     const s = agent.server;
     if (!s) return { status: 500, text: NO_SERVERS };
@@ -105,7 +100,7 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
       { key: 'catalog', prefix: false },
       query,
       (fn) => req.ex.onClose(fn),
-    ).then((t) => ({ ...reply(t), headers: headers(t.index) }));
+    ).then((t) => ({ ...reply(t), headers: queryMetaHeaders(agent, req.query, t.index) }));
   };
 
   // The whole catalog for a client agent's mirror (proconsul's own, not a Consul endpoint).

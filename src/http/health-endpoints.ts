@@ -6,6 +6,7 @@ import type { Catalog, HealthCheck } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { queryMetaHeaders } from './query-meta.js';
 
 const STATES = ['any', 'passing', 'warning', 'critical'];
 
@@ -52,11 +53,7 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
       (fn) => req.ex.onClose(fn),
     ).then((t) => ({
       ...reply(t.value),
-      headers: {
-        'x-consul-index': String(t.index),
-        'x-consul-knownleader': String(s.leaderAddress() !== ''),
-        'x-consul-lastcontact': '0',
-      },
+      headers: queryMetaHeaders(agent, req.query, t.index),
     }));
   };
 

@@ -62,3 +62,22 @@ test('KV ?keys takes Consul\'s "seperator" spelling as well as "separator"', asy
     assert.deepEqual(JSON.parse(r.text), ['sep/a', 'sep/b/'], p);
   }
 });
+
+test('reads carry X-Consul-Effective-Consistency for their mode, with the index and leader headers', async () => {
+  assert.equal((await http('PUT', '/v1/kv/cons/a', 'x')).status, 200);
+  const paths = ['/v1/kv/cons/a', '/v1/catalog/nodes', '/v1/health/node/' + NODE, '/v1/coordinate/nodes'];
+  for (const p of paths)
+    for (const [flag, mode] of [
+      ['', 'leader'],
+      ['?stale', 'stale'],
+      ['?consistent', 'consistent'],
+    ] as const) {
+      const r = await http('GET', p + flag);
+      assert.equal(r.status, 200, p + flag);
+      assert.equal(r.headers.get('x-consul-effective-consistency'), mode, p + flag);
+      assert.equal(r.headers.get('x-consul-knownleader'), 'true', p + flag);
+      assert.equal(r.headers.get('x-consul-lastcontact'), '0', p + flag);
+      assert.equal(r.headers.get('x-consul-query-backend'), 'blocking-query', p + flag);
+      assert.ok(Number(r.headers.get('x-consul-index')) >= 1, p + flag);
+    }
+});
