@@ -1,0 +1,77 @@
+// A follower answering ?stale reads reports its own view of the leader: two servers on 127.0.0.131-132
+// elect a leader, the leader is killed -9, and the survivor's catalog, health, coordinate and KV reads
+// carry the time since it last heard from the leader in X-Consul-LastContact.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startNodeAgent, stop, waitFor, agentUp, httpGet, type Proc } from '../helpers/process.js';
+
+const IPS = ['127.0.0.131', '127.0.0.132'];
+const PORT = 19132;
+const track: { procs: Proc[]; dirs: string[] } = { procs: [], dirs: [] };
+
+after(async () => {
+  await Promise.all(track.procs.map(stop));
+  for (const d of track.dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test(
+  'a follower serving ?stale reads reports real X-Consul-LastContact and KnownLeader',
+  { timeout: 60_000 },
+  async () => {
+    const procs = IPS.map((ip, i) =>
+      startNodeAgent(
+        `stale-${i}`,
+        ip,
+        [
+          '-server',
+          '-bootstrap-expect=2',
+          `-http-port=${PORT}`,
+          '-dns-port=-1',
+          '-grpc-port=-1',
+          '-retry-interval=1s',
+          `-retry-join=${IPS[1 - i]}`,
+          '-hcl',
+          'performance { raft_multiplier = 1 }',
+        ],
+        track,
+      ),
+    );
+    for (const ip of IPS) assert.ok(await agentUp(ip, PORT, 20_000));
+    const leader = await waitFor(
+      'a leader',
+      async () => {
+        const l = JSON.parse((await httpGet(`http://${IPS[0]}:${PORT}/v1/status/leader`)).body) as string;
+        return IPS.findIndex((ip) => l === `${ip}:8300`) + 1;
+      },
+      30_000,
+    );
+    const follower = IPS[2 - leader]!;
+    // The follower has the leader's node registered before the leader goes away.
+    await waitFor('catalog replicated', async () =>
+      (await httpGet(`http://${follower}:${PORT}/v1/catalog/nodes?stale`)).body.includes('stale-'),
+    );
+    procs[leader - 1]!.child.kill('SIGKILL');
+    await procs[leader - 1]!.exited;
+    const get = (p: string) => httpGet(`http://${follower}:${PORT}${p}`);
+    await waitFor('the follower notices', async () => {
+      const r = await get('/v1/kv/x?stale');
+      return Number(r.headers.get('x-consul-lastcontact')) >= 300;
+    });
+    for (const p of [
+      '/v1/catalog/nodes',
+      '/v1/catalog/services',
+      '/v1/health/state/any',
+      '/v1/coordinate/nodes',
+    ]) {
+      const r = await get(`${p}?stale`);
+      assert.equal(r.status, 200, `${p}: ${r.body}`);
+      assert.ok(
+        Number(r.headers.get('x-consul-lastcontact')) >= 300,
+        `${p}: ${r.headers.get('x-consul-lastcontact')}`,
+      );
+      assert.equal(r.headers.get('x-consul-effective-consistency'), 'stale', p);
+      assert.ok(['true', 'false'].includes(r.headers.get('x-consul-knownleader')!), p);
+    }
+  },
+);
