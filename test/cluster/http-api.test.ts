@@ -3,7 +3,7 @@
 // on the wire as Consul answers them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsul, stop, waitFor, agentUp, type Proc } from '../helpers/process.js';
+import { consul, startConsul, stop, waitFor, agentUp, type Proc } from '../helpers/process.js';
 
 const IP = '127.0.0.130';
 const PORT = 19130;
@@ -80,4 +80,20 @@ test('reads carry X-Consul-Effective-Consistency for their mode, with the index 
       assert.equal(r.headers.get('x-consul-query-backend'), 'blocking-query', p + flag);
       assert.ok(Number(r.headers.get('x-consul-index')) >= 1, p + flag);
     }
+});
+
+test('consul kv get -detailed, export and import keep uint64 flags above 2^53 exact', async () => {
+  const big = '3304740253564472344';
+  assert.equal((await http('PUT', `/v1/kv/big/lock?flags=${big}`, 'v')).status, 200);
+  const addr = [`-http-addr=${IP}:${PORT}`];
+  const got = consul(['kv', 'get', '-detailed', ...addr, 'big/lock']);
+  assert.equal(got.code, 0, got.err);
+  assert.match(got.out, new RegExp(`\\nFlags {12}${big}\\n`));
+  const exported = consul(['kv', 'export', ...addr, 'big/']);
+  assert.equal(exported.code, 0, exported.err);
+  assert.match(exported.out, new RegExp(`"flags": ${big},`));
+  const imported = consul(['kv', 'import', ...addr, '-prefix=copy', exported.out]);
+  assert.equal(imported.code, 0, imported.err);
+  const r = await http('GET', '/v1/kv/copy/big/lock');
+  assert.match(r.text, new RegExp(`"Flags": ?${big},`));
 });
