@@ -7,6 +7,7 @@ import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { matchesNodeMeta, nodeMetaPairs } from './filter.js';
 import { queryMetaHeaders } from './query-meta.js';
 
 const MAX_BODY = 512 * 1024;
@@ -44,6 +45,21 @@ function parseRegister(v: unknown): RegisterRequest {
     Check: isObj(field(v, 'Check')) ? check(field(v, 'Check')) : undefined,
     Checks: Array.isArray(checks) ? checks.map(check) : undefined,
   };
+}
+
+/** serviceName → union of tags, over the nodes whose meta matches every `?node-meta` pair. */
+function servicesOnNodes(c: Catalog, meta: Array<[string, string]>): Record<string, string[]> {
+  if (meta.length === 0) return c.listServices();
+  const out = new Map<string, Set<string>>();
+  for (const n of c.listNodes()) {
+    if (!matchesNodeMeta(n.Meta, meta)) continue;
+    for (const s of c.node(n.Node)?.services ?? []) {
+      const tags = out.get(s.Service) ?? new Set<string>();
+      for (const t of s.Tags) tags.add(t);
+      out.set(s.Service, tags);
+    }
+  }
+  return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v]]));
 }
 
 export function registerCatalogEndpoints(r: Router, agent: Agent): void {
@@ -126,7 +142,7 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     const c = agent.server?.state.catalog;
     return read(
       req,
-      () => ({ index: c?.index ?? 1, services: c?.listServices() ?? {} }),
+      () => ({ index: c?.index ?? 1, services: c ? servicesOnNodes(c, nodeMetaPairs(req.query)) : {} }),
       (t) => ({ json: t.services }),
     );
   });

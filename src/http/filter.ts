@@ -124,6 +124,18 @@ function get(x: unknown, k: string): unknown {
   return x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined;
 }
 
+/** The `?node-meta=k:v` pairs (split at the first ':'; no ':' means an empty value), all of which must match. */
+export function nodeMetaPairs(q: URLSearchParams): Array<[string, string]> {
+  return q.getAll('node-meta').map((p) => {
+    const i = p.indexOf(':');
+    return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
+  });
+}
+
+export function matchesNodeMeta(meta: unknown, pairs: ReadonlyArray<[string, string]>): boolean {
+  return pairs.every(([k, v]) => get(meta, k) === v);
+}
+
 export interface ListFilter {
   apply(json: unknown): unknown;
 }
@@ -133,12 +145,7 @@ export function requestFilter(path: string, q: URLSearchParams): ListFilter | Re
   const route = ROUTES.find((r) => r.re.test(path));
   if (!route) return null;
   const src = q.get('filter');
-  const metaPairs = route.nodeMeta
-    ? q.getAll('node-meta').map((p) => {
-        const i = p.indexOf(':');
-        return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
-      })
-    : [];
+  const metaPairs = route.nodeMeta ? nodeMetaPairs(q) : [];
   if (!src && metaPairs.length === 0) return null;
   let expr: Expr | null = null;
   if (src) {
@@ -147,7 +154,7 @@ export function requestFilter(path: string, q: URLSearchParams): ListFilter | Re
     expr = c;
   }
   const keep = (x: unknown) =>
-    (expr === null || evaluate(expr, x)) && metaPairs.every(([k, v]) => get(route.nodeMeta!(x), k!) === v);
+    (expr === null || evaluate(expr, x)) && matchesNodeMeta(route.nodeMeta!(x), metaPairs);
   return {
     apply(json) {
       if (route.where === 'items') return Array.isArray(json) ? json.filter(keep) : json;

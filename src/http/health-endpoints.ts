@@ -6,6 +6,7 @@ import type { Catalog, HealthCheck } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { matchesNodeMeta, nodeMetaPairs } from './filter.js';
 import { queryMetaHeaders } from './query-meta.js';
 
 const STATES = ['any', 'passing', 'warning', 'critical'];
@@ -31,6 +32,13 @@ export function parsePassing(q: URLSearchParams): boolean | Error {
   const v = q.get('passing');
   if (v === null) return false;
   return Object.hasOwn(BOOLS, v) ? BOOLS[v]! : new Error('Invalid value for ?passing');
+}
+
+/** The checks whose node's meta matches every `?node-meta` pair. */
+function onMatchingNodes(c: Catalog, q: URLSearchParams, checks: HealthCheck[]): HealthCheck[] {
+  const meta = nodeMetaPairs(q);
+  if (meta.length === 0) return checks;
+  return checks.filter((x) => matchesNodeMeta(c.node(x.Node)?.node.Meta, meta));
 }
 
 function checkJson(c: HealthCheck): Record<string, unknown> {
@@ -68,7 +76,12 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/health/checks/:service', (req) =>
     read(
       req,
-      (c) => c.allChecks().filter((x) => x.ServiceName === req.params.service),
+      (c) =>
+        onMatchingNodes(
+          c,
+          req.query,
+          c.allChecks().filter((x) => x.ServiceName === req.params.service),
+        ),
       (v) => ({ json: v.map(checkJson) }),
     ),
   );
@@ -78,7 +91,12 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
     if (!STATES.includes(state)) return { status: 400, text: `Bad state: ${state}` };
     return read(
       req,
-      (c) => c.allChecks().filter((x) => state === 'any' || x.Status === state),
+      (c) =>
+        onMatchingNodes(
+          c,
+          req.query,
+          c.allChecks().filter((x) => state === 'any' || x.Status === state),
+        ),
       (v) => ({ json: v.map(checkJson) }),
     );
   });

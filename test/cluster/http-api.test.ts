@@ -97,3 +97,36 @@ test('consul kv get -detailed, export and import keep uint64 flags above 2^53 ex
   const r = await http('GET', '/v1/kv/copy/big/lock');
   assert.match(r.text, new RegExp(`"Flags": ?${big},`));
 });
+
+test('?node-meta narrows /v1/catalog/services and /v1/health/checks|state to nodes with that meta', async () => {
+  const reg = (node: string, env: string, svc: string) =>
+    http(
+      'PUT',
+      '/v1/catalog/register',
+      JSON.stringify({
+        Node: node,
+        Address: '10.1.0.1',
+        NodeMeta: { env, rack: 'r1' },
+        Service: { Service: svc, Tags: [env] },
+        Check: { CheckID: `${svc}-chk`, Name: 'c', Status: 'passing', ServiceID: svc },
+      }),
+    );
+  assert.equal((await reg('meta-a', 'prod', 'svc-m1')).status, 200);
+  assert.equal((await reg('meta-b', 'dev', 'svc-m2')).status, 200);
+  const j = async (p: string) => JSON.parse((await http('GET', p)).text) as unknown;
+  assert.deepEqual(await j('/v1/catalog/services?node-meta=env:prod&node-meta=rack:r1'), {
+    'svc-m1': ['prod'],
+  });
+  assert.deepEqual(await j('/v1/catalog/services?node-meta=env:prod&node-meta=rack:r2'), {});
+  const state = (await j('/v1/health/state/any?node-meta=env:dev')) as Array<{ Node: string }>;
+  assert.deepEqual(
+    state.map((c) => c.Node),
+    ['meta-b'],
+  );
+  assert.deepEqual(await j('/v1/health/checks/svc-m1?node-meta=env:dev'), []);
+  const checks = (await j('/v1/health/checks/svc-m1?node-meta=env:prod')) as Array<{ CheckID: string }>;
+  assert.deepEqual(
+    checks.map((c) => c.CheckID),
+    ['svc-m1-chk'],
+  );
+});
