@@ -2,7 +2,7 @@
 
 import type { Agent } from '../agent/agent.js';
 import { NoLeaderError, type DeregisterRequest, type RegisterRequest } from '../agent/server.js';
-import { Catalog, type HealthCheck } from '../state/catalog.js';
+import { Catalog, type HealthCheck, type NodeService } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
@@ -60,6 +60,24 @@ function servicesOnNodes(c: Catalog, meta: Array<[string, string]>): Record<stri
     }
   }
   return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v]]));
+}
+
+/** A NodeService as Consul encodes it (Kind and TaggedAddresses are omitted when empty). */
+function nodeServiceJson(s: NodeService): Record<string, unknown> {
+  return {
+    ID: s.ID,
+    Service: s.Service,
+    Tags: s.Tags,
+    Address: s.Address,
+    Meta: s.Meta,
+    Port: s.Port,
+    Weights: s.Weights,
+    EnableTagOverride: s.EnableTagOverride,
+    Proxy: { Mode: '', MeshGateway: {}, Expose: {} },
+    Connect: {},
+    CreateIndex: s.CreateIndex,
+    ModifyIndex: s.ModifyIndex,
+  };
 }
 
 export function registerCatalogEndpoints(r: Router, agent: Agent): void {
@@ -194,6 +212,22 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
           Node: t.entry.node,
           Services: Object.fromEntries(t.entry.services.map((s) => [s.ID, s])),
         },
+      }),
+    );
+  });
+
+  // The array form (Consul 1.7+): an unknown node is 200 with both fields null, as Consul's zero value.
+  r.on('GET', '/v1/catalog/node-services/:node', (req) => {
+    const c = agent.server?.state.catalog;
+    const name = req.params.node ?? '';
+    if (name === '') return { status: 400, text: 'Missing node name' };
+    return read(
+      req,
+      () => ({ index: c?.index ?? 1, entry: c?.node(name) ?? null }),
+      (t) => ({
+        json: t.entry
+          ? { Node: t.entry.node, Services: t.entry.services.map(nodeServiceJson) }
+          : { Node: null, Services: null },
       }),
     );
   });

@@ -1,7 +1,7 @@
 // `?filter=` (and the older `?node-meta=k:v`) on listing endpoints: the expression is compiled against
 // the shape of what the endpoint lists before the request runs (a bad one is a 500 with the parser's
 // text), then applied to each listed element — each array item, each value of a map response, or each
-// of a node's Services for /v1/catalog/node/:node.
+// of a node's Services for /v1/catalog/node/:node and /v1/catalog/node-services/:node.
 
 import { compileFilter, evaluate, FilterError, type Expr, type Shape } from '../lib/bexpr.js';
 import type { Reply } from './router.js';
@@ -96,7 +96,7 @@ const MEMBER: Shape = {
   },
 };
 
-type Where = 'items' | 'values' | 'services';
+type Where = 'items' | 'values' | 'services' | 'service-list';
 
 /** Which endpoints take ?filter, what they list, and where the node's meta is for ?node-meta. */
 const ROUTES: Array<{ re: RegExp; shape: Shape; where: Where; nodeMeta?: (x: unknown) => unknown }> = [
@@ -108,6 +108,7 @@ const ROUTES: Array<{ re: RegExp; shape: Shape; where: Where; nodeMeta?: (x: unk
     nodeMeta: (x) => get(x, 'NodeMeta'),
   },
   { re: /^\/v1\/catalog\/node\/[^/]+$/, shape: SERVICE, where: 'services' },
+  { re: /^\/v1\/catalog\/node-services\/[^/]+$/, shape: SERVICE, where: 'service-list' },
   { re: /^\/v1\/health\/(node|checks|state)\/[^/]+$/, shape: CHECK, where: 'items' },
   {
     re: /^\/v1\/health\/service\/[^/]+$/,
@@ -154,7 +155,8 @@ export function requestFilter(path: string, q: URLSearchParams): ListFilter | Re
     expr = c;
   }
   const keep = (x: unknown) =>
-    (expr === null || evaluate(expr, x)) && matchesNodeMeta(route.nodeMeta!(x), metaPairs);
+    (expr === null || evaluate(expr, x)) &&
+    (metaPairs.length === 0 || matchesNodeMeta(route.nodeMeta!(x), metaPairs));
   return {
     apply(json) {
       if (route.where === 'items') return Array.isArray(json) ? json.filter(keep) : json;
@@ -163,6 +165,8 @@ export function requestFilter(path: string, q: URLSearchParams): ListFilter | Re
           ? Object.fromEntries(Object.entries(json).filter(([, v]) => keep(v)))
           : json;
       const services = get(json, 'Services');
+      if (route.where === 'service-list')
+        return Array.isArray(services) ? { ...(json as object), Services: services.filter(keep) } : json;
       if (!services || typeof services !== 'object') return json;
       return {
         ...(json as object),

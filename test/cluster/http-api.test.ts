@@ -130,3 +130,52 @@ test('?node-meta narrows /v1/catalog/services and /v1/health/checks|state to nod
     ['svc-m1-chk'],
   );
 });
+
+test("/v1/catalog/node-services/:node lists a node's services as an array; unknown node is null fields", async () => {
+  await register('ns-node', '10.2.0.1', {
+    ID: 'web-1',
+    Service: 'web',
+    Tags: ['v1'],
+    Port: 8080,
+    Meta: { a: 'b' },
+  });
+  await register('ns-node', '10.2.0.1', { ID: 'db-1', Service: 'db', Port: 5432 });
+  const r = await http('GET', '/v1/catalog/node-services/ns-node');
+  assert.equal(r.status, 200);
+  assert.ok(Number(r.headers.get('x-consul-index')) >= 1);
+  const body = JSON.parse(r.text) as {
+    Node: { Node: string; Address: string };
+    Services: Array<Record<string, unknown>>;
+  };
+  assert.equal(body.Node.Node, 'ns-node');
+  assert.equal(body.Node.Address, '10.2.0.1');
+  const web = body.Services.find((s) => s.ID === 'web-1')!;
+  assert.deepEqual(Object.keys(web), [
+    'ID',
+    'Service',
+    'Tags',
+    'Address',
+    'Meta',
+    'Port',
+    'Weights',
+    'EnableTagOverride',
+    'Proxy',
+    'Connect',
+    'CreateIndex',
+    'ModifyIndex',
+  ]);
+  assert.deepEqual([web.Service, web.Tags, web.Port, web.Meta], ['web', ['v1'], 8080, { a: 'b' }]);
+  assert.deepEqual(body.Services.map((s) => s.ID).sort(), ['db-1', 'web-1']);
+  const filtered = JSON.parse(
+    (await http('GET', '/v1/catalog/node-services/ns-node?filter=Port==5432')).text,
+  ) as {
+    Services: Array<{ ID: string }>;
+  };
+  assert.deepEqual(
+    filtered.Services.map((s) => s.ID),
+    ['db-1'],
+  );
+  const missing = await http('GET', '/v1/catalog/node-services/no-such-node');
+  assert.equal(missing.status, 200);
+  assert.deepEqual(JSON.parse(missing.text), { Node: null, Services: null });
+});
