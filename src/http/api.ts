@@ -17,6 +17,7 @@ import { registerSessionEndpoints } from './session-endpoints.js';
 import { registerTxnEndpoints } from './txn-endpoints.js';
 import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
 import { encodeJson } from './encode.js';
+import { acceptsGzip } from './gzip.js';
 import { NoLeaderError } from '../agent/server.js';
 import { requestFilter } from './filter.js';
 import { Router, type Reply } from './router.js';
@@ -108,22 +109,24 @@ export function createHttpHandler(agent: Agent): HttpHandler {
     const headers: Record<string, string> = {
       ...c.httpResponseHeaders,
       'x-consul-default-acl-policy': c.acl.defaultPolicy,
+      vary: 'Accept-Encoding',
       ...(reply.headers ?? {}),
     };
+    const gzip = { gzip: acceptsGzip(ex.headers['accept-encoding']) };
     if (reply.text !== undefined) {
       headers['content-type'] = 'text/plain; charset=utf-8';
       headers['x-content-type-options'] = 'nosniff';
-      ex.respond(reply.status ?? 200, headers, reply.text.endsWith('\n') ? reply.text : `${reply.text}\n`);
+      const text = reply.text.endsWith('\n') ? reply.text : `${reply.text}\n`;
+      ex.respond(reply.status ?? 200, headers, text, gzip);
       return;
     }
     if (reply.raw !== undefined) {
-      ex.respond(reply.status ?? 200, headers, reply.raw);
+      ex.respond(reply.status ?? 200, headers, reply.raw, gzip);
       return;
     }
     if ('json' in reply) {
       headers['content-type'] = 'application/json';
-      headers.vary = 'Accept-Encoding';
-      ex.respond(reply.status ?? 200, headers, encodeJson(reply.json, pretty));
+      ex.respond(reply.status ?? 200, headers, encodeJson(reply.json, pretty), gzip);
       return;
     }
     ex.respond(reply.status ?? 200, headers, '');

@@ -3,6 +3,8 @@
 // on the wire as Consul answers them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { consul, startConsul, stop, waitFor, agentUp, type Proc } from '../helpers/process.js';
 
 const IP = '127.0.0.130';
@@ -178,4 +180,46 @@ test("/v1/catalog/node-services/:node lists a node's services as an array; unkno
   const missing = await http('GET', '/v1/catalog/node-services/no-such-node');
   assert.equal(missing.status, 200);
   assert.deepEqual(JSON.parse(missing.text), { Node: null, Services: null });
+});
+
+/** A GET through node:http (fetch would decode the body and hide what came on the wire). */
+function rawGet(path: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: IP, port: PORT, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('gzip: any non-empty body is gzip-encoded for a client that accepts it; Vary on every response', async () => {
+  assert.equal((await http('PUT', '/v1/kv/gz/a', 'small')).status, 200);
+  const plain = await rawGet('/v1/kv/gz/a', {});
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(plain.headers.vary, 'Accept-Encoding');
+  const gz = await rawGet('/v1/kv/gz/a', { 'accept-encoding': 'gzip' });
+  assert.equal(gz.status, 200);
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gz.headers.vary, 'Accept-Encoding');
+  assert.equal(Number(gz.headers['content-length']), gz.body.length);
+  assert.deepEqual(gunzipSync(gz.body), plain.body);
+  // Plain-text errors too; an empty body (a KV miss) stays as it is.
+  const err = await rawGet('/v1/health/state/bogus', { 'accept-encoding': 'gzip' });
+  assert.equal(err.status, 400);
+  assert.equal(err.headers['content-encoding'], 'gzip');
+  assert.equal(gunzipSync(err.body).toString(), 'Bad state: bogus\n');
+  const miss = await rawGet('/v1/kv/gz/none', { 'accept-encoding': 'gzip' });
+  assert.equal(miss.status, 404);
+  assert.equal(miss.headers['content-encoding'], undefined);
+  assert.equal(miss.headers.vary, 'Accept-Encoding');
+  assert.equal(miss.body.length, 0);
+  assert.equal(
+    (await rawGet('/v1/kv/gz/a', { 'accept-encoding': 'gzip;q=0' })).headers['content-encoding'],
+    undefined,
+  );
 });
