@@ -18,6 +18,7 @@ import { registerTxnEndpoints } from './txn-endpoints.js';
 import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
 import { encodeJson } from './encode.js';
 import { acceptsGzip } from './gzip.js';
+import { redactUrl, requestToken } from './token.js';
 import { NoLeaderError } from '../agent/server.js';
 import { requestFilter } from './filter.js';
 import { Router, type Reply } from './router.js';
@@ -196,7 +197,15 @@ export function createHttpHandler(agent: Agent): HttpHandler {
           send(ex, filter, pretty);
           return;
         }
-        const reply = await found.handler({ ex, method: ex.method, path, params: found.params, query });
+        const token = requestToken(query, ex.headers, agent.config.acl.tokens.default);
+        const reply = await found.handler({
+          ex,
+          method: ex.method,
+          path,
+          params: found.params,
+          query,
+          token,
+        });
         if (reply && filter && 'json' in reply && (reply.status ?? 200) === 200)
           reply.json = filter.apply(reply.json);
         if (reply) send(ex, reply, pretty);
@@ -207,7 +216,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         'method',
         ex.method,
         'url',
-        ex.url,
+        redactUrl(ex.url),
         'from',
         `${ex.remote.ip}:${ex.remote.port}`,
         'error',
@@ -221,7 +230,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         'method',
         ex.method,
         'url',
-        ex.url,
+        redactUrl(ex.url),
         'from',
         `${ex.remote.ip}:${ex.remote.port}`,
         'latency',

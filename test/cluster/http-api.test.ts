@@ -223,3 +223,15 @@ test('gzip: any non-empty body is gzip-encoded for a client that accepts it; Var
     undefined,
   );
 });
+
+test('a ?token in a request URL is logged as <hidden>', async () => {
+  assert.equal((await http('GET', '/v1/kv/tok/a?token=sekrit-4242&stale')).status, 404);
+  const line = await waitFor('the request logged', () =>
+    agent
+      .out()
+      .split('\n')
+      .find((l) => l.includes('/v1/kv/tok/a')),
+  );
+  assert.match(line, /url="\/v1\/kv\/tok\/a\?token=<hidden>&stale"/);
+  assert.ok(!agent.out().includes('sekrit-4242'));
+});
