@@ -2,12 +2,12 @@
 
 import type { Agent } from '../agent/agent.js';
 import { NoLeaderError, type DeregisterRequest, type RegisterRequest } from '../agent/server.js';
-import { Catalog, type HealthCheck, type NodeService } from '../state/catalog.js';
+import { Catalog, type CatalogNode, type HealthCheck, type NodeService } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
-import { matchesNodeMeta, nodeMetaPairs } from './filter.js';
+import { matchesNodeMeta, nodeMetaPairs, serviceNodeFilter } from './filter.js';
 import { queryMetaHeaders } from './query-meta.js';
 
 const MAX_BODY = 512 * 1024;
@@ -47,13 +47,47 @@ function parseRegister(v: unknown): RegisterRequest {
   };
 }
 
-/** serviceName → union of tags, over the nodes whose meta matches every `?node-meta` pair. */
-function servicesOnNodes(c: Catalog, meta: Array<[string, string]>): Record<string, string[]> {
-  if (meta.length === 0) return c.listServices();
+/** A service instance with its node, as /v1/catalog/service/:name lists it (Consul's ServiceNode). */
+function serviceNodeJson(node: CatalogNode, s: NodeService): Record<string, unknown> {
+  return {
+    ID: node.ID,
+    Node: node.Node,
+    Address: node.Address,
+    Datacenter: node.Datacenter,
+    TaggedAddresses: node.TaggedAddresses,
+    NodeMeta: node.Meta,
+    ServiceKind: '',
+    ServiceID: s.ID,
+    ServiceName: s.Service,
+    ServiceTags: s.Tags,
+    ServiceAddress: s.Address,
+    ServiceWeights: s.Weights,
+    ServiceMeta: s.Meta,
+    ServicePort: s.Port,
+    ServiceSocketPath: '',
+    ServiceEnableTagOverride: s.EnableTagOverride,
+    ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
+    ServiceConnect: {},
+    CreateIndex: s.CreateIndex,
+    ModifyIndex: s.ModifyIndex,
+  };
+}
+
+/**
+ * serviceName → union of tags, over the nodes whose meta matches every `?node-meta` pair and the
+ * instances `keep` accepts (the `?filter`, evaluated on each instance as a ServiceNode).
+ */
+function listServices(
+  c: Catalog,
+  meta: Array<[string, string]>,
+  keep: ((x: unknown) => boolean) | null,
+): Record<string, string[]> {
+  if (meta.length === 0 && keep === null) return c.listServices();
   const out = new Map<string, Set<string>>();
   for (const n of c.listNodes()) {
     if (!matchesNodeMeta(n.Meta, meta)) continue;
     for (const s of c.node(n.Node)?.services ?? []) {
+      if (keep && !keep(serviceNodeJson(n, s))) continue;
       const tags = out.get(s.Service) ?? new Set<string>();
       for (const t of s.Tags) tags.add(t);
       out.set(s.Service, tags);
@@ -158,9 +192,12 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
 
   r.on('GET', '/v1/catalog/services', (req) => {
     const c = agent.server?.state.catalog;
+    const keep = serviceNodeFilter(req.query);
+    if (keep !== null && typeof keep !== 'function') return keep;
+    const meta = nodeMetaPairs(req.query);
     return read(
       req,
-      () => ({ index: c?.index ?? 1, services: c ? servicesOnNodes(c, nodeMetaPairs(req.query)) : {} }),
+      () => ({ index: c?.index ?? 1, services: c ? listServices(c, meta, keep) : {} }),
       (t) => ({ json: t.services }),
     );
   });
@@ -174,28 +211,7 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
       req,
       () => ({ index: c?.index ?? 1, rows: c?.serviceNodes(name, tags) ?? [] }),
       (t) => ({
-        json: t.rows.map(({ node, service: s }) => ({
-          ID: node.ID,
-          Node: node.Node,
-          Address: node.Address,
-          Datacenter: node.Datacenter,
-          TaggedAddresses: node.TaggedAddresses,
-          NodeMeta: node.Meta,
-          ServiceKind: '',
-          ServiceID: s.ID,
-          ServiceName: s.Service,
-          ServiceTags: s.Tags,
-          ServiceAddress: s.Address,
-          ServiceWeights: s.Weights,
-          ServiceMeta: s.Meta,
-          ServicePort: s.Port,
-          ServiceSocketPath: '',
-          ServiceEnableTagOverride: s.EnableTagOverride,
-          ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
-          ServiceConnect: {},
-          CreateIndex: s.CreateIndex,
-          ModifyIndex: s.ModifyIndex,
-        })),
+        json: t.rows.map(({ node, service }) => serviceNodeJson(node, service)),
       }),
     );
   });

@@ -137,6 +137,19 @@ export function matchesNodeMeta(meta: unknown, pairs: ReadonlyArray<[string, str
   return pairs.every(([k, v]) => get(meta, k) === v);
 }
 
+/**
+ * `?filter` for /v1/catalog/services, which Consul evaluates on each service instance (a ServiceNode, as
+ * /v1/catalog/service/:name lists it) before building the name → tags map: null when none is asked for,
+ * the predicate, or the 500 reply for a bad expression.
+ */
+export function serviceNodeFilter(q: URLSearchParams): ((x: unknown) => boolean) | Reply | null {
+  const src = q.get('filter');
+  if (!src) return null;
+  const c = compileFilter(src, SERVICE_NODE);
+  if (c instanceof FilterError) return { status: 500, text: c.message };
+  return (x) => evaluate(c, x);
+}
+
 export interface ListFilter {
   apply(json: unknown): unknown;
 }

@@ -235,3 +235,49 @@ test('a ?token in a request URL is logged as <hidden>', async () => {
   assert.match(line, /url="\/v1\/kv\/tok\/a\?token=<hidden>&stale"/);
   assert.ok(!agent.out().includes('sekrit-4242'));
 });
+
+test('consul catalog nodes -service/-node-meta/-filter/-detailed and services -node/-node-meta/-tags/-filter', async () => {
+  await register(
+    'cli-a',
+    '10.3.0.1',
+    { Service: 'cli-web', Tags: ['v1', 'blue'] },
+    { role: 'web', rack: 'r1' },
+  );
+  await register('cli-b', '10.3.0.2', { Service: 'cli-db', Tags: ['primary'] }, { role: 'db' });
+  await register('cli-b', '10.3.0.2', { Service: 'cli-web', Tags: ['v2'] }, { role: 'db' });
+  const run = (...a: string[]) => consul([...a, `-http-addr=${IP}:${PORT}`]);
+  const nodesOf = (out: string) =>
+    out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0]);
+
+  const bySvc = run('catalog', 'nodes', '-service=cli-web');
+  assert.equal(bySvc.code, 0, bySvc.err);
+  assert.match(bySvc.out, /^Node\s+ID\s+Address\s+DC\n/);
+  assert.deepEqual(nodesOf(bySvc.out), ['cli-a', 'cli-b']);
+  assert.deepEqual(nodesOf(run('catalog', 'nodes', '-node-meta=role=db').out), ['cli-b']);
+  assert.deepEqual(nodesOf(run('catalog', 'nodes', '-filter', 'Meta.role == "web"').out), ['cli-a']);
+  assert.deepEqual(nodesOf(run('catalog', 'nodes', '-service=cli-web', '-node-meta', 'role=web').out), [
+    'cli-a',
+  ]);
+  const detailed = run('catalog', 'nodes', '-detailed', '-node-meta=role=web');
+  assert.match(detailed.out, /^Node\s+ID\s+Address\s+DC\s+TaggedAddresses\s+Meta\n/);
+  assert.match(detailed.out, /\ncli-a\s.*10\.3\.0\.1\s+dc1\s.*rack=r1, role=web\n$/);
+  const bad = run('catalog', 'nodes', '-node-meta=nokey');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /invalid value "nokey" for flag -node-meta: Missing "=" value in argument: nokey/);
+  const none = run('catalog', 'nodes', '-service=no-such-svc');
+  assert.equal(none.code, 0);
+  assert.equal(none.err, 'No nodes match the given query - try expanding your search.\n');
+
+  const onB = run('catalog', 'services', '-node=cli-b', '-tags');
+  assert.equal(onB.code, 0, onB.err);
+  assert.match(onB.out, /^cli-db\s+primary\ncli-web\s+v2\n$/);
+  assert.equal(run('catalog', 'services', '-node-meta=role=web').out, 'cli-web\n');
+  assert.equal(run('catalog', 'services', '-filter', 'ServiceTags contains "primary"').out, 'cli-db\n');
+  const noNode = run('catalog', 'services', '-node=no-such-node');
+  assert.equal(noNode.code, 0);
+  assert.equal(noNode.err, 'No services match the given query - try expanding your search.\n');
+});
