@@ -19,6 +19,7 @@ import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
 import { encodeJson } from './encode.js';
 import { acceptsGzip } from './gzip.js';
 import { redactUrl, requestToken } from './token.js';
+import { resolveNearAgent } from './near.js';
 import { NoLeaderError } from '../agent/server.js';
 import { requestFilter } from './filter.js';
 import { Router, type Reply } from './router.js';
@@ -72,12 +73,12 @@ function otherDatacenter(path: string, q: URLSearchParams, dc: string): string |
 }
 
 /** The request as it travels to another server (method, target, headers, body). */
-async function forwardable(ex: HttpExchange): Promise<HttpCall> {
+async function forwardable(ex: HttpExchange, self: string): Promise<HttpCall> {
   const body =
     ex.method === 'GET' ? new Uint8Array() : ((await ex.readBody(MAX_FORWARD_BODY)) ?? new Uint8Array());
   const headers = new Map<string, string>();
   for (const [k, v] of Object.entries(ex.headers)) if (v !== undefined) headers.set(k, v);
-  return { method: ex.method, url: ex.url, headers, body };
+  return { method: ex.method, url: resolveNearAgent(ex.url, self), headers, body };
 }
 
 /** Control characters in a decoded path (Consul refuses them unless the filter is disabled). */
@@ -162,13 +163,13 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       }
       if (dc !== null) {
         // Another datacenter: a client hands it to a local server, a server to one of that DC's servers.
-        const call = await forwardable(ex);
+        const call = await forwardable(ex, agent.config.nodeName);
         const a = agent.server ? await agent.forwardToDatacenter(dc, call) : await agent.forwardHttp(call);
         ex.respond(a.status, Object.fromEntries(a.headers), a.body);
         return;
       }
       if (mustForward(agent, ex, rawPath, query)) {
-        const a = await agent.forwardHttp(await forwardable(ex));
+        const a = await agent.forwardHttp(await forwardable(ex, agent.config.nodeName));
         ex.respond(a.status, Object.fromEntries(a.headers), a.body);
         return;
       }

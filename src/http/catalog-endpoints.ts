@@ -7,6 +7,7 @@ import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { nearSorter } from './near.js';
 import { matchesNodeMeta, nodeMetaPairs, serviceNodeFilter } from './filter.js';
 import { queryMetaHeaders } from './query-meta.js';
 
@@ -133,6 +134,10 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     }
   };
 
+  const sortNear = nearSorter(agent);
+  const near = <T>(req: Request, items: readonly T[], nodeOf: (t: T) => string): T[] =>
+    sortNear(req.query, items, nodeOf);
+
   r.on('PUT', '/v1/catalog/register', (req) =>
     write(req, (v) => {
       const reg = parseRegister(v);
@@ -186,7 +191,7 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     return read(
       req,
       () => ({ index: c?.index ?? 1, nodes: c?.listNodes() ?? [] }),
-      (t) => ({ json: t.nodes }),
+      (t) => ({ json: near(req, t.nodes, (n) => n.Node) }),
     );
   });
 
@@ -211,7 +216,9 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
       req,
       () => ({ index: c?.index ?? 1, rows: c?.serviceNodes(name, tags) ?? [] }),
       (t) => ({
-        json: t.rows.map(({ node, service }) => serviceNodeJson(node, service)),
+        json: near(req, t.rows, (x) => x.node.Node).map(({ node, service }) =>
+          serviceNodeJson(node, service),
+        ),
       }),
     );
   });

@@ -6,6 +6,7 @@ import type { Catalog, HealthCheck } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { nearSorter } from './near.js';
 import { matchesNodeMeta, nodeMetaPairs } from './filter.js';
 import { queryMetaHeaders } from './query-meta.js';
 
@@ -65,6 +66,10 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
     }));
   };
 
+  const sortNear = nearSorter(agent);
+  const near = <T>(req: Request, items: readonly T[], nodeOf: (t: T) => string): T[] =>
+    sortNear(req.query, items, nodeOf);
+
   r.on('GET', '/v1/health/node/:node', (req) =>
     read(
       req,
@@ -82,7 +87,7 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
           req.query,
           c.allChecks().filter((x) => x.ServiceName === req.params.service),
         ),
-      (v) => ({ json: v.map(checkJson) }),
+      (v) => ({ json: near(req, v, (x) => x.Node).map(checkJson) }),
     ),
   );
 
@@ -97,7 +102,7 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
           req.query,
           c.allChecks().filter((x) => state === 'any' || x.Status === state),
         ),
-      (v) => ({ json: v.map(checkJson) }),
+      (v) => ({ json: near(req, v, (x) => x.Node).map(checkJson) }),
     );
   });
 
@@ -117,7 +122,11 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
           }))
           .filter((e) => !passing || e.checks.every((x) => x.Status === 'passing')),
       (v) => ({
-        json: v.map((e) => ({ Node: e.node, Service: e.service, Checks: e.checks.map(checkJson) })),
+        json: near(req, v, (e) => e.node.Node).map((e) => ({
+          Node: e.node,
+          Service: e.service,
+          Checks: e.checks.map(checkJson),
+        })),
       }),
     );
   });

@@ -281,3 +281,74 @@ test('consul catalog nodes -service/-node-meta/-filter/-detailed and services -n
   assert.equal(noNode.code, 0);
   assert.equal(noNode.err, 'No services match the given query - try expanding your search.\n');
 });
+
+test('?near sorts nodes, service instances, health entries and checks by RTT; no coordinate = last', async () => {
+  const coord = (x: number) => ({
+    Vec: [x, 0, 0, 0, 0, 0, 0, 0],
+    Error: 0.2,
+    Adjustment: 0,
+    Height: 0.00001,
+  });
+  const layout: Array<[string, number | null]> = [
+    ['near-far', 0.05],
+    ['near-none', null],
+    ['near-mid', 0.01],
+    ['near-close', 0.001],
+  ];
+  for (const [n] of layout)
+    await http(
+      'PUT',
+      '/v1/catalog/register',
+      JSON.stringify({
+        Node: n,
+        Address: '10.4.0.1',
+        NodeMeta: { grp: 'near' },
+        Service: { Service: 'near-svc' },
+        Check: { CheckID: 'near-chk', Name: 'c', Status: 'passing' },
+      }),
+    );
+  await register('near-src', '10.4.0.9', undefined, { grp: 'near' });
+  const updates: Array<[string, number]> = [
+    ['near-src', 0],
+    ...(layout.filter(([, x]) => x !== null) as Array<[string, number]>),
+  ];
+  for (const [n, x] of updates)
+    assert.equal(
+      (await http('PUT', '/v1/coordinate/update', JSON.stringify({ Node: n, Coord: coord(x) }))).status,
+      200,
+    );
+  await waitFor('coordinates applied', async () => {
+    const r = JSON.parse((await http('GET', '/v1/coordinate/nodes')).text) as Array<{ Node: string }>;
+    return updates.every(([n]) => r.some((e) => e.Node === n));
+  });
+  const want = ['near-close', 'near-mid', 'near-far', 'near-none'];
+  const j = async <T>(p: string) => JSON.parse((await http('GET', p)).text) as T;
+  const nodes = await j<Array<{ Node: string }>>('/v1/catalog/nodes?near=near-src&node-meta=grp:near');
+  assert.deepEqual(
+    nodes.map((n) => n.Node),
+    ['near-src', ...want],
+  );
+  const svc = await j<Array<{ Node: string }>>('/v1/catalog/service/near-svc?near=near-src');
+  assert.deepEqual(
+    svc.map((n) => n.Node),
+    want,
+  );
+  const health = await j<Array<{ Node: { Node: string } }>>('/v1/health/service/near-svc?near=near-src');
+  assert.deepEqual(
+    health.map((e) => e.Node.Node),
+    want,
+  );
+  const checks = await j<Array<{ Node: string; CheckID: string }>>(
+    '/v1/health/state/passing?near=near-src&node-meta=grp:near',
+  );
+  assert.deepEqual(
+    checks.filter((c) => c.CheckID === 'near-chk').map((c) => c.Node),
+    want,
+  );
+  // Without ?near (or from a node with no coordinate) the order is by node name.
+  const plain = await j<Array<{ Node: string }>>('/v1/catalog/service/near-svc?near=near-none');
+  assert.deepEqual(
+    plain.map((n) => n.Node),
+    [...want].sort(),
+  );
+});
