@@ -5,6 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { consul, startConsul, stop, waitFor, agentUp, type Proc } from '../helpers/process.js';
 
 const IP = '127.0.0.130';
@@ -351,4 +354,74 @@ test('?near sorts nodes, service instances, health entries and checks by RTT; no
     plain.map((n) => n.Node),
     [...want].sort(),
   );
+});
+
+test('a known path with the wrong verb is 405 with Allow (OPTIONS first); OPTIONS answers 200 with Allow', async () => {
+  const bad = await http('DELETE', '/v1/status/leader');
+  assert.equal(bad.status, 405);
+  assert.equal(bad.headers.get('allow'), 'OPTIONS,GET');
+  assert.equal(bad.text, 'method DELETE not allowed\n');
+  const post = await http('POST', '/v1/kv/some/key');
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get('allow'), 'OPTIONS,GET,PUT,DELETE');
+  const opts = await http('OPTIONS', '/v1/kv/some/key');
+  assert.equal(opts.status, 200);
+  assert.equal(opts.headers.get('allow'), 'OPTIONS,GET,PUT,DELETE');
+  assert.equal(opts.text, '');
+  const unknown = await http('GET', '/v1/no/such/endpoint');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.text, '404 page not found\n');
+});
+
+test('?pretty (any value) indents JSON with 4 spaces and a newline; without it JSON is compact', async () => {
+  // A -dev agent always pretty-prints, so this asks a plain client agent (no servers needed).
+  const dir = mkdtempSync(path.join(tmpdir(), 'http-pretty-'));
+  const ip = '127.0.0.133';
+  const port = 19133;
+  const client = startConsul([
+    'agent',
+    `-bind=${ip}`,
+    `-client=${ip}`,
+    `-http-port=${port}`,
+    '-dns-port=-1',
+    '-grpc-port=-1',
+    `-data-dir=${dir}`,
+    '-node=pretty-client',
+  ]);
+  try {
+    assert.ok(await agentUp(ip, port), client.err());
+    const get = async (q: string) => (await fetch(`http://${ip}:${port}/v1/agent/members${q}`)).text();
+    const compact = await get('');
+    assert.ok(!compact.includes('\n'), compact);
+    const members = JSON.parse(compact) as unknown;
+    for (const q of ['?pretty', '?pretty=0', '?pretty=true']) {
+      const pretty = await get(q);
+      assert.equal(pretty, `${JSON.stringify(members, null, 4)}\n`, q);
+    }
+  } finally {
+    await stop(client);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a blocking GET on KV key B is not woken by a write to key A, and is by a write to B', async () => {
+  assert.equal((await http('PUT', '/v1/kv/blk/b', 'b0')).status, 200);
+  const idx = Number((await http('GET', '/v1/kv/blk/b')).headers.get('x-consul-index'));
+  assert.ok(idx > 0);
+  // Writes to A while B waits out a 1.5 s wait: B answers at the timeout, index unchanged.
+  let t0 = Date.now();
+  const blocked = http('GET', `/v1/kv/blk/b?index=${idx}&wait=1500ms`);
+  for (let i = 0; i < 3; i++) assert.equal((await http('PUT', '/v1/kv/blk/a', `a${i}`)).status, 200);
+  const r1 = await blocked;
+  assert.ok(Date.now() - t0 >= 1400, `answered after ${Date.now() - t0} ms`);
+  assert.equal(r1.headers.get('x-consul-index'), String(idx));
+  // A write to B wakes it well before a 6 s wait runs out, with the new index and value.
+  t0 = Date.now();
+  const woken = http('GET', `/v1/kv/blk/b?index=${idx}&wait=6s`);
+  assert.equal((await http('PUT', '/v1/kv/blk/b', 'b1')).status, 200);
+  const r2 = await woken;
+  assert.ok(Date.now() - t0 < 4000, `answered after ${Date.now() - t0} ms`);
+  assert.ok(Number(r2.headers.get('x-consul-index')) > idx);
+  const [e] = JSON.parse(r2.text) as Array<{ Value: string }>;
+  assert.equal(Buffer.from(e!.Value, 'base64').toString(), 'b1');
 });
