@@ -90,6 +90,9 @@ function hasUnprintable(s: string): boolean {
   return false;
 }
 
+/** A relayed answer arrives uncompressed (the server's in-process exchange never gzips); compress it here. */
+const relayGzip = (ex: HttpExchange) => ({ gzip: acceptsGzip(ex.headers['accept-encoding']) });
+
 export function createHttpHandler(agent: Agent): HttpHandler {
   const router = new Router();
   registerAgentEndpoints(router, agent);
@@ -165,12 +168,12 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         // Another datacenter: a client hands it to a local server, a server to one of that DC's servers.
         const call = await forwardable(ex, agent.config.nodeName);
         const a = agent.server ? await agent.forwardToDatacenter(dc, call) : await agent.forwardHttp(call);
-        ex.respond(a.status, Object.fromEntries(a.headers), a.body);
+        ex.respond(a.status, Object.fromEntries(a.headers), a.body, relayGzip(ex));
         return;
       }
       if (mustForward(agent, ex, rawPath, query)) {
         const a = await agent.forwardHttp(await forwardable(ex, agent.config.nodeName));
-        ex.respond(a.status, Object.fromEntries(a.headers), a.body);
+        ex.respond(a.status, Object.fromEntries(a.headers), a.body, relayGzip(ex));
         return;
       }
       // ?consistent: the leader proves it still leads (a barrier through the log) before reading.

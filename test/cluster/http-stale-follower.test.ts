@@ -1,14 +1,31 @@
 // A follower answering ?stale reads reports its own view of the leader: two servers on 127.0.0.131-132
 // elect a leader, the leader is killed -9, and the survivor's catalog, health, coordinate and KV reads
-// carry the time since it last heard from the leader in X-Consul-LastContact.
+// carry the time since it last heard from the leader in X-Consul-LastContact. Before that, a read it
+// forwards to the leader is relayed gzip-encoded.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { startNodeAgent, stop, waitFor, agentUp, httpGet, type Proc } from '../helpers/process.js';
 
 const IPS = ['127.0.0.131', '127.0.0.132'];
 const PORT = 19132;
 const track: { procs: Proc[]; dirs: string[] } = { procs: [], dirs: [] };
+
+function gzGet(ip: string, path: string) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: ip, port: PORT, path, headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 after(async () => {
   await Promise.all(track.procs.map(stop));
@@ -51,6 +68,12 @@ test(
     await waitFor('catalog replicated', async () =>
       (await httpGet(`http://${follower}:${PORT}/v1/catalog/nodes?stale`)).body.includes('stale-'),
     );
+    // A read the follower forwards to the leader comes back gzip-encoded when the client accepts it.
+    const fwd = await gzGet(follower, '/v1/catalog/nodes');
+    assert.equal(fwd.status, 200);
+    assert.equal(fwd.headers['content-encoding'], 'gzip');
+    assert.equal(fwd.headers['x-consul-effective-consistency'], 'leader');
+    assert.match(gunzipSync(fwd.body).toString(), /"Node": ?"stale-0"/);
     procs[leader - 1]!.child.kill('SIGKILL');
     await procs[leader - 1]!.exited;
     const get = (p: string) => httpGet(`http://${follower}:${PORT}${p}`);
