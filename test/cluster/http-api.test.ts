@@ -348,6 +348,22 @@ test('?near sorts nodes, service instances, health entries and checks by RTT; no
     checks.filter((c) => c.CheckID === 'near-chk').map((c) => c.Node),
     want,
   );
+  const cli = consul([
+    'catalog',
+    'nodes',
+    '-near=near-src',
+    '-node-meta=grp=near',
+    `-http-addr=${IP}:${PORT}`,
+  ]);
+  assert.equal(cli.code, 0, cli.err);
+  assert.deepEqual(
+    cli.out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0]),
+    ['near-src', ...want],
+  );
   // Without ?near (or from a node with no coordinate) the order is by node name.
   const plain = await j<Array<{ Node: string }>>('/v1/catalog/service/near-svc?near=near-none');
   assert.deepEqual(
