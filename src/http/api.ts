@@ -20,6 +20,7 @@ import { encodeJson } from './encode.js';
 import { acceptsGzip } from './gzip.js';
 import { redactUrl, requestToken } from './token.js';
 import { resolveNearAgent } from './near.js';
+import { parseConsistency, withoutStale } from './consistency.js';
 import { NoLeaderError } from '../agent/server.js';
 import { requestFilter } from './filter.js';
 import { Router, type Reply } from './router.js';
@@ -40,26 +41,36 @@ const MAX_FORWARD_BODY = 8 << 20;
 
 /**
  * Whether this agent must hand the request to a server: a client always does; a follower does for
- * writes and for default/consistent reads (Consul forwards them to the leader), not for ?stale reads
- * or /v1/status, which every server answers itself.
+ * writes and for default/consistent reads (Consul forwards them to the leader), not for stale reads
+ * or /v1/status, which every server answers itself — unless the follower is further behind than the
+ * read's ?max_stale allows, when the leader answers it as a default read ('too-stale').
  */
-function mustForward(agent: Agent, ex: HttpExchange, path: string, q: URLSearchParams): boolean {
+function mustForward(
+  agent: Agent,
+  ex: HttpExchange,
+  path: string,
+  q: URLSearchParams,
+): false | 'forward' | 'too-stale' {
   // A client's (or another datacenter's) forward may be forwarded once more by a follower, to the
   // leader; a follower's never.
   if (!SERVER_BACKED.test(path) || ex.headers['x-proconsul-forwarded'] === 'server') return false;
   const s = agent.server;
-  if (!s) return !ex.headers['x-proconsul-forwarded'];
+  if (!s) return ex.headers['x-proconsul-forwarded'] ? false : 'forward';
   if (s.isLeader() || path.startsWith('/v1/status/') || path.startsWith('/v1/operator/raft/configuration'))
     return false;
-  if (ex.method === 'GET' && q.has('stale')) return false;
-  return s.leaderAddress() !== '';
+  const c = parseConsistency(q);
+  if (ex.method === 'GET' && !(c instanceof Error) && c.mode === 'stale') {
+    const behind = s.readMeta(agent.clock.monotonicMs()).lastContactMs;
+    return c.maxStaleMs > 0 && behind > c.maxStaleMs ? 'too-stale' : false;
+  }
+  return s.leaderAddress() !== '' ? 'forward' : false;
 }
 
 /** Query checks every server-backed endpoint shares (consul-surface.md §2.1): conflicting flags are a 400. */
 function commonQueryError(path: string, q: URLSearchParams): Reply | null {
   if (!SERVER_READS.test(path)) return null;
-  if (q.has('stale') && q.has('consistent'))
-    return { status: 400, text: 'Cannot specify ?stale with ?consistent, conflicting semantics.' };
+  const c = parseConsistency(q);
+  if (c instanceof Error) return { status: 400, text: c.message };
   if (q.has('cached') && q.has('consistent'))
     return { status: 400, text: 'Cannot specify ?cached with ?consistent, conflicting semantics.' };
   return null;
@@ -171,8 +182,11 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         ex.respond(a.status, Object.fromEntries(a.headers), a.body, relayGzip(ex));
         return;
       }
-      if (mustForward(agent, ex, rawPath, query)) {
-        const a = await agent.forwardHttp(await forwardable(ex, agent.config.nodeName));
+      const fwd = mustForward(agent, ex, rawPath, query);
+      if (fwd) {
+        const call = await forwardable(ex, agent.config.nodeName);
+        if (fwd === 'too-stale') call.url = withoutStale(call.url);
+        const a = await agent.forwardHttp(call);
         ex.respond(a.status, Object.fromEntries(a.headers), a.body, relayGzip(ex));
         return;
       }

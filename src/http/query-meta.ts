@@ -3,12 +3,12 @@
 // ?stale, 0 on the leader), the consistency mode that served it, and the query backend.
 
 import type { Agent } from '../agent/agent.js';
+import { parseConsistency } from './consistency.js';
 
 /** The mode Consul reports in X-Consul-Effective-Consistency for these query flags. */
 export function effectiveConsistency(q: URLSearchParams): 'consistent' | 'stale' | 'leader' {
-  if (q.has('consistent')) return 'consistent';
-  if (q.has('stale') || q.has('max_stale')) return 'stale';
-  return 'leader';
+  const c = parseConsistency(q);
+  return c instanceof Error ? 'leader' : c.mode;
 }
 
 export function queryMetaHeaders(agent: Agent, q: URLSearchParams, index: number): Record<string, string> {

@@ -33,7 +33,7 @@ after(async () => {
 });
 
 test(
-  'a follower serving ?stale reads reports real X-Consul-LastContact and KnownLeader',
+  'a follower serving ?stale reads reports real X-Consul-LastContact and KnownLeader, and honours ?max_stale',
   { timeout: 60_000 },
   async () => {
     const procs = IPS.map((ip, i) =>
@@ -96,5 +96,23 @@ test(
       assert.equal(r.headers.get('x-consul-effective-consistency'), 'stale', p);
       assert.ok(['true', 'false'].includes(r.headers.get('x-consul-knownleader')!), p);
     }
+    // ?max_stale bounds that: once the survivor knows there is no leader, a bound it is past makes the
+    // read a default one, which needs the leader; a loose bound is served stale; a bad one is a 400.
+    await waitFor(
+      'no leader known',
+      async () => (await get('/v1/kv/x?stale')).headers.get('x-consul-knownleader') === 'false',
+    );
+    // (Polled: the Raft core restarts its last-contact clock at each election it starts.)
+    const tight = await waitFor('a too-stale read refused', async () => {
+      const r = await get('/v1/kv/x?max_stale=50ms');
+      return r.status === 500 ? r : null;
+    });
+    assert.equal(tight.body, 'No cluster leader\n');
+    const loose = await get('/v1/catalog/nodes?max_stale=1h');
+    assert.equal(loose.status, 200, loose.body);
+    assert.equal(loose.headers.get('x-consul-effective-consistency'), 'stale');
+    const bad = await get('/v1/kv/x?max_stale=soon');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body, 'Invalid max_stale value "soon"\n');
   },
 );
