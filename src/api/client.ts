@@ -71,8 +71,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Query parameters; a list repeats the parameter (`?node-meta=a:1&node-meta=b:2`). */
+export type Query = Record<string, string | readonly string[] | undefined>;
+
 export interface RequestOptions {
-  query?: Record<string, string | undefined>;
+  query?: Query;
   body?: string | Uint8Array;
   signal?: AbortSignal;
 }
@@ -91,11 +94,14 @@ export class ApiClient {
     private readonly readTokenFile: (path: string) => Promise<string> = async () => '',
   ) {}
 
-  private url(path: string, query: Record<string, string | undefined>): string {
+  private url(path: string, query: Query): string {
     const q = new URLSearchParams();
     if (this.config.datacenter) q.set('dc', this.config.datacenter);
     if (this.config.stale) q.set('stale', '');
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, v);
+    for (const [k, v] of Object.entries(query)) {
+      if (typeof v === 'string') q.set(k, v);
+      else if (v) for (const x of v) q.append(k, x);
+    }
     const qs = q.toString().replace(/=(&|$)/g, '$1');
     const p = qs ? `${path}?${qs}` : path;
     if (this.config.scheme === 'unix') return p;
@@ -150,7 +156,7 @@ export class ApiClient {
     return { body, headers: r.headers };
   }
 
-  async getJson<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T> {
+  async getJson<T>(path: string, query: Query = {}): Promise<T> {
     const { body } = await this.call('GET', path, { query });
     return JSON.parse(new TextDecoder().decode(body)) as T;
   }

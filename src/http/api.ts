@@ -18,6 +18,10 @@ import { registerTxnEndpoints } from './txn-endpoints.js';
 import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
 import { registerQueryEndpoints } from './query-endpoints.js';
 import { encodeJson } from './encode.js';
+import { acceptsGzip } from './gzip.js';
+import { redactUrl, requestToken } from './token.js';
+import { resolveNearAgent } from './near.js';
+import { parseConsistency, withoutStale } from './consistency.js';
 import { NoLeaderError } from '../agent/server.js';
 import { requestFilter } from './filter.js';
 import { Router, type Reply } from './router.js';
@@ -38,26 +42,36 @@ const MAX_FORWARD_BODY = 8 << 20;
 
 /**
  * Whether this agent must hand the request to a server: a client always does; a follower does for
- * writes and for default/consistent reads (Consul forwards them to the leader), not for ?stale reads
- * or /v1/status, which every server answers itself.
+ * writes and for default/consistent reads (Consul forwards them to the leader), not for stale reads
+ * or /v1/status, which every server answers itself — unless the follower is further behind than the
+ * read's ?max_stale allows, when the leader answers it as a default read ('too-stale').
  */
-function mustForward(agent: Agent, ex: HttpExchange, path: string, q: URLSearchParams): boolean {
+function mustForward(
+  agent: Agent,
+  ex: HttpExchange,
+  path: string,
+  q: URLSearchParams,
+): false | 'forward' | 'too-stale' {
   // A client's (or another datacenter's) forward may be forwarded once more by a follower, to the
   // leader; a follower's never.
   if (!SERVER_BACKED.test(path) || ex.headers['x-proconsul-forwarded'] === 'server') return false;
   const s = agent.server;
-  if (!s) return !ex.headers['x-proconsul-forwarded'];
+  if (!s) return ex.headers['x-proconsul-forwarded'] ? false : 'forward';
   if (s.isLeader() || path.startsWith('/v1/status/') || path.startsWith('/v1/operator/raft/configuration'))
     return false;
-  if (ex.method === 'GET' && q.has('stale')) return false;
-  return s.leaderAddress() !== '';
+  const c = parseConsistency(q);
+  if (ex.method === 'GET' && !(c instanceof Error) && c.mode === 'stale') {
+    const behind = s.readMeta(agent.clock.monotonicMs()).lastContactMs;
+    return c.maxStaleMs > 0 && behind > c.maxStaleMs ? 'too-stale' : false;
+  }
+  return s.leaderAddress() !== '' ? 'forward' : false;
 }
 
 /** Query checks every server-backed endpoint shares (consul-surface.md §2.1): conflicting flags are a 400. */
 function commonQueryError(path: string, q: URLSearchParams): Reply | null {
   if (!SERVER_READS.test(path)) return null;
-  if (q.has('stale') && q.has('consistent'))
-    return { status: 400, text: 'Cannot specify ?stale with ?consistent, conflicting semantics.' };
+  const c = parseConsistency(q);
+  if (c instanceof Error) return { status: 400, text: c.message };
   if (q.has('cached') && q.has('consistent'))
     return { status: 400, text: 'Cannot specify ?cached with ?consistent, conflicting semantics.' };
   return null;
@@ -71,12 +85,12 @@ function otherDatacenter(path: string, q: URLSearchParams, dc: string): string |
 }
 
 /** The request as it travels to another server (method, target, headers, body). */
-async function forwardable(ex: HttpExchange): Promise<HttpCall> {
+async function forwardable(ex: HttpExchange, self: string): Promise<HttpCall> {
   const body =
     ex.method === 'GET' ? new Uint8Array() : ((await ex.readBody(MAX_FORWARD_BODY)) ?? new Uint8Array());
   const headers = new Map<string, string>();
   for (const [k, v] of Object.entries(ex.headers)) if (v !== undefined) headers.set(k, v);
-  return { method: ex.method, url: ex.url, headers, body };
+  return { method: ex.method, url: resolveNearAgent(ex.url, self), headers, body };
 }
 
 /** Control characters in a decoded path (Consul refuses them unless the filter is disabled). */
@@ -87,6 +101,9 @@ function hasUnprintable(s: string): boolean {
   }
   return false;
 }
+
+/** A relayed answer arrives uncompressed (the server's in-process exchange never gzips); compress it here. */
+const relayGzip = (ex: HttpExchange) => ({ gzip: acceptsGzip(ex.headers['accept-encoding']) });
 
 export function createHttpHandler(agent: Agent): HttpHandler {
   const router = new Router();
@@ -110,22 +127,24 @@ export function createHttpHandler(agent: Agent): HttpHandler {
     const headers: Record<string, string> = {
       ...c.httpResponseHeaders,
       'x-consul-default-acl-policy': c.acl.defaultPolicy,
+      vary: 'Accept-Encoding',
       ...(reply.headers ?? {}),
     };
+    const gzip = { gzip: acceptsGzip(ex.headers['accept-encoding']) };
     if (reply.text !== undefined) {
       headers['content-type'] = 'text/plain; charset=utf-8';
       headers['x-content-type-options'] = 'nosniff';
-      ex.respond(reply.status ?? 200, headers, reply.text.endsWith('\n') ? reply.text : `${reply.text}\n`);
+      const text = reply.text.endsWith('\n') ? reply.text : `${reply.text}\n`;
+      ex.respond(reply.status ?? 200, headers, text, gzip);
       return;
     }
     if (reply.raw !== undefined) {
-      ex.respond(reply.status ?? 200, headers, reply.raw);
+      ex.respond(reply.status ?? 200, headers, reply.raw, gzip);
       return;
     }
     if ('json' in reply) {
       headers['content-type'] = 'application/json';
-      headers.vary = 'Accept-Encoding';
-      ex.respond(reply.status ?? 200, headers, encodeJson(reply.json, pretty));
+      ex.respond(reply.status ?? 200, headers, encodeJson(reply.json, pretty), gzip);
       return;
     }
     ex.respond(reply.status ?? 200, headers, '');
@@ -160,14 +179,17 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       }
       if (dc !== null) {
         // Another datacenter: a client hands it to a local server, a server to one of that DC's servers.
-        const call = await forwardable(ex);
+        const call = await forwardable(ex, agent.config.nodeName);
         const a = agent.server ? await agent.forwardToDatacenter(dc, call) : await agent.forwardHttp(call);
-        ex.respond(a.status, Object.fromEntries(a.headers), a.body);
+        ex.respond(a.status, Object.fromEntries(a.headers), a.body, relayGzip(ex));
         return;
       }
-      if (mustForward(agent, ex, rawPath, query)) {
-        const a = await agent.forwardHttp(await forwardable(ex));
-        ex.respond(a.status, Object.fromEntries(a.headers), a.body);
+      const fwd = mustForward(agent, ex, rawPath, query);
+      if (fwd) {
+        const call = await forwardable(ex, agent.config.nodeName);
+        if (fwd === 'too-stale') call.url = withoutStale(call.url);
+        const a = await agent.forwardHttp(call);
+        ex.respond(a.status, Object.fromEntries(a.headers), a.body, relayGzip(ex));
         return;
       }
       // ?consistent: the leader proves it still leads (a barrier through the log) before reading.
@@ -195,7 +217,15 @@ export function createHttpHandler(agent: Agent): HttpHandler {
           send(ex, filter, pretty);
           return;
         }
-        const reply = await found.handler({ ex, method: ex.method, path, params: found.params, query });
+        const token = requestToken(query, ex.headers, agent.config.acl.tokens.default);
+        const reply = await found.handler({
+          ex,
+          method: ex.method,
+          path,
+          params: found.params,
+          query,
+          token,
+        });
         if (reply && filter && 'json' in reply && (reply.status ?? 200) === 200)
           reply.json = filter.apply(reply.json);
         if (reply) send(ex, reply, pretty);
@@ -206,7 +236,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         'method',
         ex.method,
         'url',
-        ex.url,
+        redactUrl(ex.url),
         'from',
         `${ex.remote.ip}:${ex.remote.port}`,
         'error',
@@ -220,7 +250,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         'method',
         ex.method,
         'url',
-        ex.url,
+        redactUrl(ex.url),
         'from',
         `${ex.remote.ip}:${ex.remote.port}`,
         'latency',

@@ -31,6 +31,8 @@ export function blockingParams(
     if (d instanceof Error) return new Error('Invalid wait time');
     waitNs = d;
   }
+  // As Consul's server: a zero or negative wait means the default, never "answer at once".
+  if (waitNs <= 0) waitNs = defaultWaitNs;
   if (waitNs > maxWaitNs) waitNs = maxWaitNs;
   return { minIndex, waitMs: waitNs / 1e6 };
 }

@@ -2,12 +2,15 @@
 
 import type { Agent } from '../agent/agent.js';
 import { NoLeaderError, type DeregisterRequest, type RegisterRequest } from '../agent/server.js';
-import { Catalog, type HealthCheck } from '../state/catalog.js';
+import { Catalog, type CatalogNode, type HealthCheck, type NodeService } from '../state/catalog.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { countServiceQuery } from './service-query-metrics.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { nearSorter } from './near.js';
+import { matchesNodeMeta, nodeMetaPairs, serviceNodeFilter } from './filter.js';
+import { queryMetaHeaders } from './query-meta.js';
 
 const MAX_BODY = 512 * 1024;
 
@@ -46,13 +49,74 @@ function parseRegister(v: unknown): RegisterRequest {
   };
 }
 
-export function registerCatalogEndpoints(r: Router, agent: Agent): void {
-  const headers = (index: number) => ({
-    'x-consul-index': String(Math.max(1, index)),
-    'x-consul-knownleader': String(agent.server?.leaderAddress() !== ''),
-    'x-consul-lastcontact': '0',
-  });
+/** A service instance with its node, as /v1/catalog/service/:name lists it (Consul's ServiceNode). */
+function serviceNodeJson(node: CatalogNode, s: NodeService): Record<string, unknown> {
+  return {
+    ID: node.ID,
+    Node: node.Node,
+    Address: node.Address,
+    Datacenter: node.Datacenter,
+    TaggedAddresses: node.TaggedAddresses,
+    NodeMeta: node.Meta,
+    ServiceKind: '',
+    ServiceID: s.ID,
+    ServiceName: s.Service,
+    ServiceTags: s.Tags,
+    ServiceAddress: s.Address,
+    ServiceWeights: s.Weights,
+    ServiceMeta: s.Meta,
+    ServicePort: s.Port,
+    ServiceSocketPath: '',
+    ServiceEnableTagOverride: s.EnableTagOverride,
+    ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
+    ServiceConnect: {},
+    CreateIndex: s.CreateIndex,
+    ModifyIndex: s.ModifyIndex,
+  };
+}
 
+/**
+ * serviceName → union of tags, over the nodes whose meta matches every `?node-meta` pair and the
+ * instances `keep` accepts (the `?filter`, evaluated on each instance as a ServiceNode).
+ */
+function listServices(
+  c: Catalog,
+  meta: Array<[string, string]>,
+  keep: ((x: unknown) => boolean) | null,
+): Record<string, string[]> {
+  if (meta.length === 0 && keep === null) return c.listServices();
+  const out = new Map<string, Set<string>>();
+  for (const n of c.listNodes()) {
+    if (!matchesNodeMeta(n.Meta, meta)) continue;
+    for (const s of c.node(n.Node)?.services ?? []) {
+      if (keep && !keep(serviceNodeJson(n, s))) continue;
+      const tags = out.get(s.Service) ?? new Set<string>();
+      for (const t of s.Tags) tags.add(t);
+      out.set(s.Service, tags);
+    }
+  }
+  return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v]]));
+}
+
+/** A NodeService as Consul encodes it (Kind and TaggedAddresses are omitted when empty). */
+function nodeServiceJson(s: NodeService): Record<string, unknown> {
+  return {
+    ID: s.ID,
+    Service: s.Service,
+    Tags: s.Tags,
+    Address: s.Address,
+    Meta: s.Meta,
+    Port: s.Port,
+    Weights: s.Weights,
+    EnableTagOverride: s.EnableTagOverride,
+    Proxy: { Mode: '', MeshGateway: {}, Expose: {} },
+    Connect: {},
+    CreateIndex: s.CreateIndex,
+    ModifyIndex: s.ModifyIndex,
+  };
+}
+
+export function registerCatalogEndpoints(r: Router, agent: Agent): void {
   const write = async (req: Request, apply: (body: unknown) => Promise<void> | Error): Promise<Reply> => {
     const s = agent.server;
     if (!s) return { status: 500, text: NO_SERVERS };
@@ -70,6 +134,10 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
       throw e;
     }
   };
+
+  const sortNear = nearSorter(agent);
+  const near = <T>(req: Request, items: readonly T[], nodeOf: (t: T) => string): T[] =>
+    sortNear(req.query, items, nodeOf);
 
   r.on('PUT', '/v1/catalog/register', (req) =>
     write(req, (v) => {
@@ -106,7 +174,7 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
       { key: 'catalog', prefix: false },
       query,
       (fn) => req.ex.onClose(fn),
-    ).then((t) => ({ ...reply(t), headers: headers(t.index) }));
+    ).then((t) => ({ ...reply(t), headers: queryMetaHeaders(agent, req.query, t.index) }));
   };
 
   // The whole catalog for a client agent's mirror (proconsul's own, not a Consul endpoint).
@@ -124,15 +192,18 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     return read(
       req,
       () => ({ index: c?.index ?? 1, nodes: c?.listNodes() ?? [] }),
-      (t) => ({ json: t.nodes }),
+      (t) => ({ json: near(req, t.nodes, (n) => n.Node) }),
     );
   });
 
   r.on('GET', '/v1/catalog/services', (req) => {
     const c = agent.server?.state.catalog;
+    const keep = serviceNodeFilter(req.query);
+    if (keep !== null && typeof keep !== 'function') return keep;
+    const meta = nodeMetaPairs(req.query);
     return read(
       req,
-      () => ({ index: c?.index ?? 1, services: c?.listServices() ?? {} }),
+      () => ({ index: c?.index ?? 1, services: c ? listServices(c, meta, keep) : {} }),
       (t) => ({ json: t.services }),
     );
   });
@@ -147,28 +218,9 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
       req,
       () => ({ index: c?.index ?? 1, rows: c?.serviceNodes(name, tags) ?? [] }),
       (t) => ({
-        json: t.rows.map(({ node, service: s }) => ({
-          ID: node.ID,
-          Node: node.Node,
-          Address: node.Address,
-          Datacenter: node.Datacenter,
-          TaggedAddresses: node.TaggedAddresses,
-          NodeMeta: node.Meta,
-          ServiceKind: '',
-          ServiceID: s.ID,
-          ServiceName: s.Service,
-          ServiceTags: s.Tags,
-          ServiceAddress: s.Address,
-          ServiceWeights: s.Weights,
-          ServiceMeta: s.Meta,
-          ServicePort: s.Port,
-          ServiceSocketPath: '',
-          ServiceEnableTagOverride: s.EnableTagOverride,
-          ServiceProxy: { Mode: '', MeshGateway: {}, Expose: {} },
-          ServiceConnect: {},
-          CreateIndex: s.CreateIndex,
-          ModifyIndex: s.ModifyIndex,
-        })),
+        json: near(req, t.rows, (x) => x.node.Node).map(({ node, service }) =>
+          serviceNodeJson(node, service),
+        ),
       }),
     );
   });
@@ -185,6 +237,22 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
           Node: t.entry.node,
           Services: Object.fromEntries(t.entry.services.map((s) => [s.ID, s])),
         },
+      }),
+    );
+  });
+
+  // The array form (Consul 1.7+): an unknown node is 200 with both fields null, as Consul's zero value.
+  r.on('GET', '/v1/catalog/node-services/:node', (req) => {
+    const c = agent.server?.state.catalog;
+    const name = req.params.node ?? '';
+    if (name === '') return { status: 400, text: 'Missing node name' };
+    return read(
+      req,
+      () => ({ index: c?.index ?? 1, entry: c?.node(name) ?? null }),
+      (t) => ({
+        json: t.entry
+          ? { Node: t.entry.node, Services: t.entry.services.map(nodeServiceJson) }
+          : { Node: null, Services: null },
       }),
     );
   });

@@ -5,16 +5,11 @@ import type { Agent } from '../agent/agent.js';
 import { decodeBody } from './decode.js';
 import type { Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { queryMetaHeaders } from './query-meta.js';
 import { NoLeaderError } from '../agent/server.js';
 import type { Coord } from '../state/coordinates.js';
 
 export function registerCoordinateEndpoints(r: Router, agent: Agent): void {
-  const headers = (index: number) => ({
-    'x-consul-index': String(Math.max(1, index)),
-    'x-consul-knownleader': String(agent.server?.leaderAddress() !== ''),
-    'x-consul-lastcontact': '0',
-  });
-
   r.on('GET', '/v1/coordinate/datacenters', () => {
     const wan = agent.gossip?.pool('wan');
     if (!agent.server || !wan) return { status: 500, text: NO_SERVERS };
@@ -37,13 +32,13 @@ export function registerCoordinateEndpoints(r: Router, agent: Agent): void {
     };
   });
 
-  r.on('GET', '/v1/coordinate/nodes', () => {
+  r.on('GET', '/v1/coordinate/nodes', (req) => {
     const s = agent.server;
     if (!s) return { status: 500, text: NO_SERVERS };
     const cat = s.state.catalog;
     return {
       json: s.state.coordinates.list((n) => cat.node(n) !== null),
-      headers: headers(s.state.coordinates.index),
+      headers: queryMetaHeaders(agent, req.query, s.state.coordinates.index),
     };
   });
 
@@ -52,8 +47,12 @@ export function registerCoordinateEndpoints(r: Router, agent: Agent): void {
     if (!s) return { status: 500, text: NO_SERVERS };
     const e = s.state.coordinates.get(req.params.node ?? '');
     if (!e || s.state.catalog.node(e.Node) === null)
-      return { status: 404, text: '', headers: headers(s.state.coordinates.index) };
-    return { json: [e], headers: headers(s.state.coordinates.index) };
+      return {
+        status: 404,
+        text: '',
+        headers: queryMetaHeaders(agent, req.query, s.state.coordinates.index),
+      };
+    return { json: [e], headers: queryMetaHeaders(agent, req.query, s.state.coordinates.index) };
   });
 
   r.on('PUT', '/v1/coordinate/update', async (req) => {

@@ -1,7 +1,7 @@
 // `?filter=` (and the older `?node-meta=k:v`) on listing endpoints: the expression is compiled against
 // the shape of what the endpoint lists before the request runs (a bad one is a 500 with the parser's
 // text), then applied to each listed element — each array item, each value of a map response, or each
-// of a node's Services for /v1/catalog/node/:node.
+// of a node's Services for /v1/catalog/node/:node and /v1/catalog/node-services/:node.
 
 import { compileFilter, evaluate, FilterError, type Expr, type Shape } from '../lib/bexpr.js';
 import type { Reply } from './router.js';
@@ -96,7 +96,7 @@ const MEMBER: Shape = {
   },
 };
 
-type Where = 'items' | 'values' | 'services';
+type Where = 'items' | 'values' | 'services' | 'service-list';
 
 /** Which endpoints take ?filter, what they list, and where the node's meta is for ?node-meta. */
 const ROUTES: Array<{ re: RegExp; shape: Shape; where: Where; nodeMeta?: (x: unknown) => unknown }> = [
@@ -108,6 +108,7 @@ const ROUTES: Array<{ re: RegExp; shape: Shape; where: Where; nodeMeta?: (x: unk
     nodeMeta: (x) => get(x, 'NodeMeta'),
   },
   { re: /^\/v1\/catalog\/node\/[^/]+$/, shape: SERVICE, where: 'services' },
+  { re: /^\/v1\/catalog\/node-services\/[^/]+$/, shape: SERVICE, where: 'service-list' },
   { re: /^\/v1\/health\/(node|checks|state)\/[^/]+$/, shape: CHECK, where: 'items' },
   {
     re: /^\/v1\/health\/service\/[^/]+$/,
@@ -124,6 +125,31 @@ function get(x: unknown, k: string): unknown {
   return x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined;
 }
 
+/** The `?node-meta=k:v` pairs (split at the first ':'; no ':' means an empty value), all of which must match. */
+export function nodeMetaPairs(q: URLSearchParams): Array<[string, string]> {
+  return q.getAll('node-meta').map((p) => {
+    const i = p.indexOf(':');
+    return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
+  });
+}
+
+export function matchesNodeMeta(meta: unknown, pairs: ReadonlyArray<[string, string]>): boolean {
+  return pairs.every(([k, v]) => get(meta, k) === v);
+}
+
+/**
+ * `?filter` for /v1/catalog/services, which Consul evaluates on each service instance (a ServiceNode, as
+ * /v1/catalog/service/:name lists it) before building the name → tags map: null when none is asked for,
+ * the predicate, or the 500 reply for a bad expression.
+ */
+export function serviceNodeFilter(q: URLSearchParams): ((x: unknown) => boolean) | Reply | null {
+  const src = q.get('filter');
+  if (!src) return null;
+  const c = compileFilter(src, SERVICE_NODE);
+  if (c instanceof FilterError) return { status: 500, text: c.message };
+  return (x) => evaluate(c, x);
+}
+
 export interface ListFilter {
   apply(json: unknown): unknown;
 }
@@ -133,12 +159,7 @@ export function requestFilter(path: string, q: URLSearchParams): ListFilter | Re
   const route = ROUTES.find((r) => r.re.test(path));
   if (!route) return null;
   const src = q.get('filter');
-  const metaPairs = route.nodeMeta
-    ? q.getAll('node-meta').map((p) => {
-        const i = p.indexOf(':');
-        return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
-      })
-    : [];
+  const metaPairs = route.nodeMeta ? nodeMetaPairs(q) : [];
   if (!src && metaPairs.length === 0) return null;
   let expr: Expr | null = null;
   if (src) {
@@ -147,7 +168,8 @@ export function requestFilter(path: string, q: URLSearchParams): ListFilter | Re
     expr = c;
   }
   const keep = (x: unknown) =>
-    (expr === null || evaluate(expr, x)) && metaPairs.every(([k, v]) => get(route.nodeMeta!(x), k!) === v);
+    (expr === null || evaluate(expr, x)) &&
+    (metaPairs.length === 0 || matchesNodeMeta(route.nodeMeta!(x), metaPairs));
   return {
     apply(json) {
       if (route.where === 'items') return Array.isArray(json) ? json.filter(keep) : json;
@@ -156,6 +178,8 @@ export function requestFilter(path: string, q: URLSearchParams): ListFilter | Re
           ? Object.fromEntries(Object.entries(json).filter(([, v]) => keep(v)))
           : json;
       const services = get(json, 'Services');
+      if (route.where === 'service-list')
+        return Array.isArray(services) ? { ...(json as object), Services: services.filter(keep) } : json;
       if (!services || typeof services !== 'object') return json;
       return {
         ...(json as object),

@@ -7,8 +7,41 @@ import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
 import { countServiceQuery } from './service-query-metrics.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { nearSorter } from './near.js';
+import { matchesNodeMeta, nodeMetaPairs } from './filter.js';
+import { queryMetaHeaders } from './query-meta.js';
 
 const STATES = ['any', 'passing', 'warning', 'critical'];
+
+/** Go's strconv.ParseBool spellings; a bare `?passing` is true (Consul's backwards compatibility). */
+const BOOLS: Record<string, boolean> = {
+  '': true,
+  '1': true,
+  t: true,
+  T: true,
+  true: true,
+  TRUE: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  false: false,
+  FALSE: false,
+  False: false,
+};
+
+export function parsePassing(q: URLSearchParams): boolean | Error {
+  const v = q.get('passing');
+  if (v === null) return false;
+  return Object.hasOwn(BOOLS, v) ? BOOLS[v]! : new Error('Invalid value for ?passing');
+}
+
+/** The checks whose node's meta matches every `?node-meta` pair. */
+function onMatchingNodes(c: Catalog, q: URLSearchParams, checks: HealthCheck[]): HealthCheck[] {
+  const meta = nodeMetaPairs(q);
+  if (meta.length === 0) return checks;
+  return checks.filter((x) => matchesNodeMeta(c.node(x.Node)?.node.Meta, meta));
+}
 
 function checkJson(c: HealthCheck): Record<string, unknown> {
   return { ...c, Definition: {} };
@@ -30,13 +63,13 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
       (fn) => req.ex.onClose(fn),
     ).then((t) => ({
       ...reply(t.value),
-      headers: {
-        'x-consul-index': String(t.index),
-        'x-consul-knownleader': String(s.leaderAddress() !== ''),
-        'x-consul-lastcontact': '0',
-      },
+      headers: queryMetaHeaders(agent, req.query, t.index),
     }));
   };
+
+  const sortNear = nearSorter(agent);
+  const near = <T>(req: Request, items: readonly T[], nodeOf: (t: T) => string): T[] =>
+    sortNear(req.query, items, nodeOf);
 
   r.on('GET', '/v1/health/node/:node', (req) =>
     read(
@@ -49,8 +82,13 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/health/checks/:service', (req) =>
     read(
       req,
-      (c) => c.allChecks().filter((x) => x.ServiceName === req.params.service),
-      (v) => ({ json: v.map(checkJson) }),
+      (c) =>
+        onMatchingNodes(
+          c,
+          req.query,
+          c.allChecks().filter((x) => x.ServiceName === req.params.service),
+        ),
+      (v) => ({ json: near(req, v, (x) => x.Node).map(checkJson) }),
     ),
   );
 
@@ -59,13 +97,19 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
     if (!STATES.includes(state)) return { status: 400, text: `Bad state: ${state}` };
     return read(
       req,
-      (c) => c.allChecks().filter((x) => state === 'any' || x.Status === state),
-      (v) => ({ json: v.map(checkJson) }),
+      (c) =>
+        onMatchingNodes(
+          c,
+          req.query,
+          c.allChecks().filter((x) => state === 'any' || x.Status === state),
+        ),
+      (v) => ({ json: near(req, v, (x) => x.Node).map(checkJson) }),
     );
   });
 
   r.on('GET', '/v1/health/service/:service', (req) => {
-    const passing = req.query.has('passing') && !['0', 'false'].includes(req.query.get('passing') ?? '');
+    const passing = parsePassing(req.query);
+    if (passing instanceof Error) return { status: 400, text: passing.message };
     const tags = req.query.getAll('tag');
     countServiceQuery(agent, 'health', req.params.service ?? '', tags);
     return read(
@@ -80,7 +124,11 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
           }))
           .filter((e) => !passing || e.checks.every((x) => x.Status === 'passing')),
       (v) => ({
-        json: v.map((e) => ({ Node: e.node, Service: e.service, Checks: e.checks.map(checkJson) })),
+        json: near(req, v, (e) => e.node.Node).map((e) => ({
+          Node: e.node,
+          Service: e.service,
+          Checks: e.checks.map(checkJson),
+        })),
       }),
     );
   });

@@ -7,6 +7,7 @@ import type { DirEntry } from '../state/kv-store.js';
 import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
+import { queryMetaHeaders } from './query-meta.js';
 
 export function entryJson(e: DirEntry): Record<string, unknown> {
   const o: Record<string, unknown> = {
@@ -19,19 +20,6 @@ export function entryJson(e: DirEntry): Record<string, unknown> {
   o.CreateIndex = e.CreateIndex;
   o.ModifyIndex = e.ModifyIndex;
   return o;
-}
-
-function indexHeaders(
-  index: number,
-  meta: { knownLeader: boolean; lastContactMs: number },
-): Record<string, string> {
-  return {
-    'x-consul-index': String(Math.max(1, index)),
-    'x-consul-knownleader': String(meta.knownLeader),
-    'x-consul-lastcontact': String(meta.lastContactMs),
-    'x-consul-effective-consistency': 'leader',
-    'x-consul-query-backend': 'blocking-query',
-  };
 }
 
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -86,7 +74,8 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
     const ports = { timers: agent.timers, rng: agent.rng };
     const onClose = (fn: () => void) => req.ex.onClose(fn);
     if (q.has('keys')) {
-      const sep = q.get('separator') ?? '';
+      // Consul reads its historic misspelling first, then the correct one.
+      const sep = q.get('seperator') || q.get('separator') || '';
       const res = await blockingQuery(
         bp,
         ports,
@@ -96,8 +85,8 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
         onClose,
       );
       if (res.keys.length === 0 && key !== '')
-        return { status: 404, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
-      return { json: res.keys, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
+        return { status: 404, headers: queryMetaHeaders(agent, q, res.index) };
+      return { json: res.keys, headers: queryMetaHeaders(agent, q, res.index) };
     }
     if (q.has('recurse')) {
       const res = await blockingQuery(
@@ -108,11 +97,10 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
         () => kv.list(key),
         onClose,
       );
-      if (res.entries.length === 0)
-        return { status: 404, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
+      if (res.entries.length === 0) return { status: 404, headers: queryMetaHeaders(agent, q, res.index) };
       return {
         json: res.entries.map(entryJson),
-        headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())),
+        headers: queryMetaHeaders(agent, q, res.index),
       };
     }
     const res = await blockingQuery(
@@ -123,13 +111,12 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
       () => kv.get(key),
       onClose,
     );
-    if (!res.entry)
-      return { status: 404, headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())) };
+    if (!res.entry) return { status: 404, headers: queryMetaHeaders(agent, q, res.index) };
     if (q.has('raw')) {
       return {
         raw: res.entry.Value ?? new Uint8Array(),
         headers: {
-          ...indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())),
+          ...queryMetaHeaders(agent, q, res.index),
           'content-type': 'text/plain',
           'x-content-type-options': 'nosniff',
           'content-security-policy': 'sandbox',
@@ -138,7 +125,7 @@ export function registerKvEndpoints(r: Router, agent: Agent): void {
     }
     return {
       json: [entryJson(res.entry)],
-      headers: indexHeaders(res.index, s.readMeta(agent.clock.monotonicMs())),
+      headers: queryMetaHeaders(agent, q, res.index),
     };
   });
 

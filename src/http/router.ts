@@ -11,6 +11,8 @@ export interface Request {
   readonly path: string;
   readonly params: Readonly<Record<string, string | undefined>>;
   readonly query: URLSearchParams;
+  /** The ACL token the request carries, or the agent's default ("" = anonymous); see token.ts. */
+  readonly token: string;
 }
 
 export interface Reply {

@@ -115,6 +115,23 @@ export class FlagSet {
     return box;
   }
 
+  /** Repeatable `key=value` flag (Consul's FlagMapValue): a later value for a key replaces the earlier. */
+  map(name: string, usage: string, group?: string): { value: Record<string, string> } {
+    const box = { value: {} as Record<string, string> };
+    this.define({
+      name,
+      kind: 'value',
+      usage,
+      group,
+      set: (v) => {
+        const i = v.indexOf('=');
+        if (i < 0) return new Error(`Missing "=" value in argument: ${v}`);
+        box.value[v.slice(0, i)] = v.slice(i + 1);
+      },
+    });
+    return box;
+  }
+
   /**
    * Parses args. Stops at the first non-flag argument (Go semantics: flags must precede positionals).
    * Help requests (-h, -help, --help) return { help: true } unless a flag named h/help was defined.

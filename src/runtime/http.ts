@@ -16,7 +16,13 @@ export interface HttpExchange {
   readonly remote: Addr;
   /** The whole body, or null when it exceeds `limit` bytes. */
   readBody(limit: number): Promise<Uint8Array | null>;
-  respond(status: number, headers: Record<string, string>, body?: Uint8Array | string): void;
+  /** `gzip`: send the body gzip-encoded (with Content-Encoding: gzip); the caller decides when. */
+  respond(
+    status: number,
+    headers: Record<string, string>,
+    body?: Uint8Array | string,
+    opts?: { gzip?: boolean },
+  ): void;
   /** Starts a chunked response for streaming endpoints (monitor, blocking streams). */
   stream(status: number, headers: Record<string, string>): HttpStream;
   /** Called when the client goes away (used to stop streams and blocking queries). */

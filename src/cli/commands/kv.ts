@@ -3,6 +3,7 @@
 import type { ApiClient } from '../../api/client.js';
 import { ApiError } from '../../api/client.js';
 import { FlagSet } from '../../lib/flags.js';
+import { parseGoJson } from '../../lib/gojson.js';
 import type { Command, CommandContext } from '../command.js';
 import { RUN_RESULT_HELP } from '../cli.js';
 import { addHttpFlags } from '../http-flags.js';
@@ -11,7 +12,8 @@ import { usage } from '../usage.js';
 
 interface KvPair {
   Key: string;
-  Flags: number;
+  /** uint64: above 2^53 it is a bigint, so it prints exactly. */
+  Flags: number | bigint;
   Value: string | null;
   CreateIndex: number;
   ModifyIndex: number;
@@ -49,7 +51,10 @@ async function listOrNull<T>(
   if (r.status === 404) return null;
   if (r.status !== 200)
     throw new ApiError(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`, r.status);
-  return JSON.parse(dec.decode(body)) as T;
+  // Go-compatible decoding keeps uint64 Flags above 2^53 exact (JSON.parse would round them).
+  const parsed = parseGoJson(dec.decode(body));
+  if (!parsed.ok) throw new ApiError(parsed.error.message, r.status);
+  return parsed.value as T;
 }
 
 const GET_HELP = `
@@ -359,7 +364,9 @@ async function runImport(ctx: CommandContext): Promise<number> {
   if (data === null) return 1;
   let entries: Array<{ key?: unknown; flags?: unknown; value?: unknown }>;
   try {
-    entries = JSON.parse(dec.decode(data)) as typeof entries;
+    const parsed = parseGoJson(dec.decode(data));
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    entries = parsed.value as typeof entries;
     if (!Array.isArray(entries))
       throw new Error('json: cannot unmarshal object into Go value of type []*kv.Entry');
   } catch (e) {
@@ -375,7 +382,8 @@ async function runImport(ctx: CommandContext): Promise<number> {
     }
     const key = o.prefix.value ? joinPath(o.prefix.value, String(e.key ?? '')) : String(e.key ?? '');
     const query: Record<string, string> = {};
-    if (typeof e.flags === 'number' && e.flags !== 0) query.flags = String(e.flags);
+    if ((typeof e.flags === 'number' || typeof e.flags === 'bigint') && Number(e.flags) !== 0)
+      query.flags = String(e.flags);
     try {
       await client.call('PUT', pathOf(key), { query, body: new Uint8Array(Buffer.from(value, 'base64')) });
     } catch (err) {

@@ -2,6 +2,7 @@
 // `consul monitor` hold requests open for minutes.
 import http from 'node:http';
 import { chmodSync, unlinkSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import type { HttpExchange, HttpHandler, HttpListener, HttpServerFactory } from '../../runtime/http.js';
 import type { Addr } from '../../runtime/transport.js';
 
@@ -27,9 +28,13 @@ function exchange(req: http.IncomingMessage, res: http.ServerResponse): HttpExch
         req.on('error', reject);
       });
     },
-    respond(status, hdrs, body) {
+    respond(status, hdrs, body, opts) {
       if (res.headersSent) return;
-      const b = body === undefined ? '' : body;
+      let b: Uint8Array | string = body === undefined ? '' : body;
+      if (opts?.gzip && Buffer.byteLength(b) > 0) {
+        b = gzipSync(b);
+        hdrs = { ...hdrs, 'content-encoding': 'gzip' };
+      }
       res.writeHead(status, { ...hdrs, 'content-length': Buffer.byteLength(b) });
       res.end(b);
     },
