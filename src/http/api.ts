@@ -13,6 +13,7 @@ import { registerOperatorEndpoints } from './operator-endpoints.js';
 import { registerCoordinateEndpoints } from './coordinate-endpoints.js';
 import { registerEventEndpoints } from './event-endpoints.js';
 import { registerAgentLocalEndpoints } from './agent-local-endpoints.js';
+import { registerAgentServiceEndpoints } from './agent-service-endpoints.js';
 import { registerSessionEndpoints } from './session-endpoints.js';
 import { registerTxnEndpoints } from './txn-endpoints.js';
 import { registerSnapshotEndpoints } from './snapshot-endpoints.js';
@@ -116,6 +117,7 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerCoordinateEndpoints(router, agent);
   registerEventEndpoints(router, agent);
   registerAgentLocalEndpoints(router, agent);
+  registerAgentServiceEndpoints(router, agent);
   registerSessionEndpoints(router, agent);
   registerTxnEndpoints(router, agent);
   registerSnapshotEndpoints(router, agent);

@@ -35,6 +35,7 @@ import {
 import { leaveCommand, reloadCommand } from './simple.js';
 import { lockCommand } from './lock.js';
 import { maintCommand } from './maint.js';
+import { servicesCommand, servicesDeregisterCommand, servicesRegisterCommand } from './services.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 import { rttCommand } from './rtt.js';
@@ -75,6 +76,9 @@ export function allCommands(): Map<string, Command> {
     ['lock', lockCommand],
     ['maint', maintCommand],
     ['members', membersCommand],
+    ['services', servicesCommand],
+    ['services register', servicesRegisterCommand],
+    ['services deregister', servicesDeregisterCommand],
     ['monitor', monitorCommand],
     ['operator', operatorCommand],
     ['operator autopilot', operatorAutopilotCommand],
