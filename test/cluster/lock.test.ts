@@ -66,6 +66,26 @@ test('two lockers never overlap; a third gives up after -timeout', async () => {
   assert.deepEqual(lines(log), ['A start', 'A end', 'B start', 'B end']);
 });
 
+test('two contenders taking the lock round after round are never inside together', async () => {
+  const log = path.join(dir, 'rounds.log');
+  const body = (who: string) => `echo ${who} start >> ${log}; sleep 0.1; echo ${who} end >> ${log}`;
+  const ROUNDS = 6;
+  const contender = async (who: string) => {
+    for (let i = 0; i < ROUNDS; i++) {
+      const p = startConsul(['lock', 'app/rounds', body(who)], env);
+      assert.equal(await p.exited, 0, p.err());
+    }
+  };
+  await Promise.all([contender('A'), contender('B')]);
+  const got = lines(log);
+  assert.equal(got.length, 4 * ROUNDS);
+  // Every start is followed by the same holder's end: no two children ever overlap.
+  for (let i = 0; i < got.length; i += 2) {
+    const who = got[i]!.split(' ')[0];
+    assert.deepEqual([got[i], got[i + 1]], [`${who} start`, `${who} end`], `round at line ${i + 1}`);
+  }
+});
+
 test('a semaphore (-n=2) lets two holders in at a time', async () => {
   const log = path.join(dir, 'sem.log');
   const body = `echo + >> ${log}; sleep 0.8; echo - >> ${log}`;
