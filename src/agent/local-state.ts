@@ -341,7 +341,58 @@ export class LocalState {
       return { code: 500, text: `CheckID "${id}" does not have associated TTL` };
     this.setStatus(lc, status, output);
     this.armTtl(id);
+    this.pending.push(this.persistState(id, lc));
     return null;
+  }
+
+  /**
+   * A TTL check's last report, in <data-dir>/checks/state (Consul's {CheckID, Status, Output, Expires}),
+   * so a restart within the TTL keeps it instead of starting critical.
+   */
+  private async persistState(id: string, lc: LocalCheck | null): Promise<void> {
+    const dir = this.persistDir('checks');
+    const disk = this.ports.disk;
+    if (!dir || !disk) return;
+    const file = `${dir}/state/${createHash('md5').update(id).digest('hex')}`;
+    try {
+      if (!lc) return await disk.remove(file);
+      const expires = (this.ports.clock?.wallMs() ?? 0) + (lc.def.ttlNs ?? 0) / 1e6;
+      await disk.mkdirp(`${dir}/state`, 0o700);
+      const body = { CheckID: id, Status: lc.status, Output: lc.output, Expires: expires };
+      await disk.writeFileAtomic(file, JSON.stringify(body), 0o600);
+    } catch (e) {
+      this.log.error('failed to persist check state', 'check', id, 'error', e);
+    }
+  }
+
+  /** Applies the saved TTL states that have not expired (after the checks are restored). */
+  private async restoreStates(): Promise<void> {
+    const dir = this.persistDir('checks');
+    const disk = this.ports.disk;
+    if (!dir || !disk) return;
+    const now = this.ports.clock?.wallMs() ?? 0;
+    for (const e of (await disk.readdir(`${dir}/state`)) ?? []) {
+      if (!e.isFile) continue;
+      const raw = await disk.readFile(`${dir}/state/${e.name}`);
+      if (!raw) continue;
+      try {
+        const st = JSON.parse(new TextDecoder().decode(raw)) as {
+          CheckID: string;
+          Status: CheckStatus;
+          Output: string;
+          Expires: number;
+        };
+        const lc = this.checks.get(st.CheckID);
+        if (!lc || lc.def.ttlNs === undefined) continue;
+        if (st.Expires <= now) {
+          this.log.debug('check state expired, not restoring', 'check', st.CheckID);
+          continue;
+        }
+        this.setStatus(lc, st.Status, st.Output);
+      } catch (err) {
+        this.log.warn('failed decoding check state file', 'file', e.name, 'error', err);
+      }
+    }
   }
 
   /** Where API registrations persist (Consul: <data-dir>/services and checks); null in -dev. */
@@ -380,6 +431,7 @@ export class LocalState {
       const disk = this.ports.disk;
       if (!dir || !disk) continue;
       for (const e of (await disk.readdir(dir)) ?? []) {
+        if (!e.isFile) continue;
         const raw = await disk.readFile(`${dir}/${e.name}`);
         if (!raw) continue;
         try {
@@ -397,6 +449,7 @@ export class LocalState {
         }
       }
     }
+    await this.restoreStates();
   }
 
   /** /v1/agent/service/register: the body in config form (lower-case keys, as a service file). */
@@ -475,6 +528,7 @@ export class LocalState {
   deregisterCheck(id: string): boolean {
     if (!this.checks.has(id)) return false;
     if (this.api.checks.some((x) => x.id === id)) this.pending.push(this.persist('checks', id, null));
+    if (this.checks.get(id)?.def.ttlNs !== undefined) this.pending.push(this.persistState(id, null));
     this.api.checks = this.api.checks.filter((x) => x.id !== id);
     this.dropCheck(id);
     this.updateAliases();

@@ -85,9 +85,11 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
     });
   }
 
-  const ttl = (status: CheckStatus) => (req: Request) => {
+  const ttl = (status: CheckStatus) => async (req: Request) => {
     const err = local()?.updateTtl(req.params.id ?? '', status, req.query.get('note') ?? '');
     if (err) return { status: err.code, text: err.text };
+    // The check's state is on disk before the answer (a restart right after keeps it).
+    await local()?.flushed();
     return { json: null };
   };
   r.on('PUT', '/v1/agent/check/pass/:id', ttl('passing'));
@@ -137,6 +139,7 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
       return { status: 400, text: `Invalid check status: '${status}'` };
     const err = local()?.updateTtl(req.params.id ?? '', status as CheckStatus, String(b.output ?? ''));
     if (err) return { status: err.code, text: err.text };
+    await local()?.flushed();
     return { json: null };
   });
 }

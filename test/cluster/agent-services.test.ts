@@ -104,18 +104,21 @@ test(
     assert.equal((await put('/v1/agent/service/register', '{"Port": 1}')).text, 'Missing service name\n');
 
     // Registrations survive a restart (persisted under the data dir, as Consul's services/ and checks/).
+    // A TTL check's last report survives too while its TTL has not run out (Consul's checks/state).
     assert.equal(
       (await put('/v1/agent/check/register', JSON.stringify({ Name: 'disk', CheckID: 'disk', TTL: '30s' })))
         .status,
       200,
     );
+    assert.equal((await put('/v1/agent/check/warn/disk?note=filling')).status, 200);
     await stop(procs.pop()!);
     await startServer();
     const after = JSON.parse((await httpGet(`http://${IP}:8500/v1/agent/checks`)).body) as Record<
       string,
-      { Name: string }
+      { Name: string; Status: string; Output: string }
     >;
     assert.deepEqual(Object.keys(after).sort(), ['disk', 'service:api-1']);
+    assert.deepEqual([after.disk?.Status, after.disk?.Output], ['warning', 'filling']);
     await waitFor(
       'a leader again',
       async () => JSON.parse((await httpGet(`http://${IP}:8500/v1/status/leader`)).body) !== '',
