@@ -22,7 +22,7 @@ import {
   type WireOptions,
 } from './memberlist/packet.js';
 import { readStreamSoFar } from './memberlist/frame.js';
-import { MessageType } from './memberlist/messages.js';
+import { LABEL_MARKER, MessageType } from './memberlist/messages.js';
 import { concatBytes as append } from '../lib/bytes.js';
 
 export interface GossipCore {
@@ -32,6 +32,8 @@ export interface GossipCore {
   handlePacket(from: Addr, p: Packet): void;
   handleStream(m: StreamMessage): StreamMessage | null;
   streamReply(id: number, m: StreamMessage | null, err: string | null): void;
+  /** The err message to write back on a stream that could not be read (layered as any reply). */
+  errorReply(text: string): StreamMessage;
 }
 
 export interface GossipPorts {
@@ -139,33 +141,24 @@ export class GossipDriver {
       buf = append(buf, chunk);
       if (buf.length > MAX_STREAM_BYTES) return finish('stream too large');
       const w = this.wire();
-      // memberlist refuses the two encryption mismatches with these texts, sent back as an err message.
-      const first = buf[0] === 244 && buf.length > 1 ? buf[2 + buf[1]!] : buf[0];
-      if (first === MessageType.encrypt && !(w.keys?.length ?? 0))
-        return this.replyErr(c, 'Remote state is encrypted and encryption is not configured', finish);
-      if (
-        first !== undefined &&
-        first !== MessageType.encrypt &&
-        (w.keys?.length ?? 0) > 0 &&
-        w.verifyIncoming
-      )
-        return this.replyErr(c, 'Encryption is configured but remote state is not encrypted', finish);
+      const mismatch = encryptionMismatch(buf, w);
+      if (mismatch) return this.replyErr(c, mismatch, finish);
       const r = readStreamSoFar(buf, w);
       if (r.kind === 'incomplete') return;
-      if (r.kind === 'error') return finish(r.error);
+      if (r.kind === 'error') return this.replyErr(c, r.error, finish);
       const reply = this.run(() => this.core.handleStream(r.message));
       if (reply) c.write(encodeStream({ label: '', messages: [reply] }, w));
       finish(null);
     });
   }
 
+  /**
+   * memberlist's listener answers a stream it cannot read with an err message, encrypted when it
+   * encrypts, so a joiner with the wrong key (or none) fails on reading the answer, in its own words.
+   */
   private replyErr(c: StreamConn, text: string, finish: (e: string | null) => void): void {
-    c.write(
-      encodeStream({
-        label: '',
-        messages: [{ kind: 'message', type: MessageType.err, fields: { Error: text } }],
-      }),
-    );
+    const w = this.wire();
+    c.write(encodeStream({ label: '', messages: [this.core.errorReply(text)] }, w));
     finish(text);
   }
 
@@ -217,6 +210,8 @@ export class GossipDriver {
     };
     conn.onData((chunk) => {
       buf = append(buf, chunk);
+      const mismatch = encryptionMismatch(buf, w);
+      if (mismatch) return end(null, mismatch);
       const r = readStreamSoFar(buf, { ...w, label: w.label ?? '' });
       if (r.kind === 'message') end(r.message, null);
       else if (r.kind === 'error') end(null, r.error);
@@ -224,4 +219,19 @@ export class GossipDriver {
     conn.onClose((err) => end(null, err ? err.message : 'EOF'));
     conn.write(encodeStream({ label: w.label ?? '', messages: [m] }, w));
   }
+}
+
+/**
+ * memberlist's readStream refuses, on either end of a stream, an encrypted frame without keys and a
+ * plaintext one when incoming traffic must be verified; null while the first message byte is unknown.
+ */
+function encryptionMismatch(buf: Uint8Array, w: WireOptions & { verifyIncoming: boolean }): string | null {
+  const first = buf[0] === LABEL_MARKER && buf.length > 1 ? buf[2 + buf[1]!] : buf[0];
+  if (first === undefined) return null;
+  const keyed = (w.keys?.length ?? 0) > 0;
+  if (first === MessageType.encrypt && !keyed)
+    return 'Remote state is encrypted and encryption is not configured';
+  if (first !== MessageType.encrypt && keyed && w.verifyIncoming)
+    return 'Encryption is configured but remote state is not encrypted';
+  return null;
 }

@@ -272,6 +272,10 @@ export class Serf implements MemberlistDelegate {
     return this.memberlist.handleStream(m);
   }
 
+  errorReply(text: string): StreamMessage {
+    return this.memberlist.errorReply(text);
+  }
+
   streamReply(id: number, m: StreamMessage | null, err: string | null = null): void {
     this.memberlist.streamReply(id, m, err);
   }
