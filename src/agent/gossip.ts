@@ -117,9 +117,14 @@ export class AgentGossip {
     return `${this.cfg.dataDir}/serf/${pool === 'lan' ? 'local' : 'remote'}.keyring`;
   }
 
+  /** Keyring files live in the data dir unless disable_keyring_file (and -dev, which sets it) says not. */
+  private persistKeys(): boolean {
+    return this.cfg.dataDir !== '' && !this.cfg.devMode && !this.cfg.disableKeyringFile;
+  }
+
   /** The keyring: the persisted file wins over `encrypt` (Consul warns and uses the file). */
   private async loadKeys(pool: Pool): Promise<Uint8Array[]> {
-    const persist = this.cfg.dataDir !== '' && !this.cfg.devMode;
+    const persist = this.persistKeys();
     const fromKey = this.cfg.encryptKey ? [new Uint8Array(Buffer.from(this.cfg.encryptKey, 'base64'))] : [];
     if (!persist) return fromKey;
     const raw = await this.deps.disk.readFile(this.keyringPath(pool));
@@ -140,7 +145,7 @@ export class AgentGossip {
   }
 
   private async saveKeys(pool: Pool, keys: Uint8Array[]): Promise<void> {
-    if (this.cfg.dataDir === '' || this.cfg.devMode) return;
+    if (!this.persistKeys()) return;
     await this.deps.disk.mkdirp(`${this.cfg.dataDir}/serf`, 0o755);
     const body = JSON.stringify(keys.map((k) => Buffer.from(k).toString('base64')));
     await this.deps.disk.writeFileAtomic(this.keyringPath(pool), enc.encode(body), 0o600);

@@ -1,0 +1,69 @@
+// The agent's gossip pools built from a RuntimeConfig, on the simulated network and an in-memory disk:
+// the serf/*.keyring file is written from `encrypt` and preferred on restart, unless
+// disable_keyring_file says no file is read or written at all.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Scheduler } from './scheduler.js';
+import { SimNetwork } from './network.js';
+import { simRng } from './rng.js';
+import { LogHub } from '../../src/runtime/log.js';
+import { AgentGossip } from '../../src/agent/gossip.js';
+import { buildRuntimeConfig } from '../../src/config/builder.js';
+import { defaultConfig } from '../../src/config/defaults.js';
+import { mergeRaw } from '../../src/config/merge.js';
+import type { Raw } from '../../src/config/raw.js';
+import type { RuntimeConfig } from '../../src/config/runtime-config.js';
+import { fakeHost, MemDisk } from '../helpers/fakes.js';
+
+const K1 = Buffer.alloc(32, 1).toString('base64');
+const K2 = Buffer.alloc(32, 2).toString('base64');
+
+export function runtimeConfig(user: Raw): RuntimeConfig {
+  const merged = mergeRaw(mergeRaw(defaultConfig(), { data_dir: '/d', bind_addr: '127.0.0.1' }), user);
+  const r = buildRuntimeConfig(merged, { host: fakeHost(), devMode: false, sourceFiles: [] });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  return r.config;
+}
+
+/** Starts the agent's pools, returns the LAN keyring in use, and shuts them down again. */
+async function lanKeys(cfg: RuntimeConfig, disk: MemDisk, tags = new Map<string, string>()) {
+  const sched = new Scheduler();
+  const net = new SimNetwork(sched, simRng(1).fork('net'), { delayMs: 1, jitterMs: 0 });
+  const host = net.host('127.0.0.1');
+  const g = new AgentGossip(
+    cfg,
+    'id-1',
+    () => tags,
+    {
+      clock: sched.clock(),
+      timers: sched.timers('a'),
+      rng: simRng(1),
+      hub: new LogHub(sched.clock(), 'error'),
+      disk,
+      packets: host,
+      streams: host,
+    },
+    () => undefined,
+  );
+  await sched.settle(g.start(), 1000);
+  const keys = g.lan!.serf.keys().map((k) => Buffer.from(k).toString('base64'));
+  const self = g.lan!.serf.allMembers().find((m) => m.name === cfg.nodeName)!;
+  await sched.settle(g.shutdown(), 1000);
+  return { keys, self };
+}
+
+test('agent gossip: the keyring file is written from encrypt and wins over it on restart', async () => {
+  const disk = new MemDisk();
+  assert.deepEqual((await lanKeys(runtimeConfig({ encrypt: K1 }), disk)).keys, [K1]);
+  assert.deepEqual(JSON.parse(disk.text('/d/serf/local.keyring')!), [K1]);
+  assert.deepEqual((await lanKeys(runtimeConfig({ encrypt: K2 }), disk)).keys, [K1]);
+});
+
+test('agent gossip: disable_keyring_file neither writes nor reads serf/local.keyring', async () => {
+  const disk = new MemDisk();
+  const cfg = runtimeConfig({ encrypt: K1, disable_keyring_file: true });
+  assert.deepEqual((await lanKeys(cfg, disk)).keys, [K1]);
+  assert.equal(disk.text('/d/serf/local.keyring'), undefined);
+  disk.put('/d/serf/local.keyring', JSON.stringify([K2]));
+  assert.deepEqual((await lanKeys(cfg, disk)).keys, [K1]);
+});
