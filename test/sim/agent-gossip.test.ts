@@ -14,6 +14,8 @@ import { mergeRaw } from '../../src/config/merge.js';
 import type { Raw } from '../../src/config/raw.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { fakeHost, MemDisk } from '../helpers/fakes.js';
+import { memberTags } from '../../src/agent/self.js';
+import type { Agent } from '../../src/agent/agent.js';
 
 const K1 = Buffer.alloc(32, 1).toString('base64');
 const K2 = Buffer.alloc(32, 2).toString('base64');
@@ -66,4 +68,14 @@ test('agent gossip: disable_keyring_file neither writes nor reads serf/local.key
   assert.equal(disk.text('/d/serf/local.keyring'), undefined);
   disk.put('/d/serf/local.keyring', JSON.stringify([K2]));
   assert.deepEqual((await lanKeys(cfg, disk)).keys, [K1]);
+});
+
+test('agent gossip: a client advertises advertise_reconnect_timeout as rc_tm, a Go duration', () => {
+  const tagsOf = (user: Raw) => {
+    const config = runtimeConfig(user);
+    return memberTags({ config, nodeId: 'id-1' } as unknown as Agent);
+  };
+  assert.equal(tagsOf({ advertise_reconnect_timeout: '8h' }).rc_tm, '8h0m0s');
+  assert.equal(tagsOf({ advertise_reconnect_timeout: '90m' }).rc_tm, '1h30m0s');
+  assert.equal(tagsOf({}).rc_tm, undefined);
 });

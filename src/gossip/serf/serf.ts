@@ -9,6 +9,7 @@ import type { Rng } from '../../runtime/rng.js';
 import type { Fields } from '../../codec/struct.js';
 import { Alarms, type AlarmHandle } from '../../lib/alarms.js';
 import { bytesToIp, ipToBytes } from '../../lib/ip-bytes.js';
+import { parseGoDuration } from '../../lib/duration.js';
 import { BroadcastQueue } from '../memberlist/broadcast-queue.js';
 import type { MemberlistConfig } from '../memberlist/config.js';
 import {
@@ -1057,7 +1058,8 @@ export class Serf implements MemberlistDelegate {
       [this.left, this.config.tombstoneTimeoutMs],
     ] as const) {
       for (const s of [...list]) {
-        const rc = list === this.failed ? reconnectOverride(s.member.tags) : undefined;
+        const rc =
+          list === this.failed ? reconnectOverride(s.member.tags, s.member.name, this.log) : undefined;
         if (this.now - s.leaveTime <= (rc ?? timeout)) continue;
         this.failed = this.failed.filter((x) => x !== s);
         this.left = this.left.filter((x) => x !== s);
@@ -1128,12 +1130,17 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Consul advertises a per-node reconnect timeout in the `rc_tm` tag (a Go duration). */
-function reconnectOverride(tags: Map<string, string>): number | undefined {
+/**
+ * Consul advertises a per-node reconnect timeout in the `rc_tm` tag, as Go's Duration.String()
+ * ("8h0m0s"); a malformed value is warned about and, like "0s", leaves the pool's timeout in force.
+ */
+function reconnectOverride(tags: Map<string, string>, name: string, log: Logger): number | undefined {
   const v = tags.get('rc_tm');
-  if (!v) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(h|m|s|ms)$/.exec(v);
-  if (!m) return undefined;
-  const mult = { h: 3600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as 'h' | 'm' | 's' | 'ms'];
-  return Number(m[1]) * mult;
+  if (v === undefined) return undefined;
+  const ns = parseGoDuration(v);
+  if (ns instanceof Error) {
+    log.warn('Member is advertising a malformed reconnect timeout', 'member', name, 'rc_tm', v);
+    return undefined;
+  }
+  return ns === 0 ? undefined : ns / 1e6;
 }
