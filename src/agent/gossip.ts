@@ -318,7 +318,11 @@ export class AgentGossip {
    * A keyring operation on every pool this agent is in (WAN first, as Consul lists it), through Serf's
    * internal `_serf_*-key` queries; one response per pool with per-key counts and per-node errors.
    */
-  async keyring(op: 'list' | 'install' | 'use' | 'remove', keyB64 = ''): Promise<KeyringResponse[]> {
+  async keyring(
+    op: 'list' | 'install' | 'use' | 'remove',
+    keyB64 = '',
+    opts: { relayFactor?: number; localOnly?: boolean } = {},
+  ): Promise<KeyringResponse[]> {
     const out: KeyringResponse[] = [];
     const name = {
       list: '_serf_list-keys',
@@ -327,7 +331,8 @@ export class AgentGossip {
       remove: '_serf_remove-key',
     }[op];
     const key = keyB64 === '' ? new Uint8Array() : new Uint8Array(Buffer.from(keyB64, 'base64'));
-    for (const pool of ['wan', 'lan'] as const) {
+    // local-only (list only, checked by the caller) keeps to this datacenter's LAN pool: no WAN query.
+    for (const pool of opts.localOnly ? (['lan'] as const) : (['wan', 'lan'] as const)) {
       const h = this.pool(pool);
       if (!h) continue;
       const payload = encodeSerf('keyRequest', { Key: key });
@@ -344,7 +349,7 @@ export class AgentGossip {
         NumErr: 0,
         Messages: {},
       };
-      const q = h.driver.run(() => h.serf.query(name, payload));
+      const q = h.driver.run(() => h.serf.query(name, payload, { relayFactor: opts.relayFactor ?? 0 }));
       if (typeof q === 'string') {
         r.NumErr = numNodes;
         r.Messages[this.cfg.nodeName] = q;

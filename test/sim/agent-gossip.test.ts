@@ -79,3 +79,61 @@ test('agent gossip: a client advertises advertise_reconnect_timeout as rc_tm, a 
   assert.equal(tagsOf({ advertise_reconnect_timeout: '90m' }).rc_tm, '1h30m0s');
   assert.equal(tagsOf({}).rc_tm, undefined);
 });
+
+/** Agents on one simulated network: a in server mode (LAN + WAN pools), b and c clients. */
+async function keyringPool() {
+  const sched = new Scheduler();
+  const net = new SimNetwork(sched, simRng(7).fork('net'), { delayMs: 1, jitterMs: 1 });
+  const start = async (name: string, ip: string, extra: Raw) => {
+    const host = net.host(ip);
+    const cfg = runtimeConfig({ node_name: name, bind_addr: ip, encrypt: K1, ...extra });
+    const g = new AgentGossip(
+      cfg,
+      `id-${name}`,
+      (pool) =>
+        new Map([
+          ['role', pool === 'wan' ? 'consul' : 'node'],
+          ['dc', 'dc1'],
+        ]),
+      {
+        clock: sched.clock(),
+        timers: sched.timers(name),
+        rng: simRng(1).fork(name),
+        hub: new LogHub(sched.clock(), 'error'),
+        disk: new MemDisk(),
+        packets: host,
+        streams: host,
+      },
+      () => undefined,
+    );
+    await sched.settle(g.start(), 1000);
+    return g;
+  };
+  const a = await start('a', '10.0.0.1', { server: true, bootstrap: true });
+  const b = await start('b', '10.0.0.2', {});
+  const c = await start('c', '10.0.0.3', {});
+  for (const x of [b, c]) assert.equal((await sched.settle(x.join(['10.0.0.1'], 'lan'), 5000)).err, null);
+  await sched.runForAsync(3000);
+  assert.equal(a.members('lan').length, 3);
+  return { sched, net, a };
+}
+
+test('agent gossip: keyring local-only lists the LAN pool alone; relay-factor relays answers', async () => {
+  const { sched, net, a } = await keyringPool();
+  const list = (opts: { relayFactor?: number; localOnly?: boolean }) =>
+    sched.settle(a.keyring('list', '', opts), 30_000);
+  assert.deepEqual(
+    (await list({})).map((r) => r.WAN),
+    [true, false],
+  );
+  assert.deepEqual(
+    (await list({ localOnly: true })).map((r) => [r.WAN, r.NumResp, r.Keys]),
+    [[false, 3, { [K1]: 3 }]],
+  );
+  // b cannot reach a directly any more: its answer arrives only when relayed through c.
+  net.setLink('10.0.0.2', '10.0.0.1', { loss: 1 }, true);
+  assert.equal((await list({ localOnly: true }))[0]!.NumResp, 2);
+  const relayed = (await list({ localOnly: true, relayFactor: 2 }))[0]!;
+  assert.equal(relayed.NumResp, 3);
+  assert.deepEqual(relayed.Keys, { [K1]: 3 });
+});
