@@ -34,7 +34,16 @@ export interface GossipCore {
   streamReply(id: number, m: StreamMessage | null, err: string | null): void;
   /** The err message to write back on a stream that could not be read (layered as any reply). */
   errorReply(text: string): StreamMessage;
+  /** The core's own counters (Serf's decode failures), by metric name. */
+  readonly counters?: ReadonlyMap<string, number>;
 }
+
+/** Counter names, after Consul's memberlist/serf metric names (`consul.` prefix left to the sink). */
+export const METRIC = {
+  udpDecode: 'memberlist.udp.dropped.decode',
+  udpDecrypt: 'memberlist.udp.dropped.decrypt',
+  tcpDropped: 'memberlist.tcp.dropped',
+} as const;
 
 export interface GossipPorts {
   packets: PacketTransport;
@@ -54,7 +63,7 @@ export class GossipDriver {
   private timerAt = Infinity;
   private closed = false;
   private readonly conns = new Set<StreamConn>();
-  /** Counters of dropped input, by reason (exposed as metrics). */
+  /** Counters of dropped input, by metric name (METRIC). */
   readonly dropped = new Map<string, number>();
 
   constructor(
@@ -86,8 +95,20 @@ export class GossipDriver {
     await this.listener?.close();
   }
 
-  private drop(reason: string, detail: string): void {
-    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+  /** Every drop counter, the driver's and the core's, by metric name; absent names are 0. */
+  metrics(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of Object.values(METRIC)) out[name] = this.dropped.get(name) ?? 0;
+    for (const [name, n] of this.core.counters ?? []) out[name] = n;
+    return out;
+  }
+
+  private count(name: string): void {
+    this.dropped.set(name, (this.dropped.get(name) ?? 0) + 1);
+  }
+
+  private drop(name: string, detail: string): void {
+    this.count(name);
     this.ports.log.warn(`memberlist: ${detail}`);
   }
 
@@ -103,11 +124,12 @@ export class GossipDriver {
         try {
           p = decodePacket(data, { ...w, keys: [] });
         } catch {
-          return this.drop('decode', `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
+          return this.drop(METRIC.udpDecode, `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
         }
       } else if (msg.includes('decrypt')) {
-        return this.drop('decrypt', `Decrypt packet failed: ${msg} from=${from.ip}:${from.port}`);
-      } else return this.drop('decode', `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
+        return this.drop(METRIC.udpDecrypt, `Decrypt packet failed: ${msg} from=${from.ip}:${from.port}`);
+      } else
+        return this.drop(METRIC.udpDecode, `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
     }
     this.run(() => this.core.handlePacket(from, p));
   }
@@ -123,6 +145,7 @@ export class GossipDriver {
       done = true;
       timeout.cancel();
       this.conns.delete(c);
+      if (err) this.count(METRIC.tcpDropped);
       if (err)
         this.ports.log.error(`memberlist: failed to receive: ${err} from=${c.remote.ip}:${c.remote.port}`);
       c.end();

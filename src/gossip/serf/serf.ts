@@ -36,6 +36,12 @@ import { Coordinate, VivaldiClient, decodePingPayload, encodePingPayload } from 
 
 export const MemberStatus = { none: 0, alive: 1, leaving: 2, left: 3, failed: 4 } as const;
 export type MemberStatusType = (typeof MemberStatus)[keyof typeof MemberStatus];
+/** Serf's drop counters: user messages and push/pull state that did not decode. */
+export const SERF_METRIC = {
+  msgDecode: 'serf.msgs.dropped.decode',
+  remoteStateDecode: 'serf.remote_state.dropped.decode',
+} as const;
+
 export const STATUS_NAMES = ['none', 'alive', 'leaving', 'left', 'failed'] as const;
 
 export interface Member {
@@ -271,6 +277,13 @@ export class Serf implements MemberlistDelegate {
 
   handleStream(m: StreamMessage): StreamMessage | null {
     return this.memberlist.handleStream(m);
+  }
+
+  /** Drop counters by metric name (SERF_METRIC), read through GossipDriver.metrics(). */
+  readonly counters = new Map<string, number>();
+
+  private countDrop(name: string): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + 1);
   }
 
   errorReply(text: string): StreamMessage {
@@ -534,6 +547,7 @@ export class Serf implements MemberlistDelegate {
     try {
       m = decodeSerf(buf);
     } catch (e) {
+      this.countDrop(SERF_METRIC.msgDecode);
       this.log.warn(`serf: Error decoding message: ${(e as Error).message}`);
       return;
     }
@@ -603,10 +617,12 @@ export class Serf implements MemberlistDelegate {
     try {
       m = decodeSerf(buf);
     } catch (e) {
+      this.countDrop(SERF_METRIC.remoteStateDecode);
       this.log.error(`serf: Failed to decode remote state: ${(e as Error).message}`);
       return;
     }
     if (m.type !== 'pushPull') {
+      this.countDrop(SERF_METRIC.remoteStateDecode);
       this.log.error(`serf: Remote state has bad type prefix: ${buf[0]}`);
       return;
     }
