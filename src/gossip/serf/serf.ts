@@ -92,6 +92,13 @@ export interface SerfConfig {
   userEventSizeLimit: number;
   eventBuffer: number;
   queryBuffer: number;
+  /**
+   * Serf's UserCoalescePeriod / UserQuiescentPeriod: user events sent with coalesce=true are held
+   * until the period passes or no such event came for the quiescent time, and then only the latest of
+   * each name is delivered. Unset or 0 (Consul's setting): every event is delivered as it comes.
+   */
+  userCoalescePeriodMs?: number;
+  userQuiescentPeriodMs?: number;
   /** Consul's merge filter: a reason to refuse these members (other dc, duplicate node ID, bad tags), or null. */
   mergeFilter?: (members: Member[]) => string | null;
   /** Serf keyring file writer; called with base64 keys, primary first, after a keyring change. */
@@ -202,6 +209,10 @@ export class Serf implements MemberlistDelegate {
   private readonly queryQueue: BroadcastQueue;
   private readonly pendingQueries = new Map<number, QueryHandle>();
   private readonly alarms = new Alarms();
+  /** Coalesced user events waiting for their window to close, latest per name. */
+  private readonly coalesced = new Map<string, Extract<SerfEvent, { type: 'user' }>>();
+  private coalescePeriod: AlarmHandle | null = null;
+  private coalesceQuiet: AlarmHandle | null = null;
   private readonly tickers: AlarmHandle[] = [];
   private state: SerfState = 'alive';
   private now: number;
@@ -859,8 +870,29 @@ export class Serf implements MemberlistDelegate {
       this.eventBuf[idx] = seen;
     }
     (seen.Events as Fields[]).push({ Name: name, Payload: payload });
-    this.emit({ type: 'user', ltime, name, payload, coalesce: f.CC === true });
+    this.emitUser({ type: 'user', ltime, name, payload, coalesce: f.CC === true });
     return true;
+  }
+
+  private emitUser(e: Extract<SerfEvent, { type: 'user' }>): void {
+    const period = this.config.userCoalescePeriodMs ?? 0;
+    const quiet = this.config.userQuiescentPeriodMs ?? 0;
+    if (!e.coalesce || period <= 0 || quiet <= 0) return this.emit(e);
+    const latest = this.coalesced.get(e.name);
+    if (!latest || latest.ltime < e.ltime) this.coalesced.set(e.name, e);
+    // The period runs from the first held event; the quiescent timer restarts with each one.
+    this.coalescePeriod ??= this.alarms.at(this.now + period, () => this.flushUserEvents());
+    this.coalesceQuiet?.cancel();
+    this.coalesceQuiet = this.alarms.at(this.now + quiet, () => this.flushUserEvents());
+  }
+
+  private flushUserEvents(): void {
+    this.coalescePeriod?.cancel();
+    this.coalesceQuiet?.cancel();
+    this.coalescePeriod = this.coalesceQuiet = null;
+    const held = [...this.coalesced.values()];
+    this.coalesced.clear();
+    for (const e of held) this.emit(e);
   }
 
   // ---- queries ------------------------------------------------------------------------------------
