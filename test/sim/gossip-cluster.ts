@@ -101,6 +101,8 @@ export class GossipCluster {
     faults: Partial<LinkFaults> = { delayMs: 1, jitterMs: 2 },
     /** LZW on every datagram costs real CPU; large simulations turn it off (the wire tests cover it). */
     private readonly compression = true,
+    /** Which Serf events the nodes keep in `events` (large pools keep only what the test reads). */
+    private readonly record: (e: SerfEvent) => boolean = () => true,
   ) {
     this.root = simRng(seed);
     this.net = new SimNetwork(this.sched, this.root.fork('net'), faults);
@@ -138,7 +140,9 @@ export class GossipCluster {
       this.root.fork(`node:${name}`),
       this.log.logger(name),
       clock.monotonicMs(),
-      (e) => events.push(e),
+      (e) => {
+        if (this.record(e)) events.push(e);
+      },
     );
     const host = this.net.host(ip);
     const stall = new Stall();
