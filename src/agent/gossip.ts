@@ -133,8 +133,14 @@ export class AgentGossip {
         const keys = (JSON.parse(dec.decode(raw)) as string[]).map(
           (k) => new Uint8Array(Buffer.from(k, 'base64')),
         );
-        if (this.cfg.encryptKey)
-          this.log.warn(`${pool.toUpperCase()} keyring exists but -encrypt given, using keyring`);
+        // Consul warns only when the file lacks the -encrypt key, and uses the file either way.
+        const given = fromKey[0];
+        if (given && !keys.some((k) => Buffer.from(k).equals(Buffer.from(given))))
+          this.log.warn(
+            "keyring doesn't include key provided with -encrypt, using keyring",
+            'keyring',
+            pool.toUpperCase(),
+          );
         return keys;
       } catch (e) {
         throw new Error(`Failed to load keyring: ${(e as Error).message}`);

@@ -30,6 +30,9 @@ export function runtimeConfig(user: Raw): RuntimeConfig {
 /** Starts the agent's pools, returns the LAN keyring in use, and shuts them down again. */
 async function lanKeys(cfg: RuntimeConfig, disk: MemDisk, tags = new Map<string, string>()) {
   const sched = new Scheduler();
+  const hub = new LogHub(sched.clock(), 'error');
+  const warnings: string[] = [];
+  hub.subscribe('warn', (r) => warnings.push(`${r.message} ${r.kv.join('=')}`));
   const net = new SimNetwork(sched, simRng(1).fork('net'), { delayMs: 1, jitterMs: 0 });
   const host = net.host('127.0.0.1');
   const g = new AgentGossip(
@@ -40,7 +43,7 @@ async function lanKeys(cfg: RuntimeConfig, disk: MemDisk, tags = new Map<string,
       clock: sched.clock(),
       timers: sched.timers('a'),
       rng: simRng(1),
-      hub: new LogHub(sched.clock(), 'error'),
+      hub,
       disk,
       packets: host,
       streams: host,
@@ -51,14 +54,20 @@ async function lanKeys(cfg: RuntimeConfig, disk: MemDisk, tags = new Map<string,
   const keys = g.lan!.serf.keys().map((k) => Buffer.from(k).toString('base64'));
   const self = g.lan!.serf.allMembers().find((m) => m.name === cfg.nodeName)!;
   await sched.settle(g.shutdown(), 1000);
-  return { keys, self };
+  return { keys, self, warnings };
 }
 
 test('agent gossip: the keyring file is written from encrypt and wins over it on restart', async () => {
   const disk = new MemDisk();
   assert.deepEqual((await lanKeys(runtimeConfig({ encrypt: K1 }), disk)).keys, [K1]);
   assert.deepEqual(JSON.parse(disk.text('/d/serf/local.keyring')!), [K1]);
-  assert.deepEqual((await lanKeys(runtimeConfig({ encrypt: K2 }), disk)).keys, [K1]);
+  const again = await lanKeys(runtimeConfig({ encrypt: K2 }), disk);
+  assert.deepEqual(again.keys, [K1]);
+  assert.deepEqual(again.warnings, [
+    "keyring doesn't include key provided with -encrypt, using keyring keyring=LAN",
+  ]);
+  // The key the file already holds draws no warning.
+  assert.deepEqual((await lanKeys(runtimeConfig({ encrypt: K1 }), disk)).warnings, []);
 });
 
 test('agent gossip: disable_keyring_file neither writes nor reads serf/local.keyring', async () => {
