@@ -360,7 +360,8 @@ export class MsgReader {
 
   private take(n: number): Uint8Array {
     this.need(n);
-    const out = this.buf.subarray(this.pos, this.pos + n);
+    // A view, made with the constructor: subarray() takes the slow species-constructor path.
+    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.pos, n);
     this.pos += n;
     return out;
   }

@@ -24,6 +24,8 @@ export class BroadcastQueue {
   /** Transmit count → live and dead items, kept in take order by binary insertion. */
   private readonly buckets = new Map<number, Item[]>();
   private readonly byKey = new Map<string, Item>();
+  /** The bucket keys in order, rebuilt only when a bucket appears or goes. */
+  private sortedKeys: number[] | null = null;
   private count = 0;
   private nextId = 0;
 
@@ -40,7 +42,10 @@ export class BroadcastQueue {
 
   private add(x: Item): void {
     let b = this.buckets.get(x.transmits);
-    if (!b) this.buckets.set(x.transmits, (b = []));
+    if (!b) {
+      this.buckets.set(x.transmits, (b = []));
+      this.sortedKeys = null;
+    }
     let lo = 0;
     let hi = b.length;
     while (lo < hi) {
@@ -76,7 +81,10 @@ export class BroadcastQueue {
       const worst = Math.max(...this.buckets.keys());
       const b = this.buckets.get(worst)!;
       const victim = b.pop()!;
-      if (b.length === 0) this.buckets.delete(worst);
+      if (b.length === 0) {
+        this.buckets.delete(worst);
+        this.sortedKeys = null;
+      }
       if (victim.dead) continue;
       this.kill(victim);
       victim.onDone?.();
@@ -93,10 +101,14 @@ export class BroadcastQueue {
     const out: Uint8Array[] = [];
     const moved: Item[] = [];
     let used = 0;
-    for (const t of [...this.buckets.keys()].sort((a, b) => a - b)) {
-      const b = this.buckets.get(t)!;
-      // Items are largest first: once even the bucket's smallest cannot fit, stop scanning it.
+    let keys = this.sortedKeys;
+    if (keys === null) keys = this.sortedKeys = [...this.buckets.keys()].sort((a, b) => a - b);
+    for (const t of keys) {
+      const b = this.buckets.get(t);
+      if (!b) continue;
+      // Items are largest first: once even the bucket's smallest cannot fit, nothing in it will.
       const smallest = b[b.length - 1]!.msg.length;
+      if (used + overhead + smallest > limit) continue;
       const kept: Item[] = [];
       let i = 0;
       for (; i < b.length; i++) {
@@ -115,10 +127,10 @@ export class BroadcastQueue {
         moved.push(x);
       }
       // Only the scanned prefix changes; the rest stays in place.
-      if (kept.length === i) {
-        /* nothing taken or dropped */
-      } else if (kept.length === 0 && i === b.length) this.buckets.delete(t);
-      else b.splice(0, i, ...kept);
+      if (kept.length === 0 && i === b.length) {
+        this.buckets.delete(t);
+        this.sortedKeys = null;
+      } else if (kept.length !== i) b.splice(0, i, ...kept);
       if (used + overhead >= limit) break;
     }
     for (const x of moved) {
@@ -134,6 +146,7 @@ export class BroadcastQueue {
   clear(): void {
     for (const b of this.buckets.values()) for (const x of b) if (!x.dead) x.onDone?.();
     this.buckets.clear();
+    this.sortedKeys = null;
     this.byKey.clear();
     this.count = 0;
   }

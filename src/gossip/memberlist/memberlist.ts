@@ -407,10 +407,11 @@ export class Memberlist {
     const oldState = state.state;
     const oldMeta = state.meta;
     state.incarnation = a.incarnation;
-    state.meta = a.meta;
+    // Copies: the decoded fields are views into the whole received datagram or push/pull state.
+    state.meta = a.meta.slice();
     state.addr = a.addr;
     state.port = a.port;
-    state.vsn = a.vsn;
+    state.vsn = a.vsn.slice();
     if (state.state !== NodeState.alive) {
       state.state = NodeState.alive;
       state.stateChange = this.now;
