@@ -393,7 +393,7 @@ export class Serf implements MemberlistDelegate {
       afterIntent('timeout while waiting for graceful leave');
     });
     this.intentQueue.queue(
-      encodeSerf('leave', { LTime: ltime, Node: this.config.nodeName, Prune: false }),
+      asUserMsg(encodeSerf('leave', { LTime: ltime, Node: this.config.nodeName, Prune: false })),
       null,
       () => {
         if (sent) return;
@@ -417,7 +417,7 @@ export class Serf implements MemberlistDelegate {
     this.clock.increment();
     const msg = { LTime: ltime, Node: name, Prune: prune };
     this.handleLeaveIntent(msg);
-    if (this.hasAliveMembers()) this.intentQueue.queue(encodeSerf('leave', msg));
+    if (this.hasAliveMembers()) this.intentQueue.queue(asUserMsg(encodeSerf('leave', msg)));
   }
 
   /** Fires a user event; an error text as Serf words it when too large. */
@@ -433,7 +433,7 @@ export class Serf implements MemberlistDelegate {
     const raw = encodeSerf('userEvent', msg);
     if (raw.length > this.config.userEventSizeLimit)
       return `encoded user event exceeds limit of ${this.config.userEventSizeLimit} bytes after encoding`;
-    this.eventQueue.queue(raw);
+    this.eventQueue.queue(asUserMsg(raw));
     return null;
   }
 
@@ -499,7 +499,7 @@ export class Serf implements MemberlistDelegate {
     });
     this.queryClock.increment();
     this.handleQuery(msg);
-    this.queryQueue.queue(raw);
+    this.queryQueue.queue(asUserMsg(raw));
     return h;
   }
 
@@ -588,23 +588,20 @@ export class Serf implements MemberlistDelegate {
       default:
         this.log.warn(`serf: Received message of unexpected type: ${m.type}`);
     }
-    if (rebroadcast === 'intent') this.intentQueue.queue(buf.slice());
-    else if (rebroadcast === 'event') this.eventQueue.queue(buf.slice());
-    else if (rebroadcast === 'query') this.queryQueue.queue(buf.slice());
+    if (rebroadcast === 'intent') this.intentQueue.queue(asUserMsg(buf));
+    else if (rebroadcast === 'event') this.eventQueue.queue(asUserMsg(buf));
+    else if (rebroadcast === 'query') this.queryQueue.queue(asUserMsg(buf));
   }
 
   getBroadcasts(overhead: number, limit: number): Uint8Array[] {
     const out: Uint8Array[] = [];
     let left = limit;
     for (const q of [this.intentQueue, this.queryQueue, this.eventQueue]) {
-      // Serf payloads travel as memberlist user messages: one more byte each for the type.
-      const msgs = q.take(overhead + 1, left);
+      // Queued already framed as memberlist user messages (asUserMsg): no copy per transmission.
+      const msgs = q.take(overhead, left);
       for (const m of msgs) {
-        left -= overhead + 1 + m.length;
-        const u = new Uint8Array(1 + m.length);
-        u[0] = 8;
-        u.set(m, 1);
-        out.push(u);
+        left -= overhead + m.length;
+        out.push(m);
       }
     }
     return out;
@@ -769,7 +766,7 @@ export class Serf implements MemberlistDelegate {
     const msg = { LTime: ltime, Node: this.config.nodeName };
     this.clock.witness(ltime);
     this.handleJoinIntent(msg);
-    this.intentQueue.queue(encodeSerf('join', msg));
+    this.intentQueue.queue(asUserMsg(encodeSerf('join', msg)));
   }
 
   private upsertIntent(node: string, type: 'join' | 'leave', ltime: number): boolean {
@@ -1165,6 +1162,14 @@ function prefixed(type: number, body: Uint8Array): Uint8Array {
   out[0] = type;
   out.set(body, 1);
   return out;
+}
+
+/** A Serf message framed as the memberlist user message it is gossiped in (type byte 8 first). */
+function asUserMsg(raw: Uint8Array): Uint8Array {
+  const u = new Uint8Array(1 + raw.length);
+  u[0] = 8; // memberlist's userMsg
+  u.set(raw, 1);
+  return u;
 }
 
 function decodeSerfFields(raw: Uint8Array): Fields {
