@@ -117,9 +117,14 @@ export class AgentGossip {
     return `${this.cfg.dataDir}/serf/${pool === 'lan' ? 'local' : 'remote'}.keyring`;
   }
 
+  /** Keyring files live in the data dir unless disable_keyring_file (and -dev, which sets it) says not. */
+  private persistKeys(): boolean {
+    return this.cfg.dataDir !== '' && !this.cfg.devMode && !this.cfg.disableKeyringFile;
+  }
+
   /** The keyring: the persisted file wins over `encrypt` (Consul warns and uses the file). */
   private async loadKeys(pool: Pool): Promise<Uint8Array[]> {
-    const persist = this.cfg.dataDir !== '' && !this.cfg.devMode;
+    const persist = this.persistKeys();
     const fromKey = this.cfg.encryptKey ? [new Uint8Array(Buffer.from(this.cfg.encryptKey, 'base64'))] : [];
     if (!persist) return fromKey;
     const raw = await this.deps.disk.readFile(this.keyringPath(pool));
@@ -128,8 +133,14 @@ export class AgentGossip {
         const keys = (JSON.parse(dec.decode(raw)) as string[]).map(
           (k) => new Uint8Array(Buffer.from(k, 'base64')),
         );
-        if (this.cfg.encryptKey)
-          this.log.warn(`${pool.toUpperCase()} keyring exists but -encrypt given, using keyring`);
+        // Consul warns only when the file lacks the -encrypt key, and uses the file either way.
+        const given = fromKey[0];
+        if (given && !keys.some((k) => Buffer.from(k).equals(Buffer.from(given))))
+          this.log.warn(
+            "keyring doesn't include key provided with -encrypt, using keyring",
+            'keyring',
+            pool.toUpperCase(),
+          );
         return keys;
       } catch (e) {
         throw new Error(`Failed to load keyring: ${(e as Error).message}`);
@@ -140,7 +151,7 @@ export class AgentGossip {
   }
 
   private async saveKeys(pool: Pool, keys: Uint8Array[]): Promise<void> {
-    if (this.cfg.dataDir === '' || this.cfg.devMode) return;
+    if (!this.persistKeys()) return;
     await this.deps.disk.mkdirp(`${this.cfg.dataDir}/serf`, 0o755);
     const body = JSON.stringify(keys.map((k) => Buffer.from(k).toString('base64')));
     await this.deps.disk.writeFileAtomic(this.keyringPath(pool), enc.encode(body), 0o600);
@@ -313,7 +324,11 @@ export class AgentGossip {
    * A keyring operation on every pool this agent is in (WAN first, as Consul lists it), through Serf's
    * internal `_serf_*-key` queries; one response per pool with per-key counts and per-node errors.
    */
-  async keyring(op: 'list' | 'install' | 'use' | 'remove', keyB64 = ''): Promise<KeyringResponse[]> {
+  async keyring(
+    op: 'list' | 'install' | 'use' | 'remove',
+    keyB64 = '',
+    opts: { relayFactor?: number; localOnly?: boolean } = {},
+  ): Promise<KeyringResponse[]> {
     const out: KeyringResponse[] = [];
     const name = {
       list: '_serf_list-keys',
@@ -322,7 +337,8 @@ export class AgentGossip {
       remove: '_serf_remove-key',
     }[op];
     const key = keyB64 === '' ? new Uint8Array() : new Uint8Array(Buffer.from(keyB64, 'base64'));
-    for (const pool of ['wan', 'lan'] as const) {
+    // local-only (list only, checked by the caller) keeps to this datacenter's LAN pool: no WAN query.
+    for (const pool of opts.localOnly ? (['lan'] as const) : (['wan', 'lan'] as const)) {
       const h = this.pool(pool);
       if (!h) continue;
       const payload = encodeSerf('keyRequest', { Key: key });
@@ -339,7 +355,7 @@ export class AgentGossip {
         NumErr: 0,
         Messages: {},
       };
-      const q = h.driver.run(() => h.serf.query(name, payload));
+      const q = h.driver.run(() => h.serf.query(name, payload, { relayFactor: opts.relayFactor ?? 0 }));
       if (typeof q === 'string') {
         r.NumErr = numNodes;
         r.Messages[this.cfg.nodeName] = q;

@@ -14,6 +14,7 @@ import {
   BUILD_DATE,
 } from '../structs/version.js';
 import type { Agent } from './agent.js';
+import { formatGoDuration } from '../lib/duration.js';
 import type { Member } from '../gossip/serf/serf.js';
 
 /** The Serf tags this agent advertises (Consul's role/dc/id/vsn/port/build… tags). */
@@ -29,6 +30,9 @@ export function memberTags(a: Agent, wan = false): Record<string, string> {
     vsn_max: String(PROTOCOL_VERSION_MAX),
     vsn_min: String(PROTOCOL_VERSION_MIN),
   };
+  // Clients only (the builder refuses it on servers): how long others keep this node once it failed.
+  if (!c.serverMode && c.advertiseReconnectTimeoutNs !== 0)
+    tags.rc_tm = formatGoDuration(c.advertiseReconnectTimeoutNs);
   if (c.serverMode) {
     tags.port = String(c.ports.server);
     tags.raft_vsn = String(RAFT_PROTOCOL_VERSION);

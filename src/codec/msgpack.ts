@@ -11,29 +11,44 @@ export type MsgValue = null | boolean | number | bigint | Uint8Array | MsgValue[
 
 /** A decoded map, in wire order. Keys are usually raw strings. */
 export class MsgMap {
-  private keys: string[] | null = null;
-
   constructor(readonly entries: Array<[MsgValue, MsgValue]>) {}
 
   /** Value for a string key (compared as UTF-8 bytes), or undefined when absent; the first match wins. */
   get(key: string): MsgValue | undefined {
-    // Struct decoding asks for every field: decode the keys once, then scan (maps here are small).
-    if (this.keys === null)
-      this.keys = this.entries.map(([k]) => (k instanceof Uint8Array ? keyText(k) : ''));
-    const i = this.keys.indexOf(key);
-    return i < 0 ? undefined : this.entries[i]![1];
+    // Struct decoding asks for every field of every message: compare raw key bytes with the field
+    // name's bytes (encoded once) rather than decoding each key into a string.
+    const want = keyBytes(key);
+    for (const [k, v] of this.entries) {
+      if (!(k instanceof Uint8Array) || k.length !== want.length) continue;
+      let i = 0;
+      while (i < want.length && k[i] === want[i]) i++;
+      if (i === want.length) return v;
+    }
+    return undefined;
   }
 }
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
+/** UTF-8 of the field names looked up (a fixed, small set: Go struct field names). */
+const KEY_BYTES = new Map<string, Uint8Array>();
+function keyBytes(key: string): Uint8Array {
+  let b = KEY_BYTES.get(key);
+  if (b === undefined) {
+    b = textEncoder.encode(key);
+    if (KEY_BYTES.size < 4096) KEY_BYTES.set(key, b);
+  }
+  return b;
+}
+
 /** Short ASCII keys (every Go field name) without a TextDecoder call. */
 function keyText(b: Uint8Array): string {
   if (b.length <= 32) {
     let ascii = true;
     for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode(...b);
+    // apply takes the typed array as it is; spreading it would run the iterator protocol.
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
   }
   return textDecoder.decode(b);
 }
@@ -45,12 +60,40 @@ export function utf8(b: Uint8Array): string {
 /** How a non-negative integer of a *signed* Go type is written (see §2). */
 export type IntRule = 'v05' | 'v2';
 
-export class MsgWriter {
-  private buf = new Uint8Array(256);
-  private view = new DataView(this.buf.buffer);
-  private len = 0;
+/**
+ * One scratch buffer lent to a writer at a time: most writers encode one small message and hand out
+ * a copy, so a fresh off-heap buffer per message (and the GC work it causes) is avoided.
+ */
+const SCRATCH = new Uint8Array(4096);
+let scratch: { buf: Uint8Array; view: DataView } | null = {
+  buf: SCRATCH,
+  view: new DataView(SCRATCH.buffer),
+};
 
-  constructor(readonly intRule: IntRule = 'v05') {}
+export class MsgWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private len = 0;
+  /** Holding the shared scratch buffer (given back by bytes() or on growing out of it). */
+  private lent = false;
+
+  constructor(readonly intRule: IntRule = 'v05') {
+    if (scratch) {
+      this.buf = scratch.buf;
+      this.view = scratch.view;
+      this.lent = true;
+      scratch = null;
+    } else {
+      this.buf = new Uint8Array(256);
+      this.view = new DataView(this.buf.buffer);
+    }
+  }
+
+  private giveBack(): void {
+    if (!this.lent) return;
+    this.lent = false;
+    scratch = { buf: this.buf, view: this.view };
+  }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -58,8 +101,15 @@ export class MsgWriter {
     while (cap < this.len + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
+    this.giveBack();
     this.buf = next;
     this.view = new DataView(next.buffer);
+  }
+
+  /** One byte as it is (a message type prefix before the msgpack body). */
+  byte(v: number): this {
+    this.u8(v);
+    return this;
   }
 
   private u8(v: number): void {
@@ -79,8 +129,17 @@ export class MsgWriter {
     this.len += 4;
   }
 
+  /** A copy of what was written; the writer may go on writing after it. */
   bytes(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    const out = this.buf.slice(0, this.len);
+    if (this.lent) {
+      // Keep writing (rarely done) into a buffer of its own; the scratch goes back.
+      this.giveBack();
+      this.buf = new Uint8Array(Math.max(64, this.len * 2));
+      this.buf.set(out);
+      this.view = new DataView(this.buf.buffer);
+    }
+    return out;
   }
 
   nil(): this {
@@ -103,6 +162,26 @@ export class MsgWriter {
 
   /** An unsigned Go integer (uint8..uint64): smallest of fixint, cc, cd, ce, cf. */
   uint(v: number | bigint): this {
+    // Most integers are small safe numbers: no BigInt on that path.
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      if (v < 128) this.u8(v);
+      else if (v < 256) {
+        this.u8(0xcc);
+        this.u8(v);
+      } else if (v < 65536) {
+        this.u8(0xcd);
+        this.u16(v);
+      } else if (v < 2 ** 32) {
+        this.u8(0xce);
+        this.u32(v);
+      } else {
+        this.ensure(9);
+        this.buf[this.len++] = 0xcf;
+        this.view.setBigUint64(this.len, BigInt(v));
+        this.len += 8;
+      }
+      return this;
+    }
     const n = BigInt(v);
     assert(n >= 0n && n < 1n << 64n, `uint out of range: ${n}`);
     if (n < 128n) this.u8(Number(n));
@@ -126,6 +205,8 @@ export class MsgWriter {
 
   /** A signed Go integer (int, int64, time.Duration, …), following this writer's IntRule for v ≥ 0. */
   int(v: number | bigint): this {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && (this.intRule === 'v05' || v < 128))
+      return this.uint(v);
     const n = BigInt(v);
     assert(n >= -(1n << 63n) && n < 1n << 63n, `int out of range: ${n}`);
     if (n >= 0n && (this.intRule === 'v05' || n < 128n)) return this.uint(n);
@@ -151,6 +232,17 @@ export class MsgWriter {
 
   /** A Go string or []byte as an old-spec raw string (fixstr, str16, str32 — never str8 or bin). */
   str(v: string | Uint8Array): this {
+    if (typeof v === 'string' && v.length < 32) {
+      // Short ASCII (field names, node names): written in place, no TextEncoder round trip.
+      let ascii = true;
+      for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) >= 0x80) ascii = false;
+      if (ascii) {
+        this.ensure(1 + v.length);
+        this.buf[this.len++] = 0xa0 | v.length;
+        for (let i = 0; i < v.length; i++) this.buf[this.len++] = v.charCodeAt(i);
+        return this;
+      }
+    }
     const b = typeof v === 'string' ? textEncoder.encode(v) : v;
     if (b.length < 32) this.u8(0xa0 | b.length);
     else if (b.length < 65536) {
@@ -268,7 +360,8 @@ export class MsgReader {
 
   private take(n: number): Uint8Array {
     this.need(n);
-    const out = this.buf.subarray(this.pos, this.pos + n);
+    // A view, made with the constructor: subarray() takes the slow species-constructor path.
+    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.pos, n);
     this.pos += n;
     return out;
   }

@@ -22,7 +22,7 @@ import {
   type WireOptions,
 } from './memberlist/packet.js';
 import { readStreamSoFar } from './memberlist/frame.js';
-import { MessageType } from './memberlist/messages.js';
+import { LABEL_MARKER, MessageType } from './memberlist/messages.js';
 import { concatBytes as append } from '../lib/bytes.js';
 
 export interface GossipCore {
@@ -32,7 +32,18 @@ export interface GossipCore {
   handlePacket(from: Addr, p: Packet): void;
   handleStream(m: StreamMessage): StreamMessage | null;
   streamReply(id: number, m: StreamMessage | null, err: string | null): void;
+  /** The err message to write back on a stream that could not be read (layered as any reply). */
+  errorReply(text: string): StreamMessage;
+  /** The core's own counters (Serf's decode failures), by metric name. */
+  readonly counters?: ReadonlyMap<string, number>;
 }
+
+/** Counter names, after Consul's memberlist/serf metric names (`consul.` prefix left to the sink). */
+export const METRIC = {
+  udpDecode: 'memberlist.udp.dropped.decode',
+  udpDecrypt: 'memberlist.udp.dropped.decrypt',
+  tcpDropped: 'memberlist.tcp.dropped',
+} as const;
 
 export interface GossipPorts {
   packets: PacketTransport;
@@ -52,7 +63,7 @@ export class GossipDriver {
   private timerAt = Infinity;
   private closed = false;
   private readonly conns = new Set<StreamConn>();
-  /** Counters of dropped input, by reason (exposed as metrics). */
+  /** Counters of dropped input, by metric name (METRIC). */
   readonly dropped = new Map<string, number>();
 
   constructor(
@@ -84,8 +95,20 @@ export class GossipDriver {
     await this.listener?.close();
   }
 
-  private drop(reason: string, detail: string): void {
-    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+  /** Every drop counter, the driver's and the core's, by metric name; absent names are 0. */
+  metrics(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of Object.values(METRIC)) out[name] = this.dropped.get(name) ?? 0;
+    for (const [name, n] of this.core.counters ?? []) out[name] = n;
+    return out;
+  }
+
+  private count(name: string): void {
+    this.dropped.set(name, (this.dropped.get(name) ?? 0) + 1);
+  }
+
+  private drop(name: string, detail: string): void {
+    this.count(name);
     this.ports.log.warn(`memberlist: ${detail}`);
   }
 
@@ -101,11 +124,12 @@ export class GossipDriver {
         try {
           p = decodePacket(data, { ...w, keys: [] });
         } catch {
-          return this.drop('decode', `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
+          return this.drop(METRIC.udpDecode, `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
         }
       } else if (msg.includes('decrypt')) {
-        return this.drop('decrypt', `Decrypt packet failed: ${msg} from=${from.ip}:${from.port}`);
-      } else return this.drop('decode', `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
+        return this.drop(METRIC.udpDecrypt, `Decrypt packet failed: ${msg} from=${from.ip}:${from.port}`);
+      } else
+        return this.drop(METRIC.udpDecode, `failed to decode packet: ${msg} from=${from.ip}:${from.port}`);
     }
     this.run(() => this.core.handlePacket(from, p));
   }
@@ -121,6 +145,7 @@ export class GossipDriver {
       done = true;
       timeout.cancel();
       this.conns.delete(c);
+      if (err) this.count(METRIC.tcpDropped);
       if (err)
         this.ports.log.error(`memberlist: failed to receive: ${err} from=${c.remote.ip}:${c.remote.port}`);
       c.end();
@@ -139,33 +164,24 @@ export class GossipDriver {
       buf = append(buf, chunk);
       if (buf.length > MAX_STREAM_BYTES) return finish('stream too large');
       const w = this.wire();
-      // memberlist refuses the two encryption mismatches with these texts, sent back as an err message.
-      const first = buf[0] === 244 && buf.length > 1 ? buf[2 + buf[1]!] : buf[0];
-      if (first === MessageType.encrypt && !(w.keys?.length ?? 0))
-        return this.replyErr(c, 'Remote state is encrypted and encryption is not configured', finish);
-      if (
-        first !== undefined &&
-        first !== MessageType.encrypt &&
-        (w.keys?.length ?? 0) > 0 &&
-        w.verifyIncoming
-      )
-        return this.replyErr(c, 'Encryption is configured but remote state is not encrypted', finish);
+      const mismatch = encryptionMismatch(buf, w);
+      if (mismatch) return this.replyErr(c, mismatch, finish);
       const r = readStreamSoFar(buf, w);
       if (r.kind === 'incomplete') return;
-      if (r.kind === 'error') return finish(r.error);
+      if (r.kind === 'error') return this.replyErr(c, r.error, finish);
       const reply = this.run(() => this.core.handleStream(r.message));
       if (reply) c.write(encodeStream({ label: '', messages: [reply] }, w));
       finish(null);
     });
   }
 
+  /**
+   * memberlist's listener answers a stream it cannot read with an err message, encrypted when it
+   * encrypts, so a joiner with the wrong key (or none) fails on reading the answer, in its own words.
+   */
   private replyErr(c: StreamConn, text: string, finish: (e: string | null) => void): void {
-    c.write(
-      encodeStream({
-        label: '',
-        messages: [{ kind: 'message', type: MessageType.err, fields: { Error: text } }],
-      }),
-    );
+    const w = this.wire();
+    c.write(encodeStream({ label: '', messages: [this.core.errorReply(text)] }, w));
     finish(text);
   }
 
@@ -217,6 +233,8 @@ export class GossipDriver {
     };
     conn.onData((chunk) => {
       buf = append(buf, chunk);
+      const mismatch = encryptionMismatch(buf, w);
+      if (mismatch) return end(null, mismatch);
       const r = readStreamSoFar(buf, { ...w, label: w.label ?? '' });
       if (r.kind === 'message') end(r.message, null);
       else if (r.kind === 'error') end(null, r.error);
@@ -224,4 +242,19 @@ export class GossipDriver {
     conn.onClose((err) => end(null, err ? err.message : 'EOF'));
     conn.write(encodeStream({ label: w.label ?? '', messages: [m] }, w));
   }
+}
+
+/**
+ * memberlist's readStream refuses, on either end of a stream, an encrypted frame without keys and a
+ * plaintext one when incoming traffic must be verified; null while the first message byte is unknown.
+ */
+function encryptionMismatch(buf: Uint8Array, w: WireOptions & { verifyIncoming: boolean }): string | null {
+  const first = buf[0] === LABEL_MARKER && buf.length > 1 ? buf[2 + buf[1]!] : buf[0];
+  if (first === undefined) return null;
+  const keyed = (w.keys?.length ?? 0) > 0;
+  if (first === MessageType.encrypt && !keyed)
+    return 'Remote state is encrypted and encryption is not configured';
+  if (first !== MessageType.encrypt && keyed && w.verifyIncoming)
+    return 'Encryption is configured but remote state is not encrypted';
+  return null;
 }

@@ -155,10 +155,42 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
     };
   });
 
-  r.on('GET', '/v1/operator/keyring', async () => {
+  /** relay-factor and local-only as Consul's keyring endpoint parses them (local-only: GET only). */
+  const keyringParams = (req: Request): Reply | { relayFactor: number; localOnly: boolean } => {
+    let relayFactor = 0;
+    let localOnly = false;
+    const rf = req.query.get('relay-factor');
+    if (rf) {
+      const n = goAtoi(rf);
+      if (typeof n === 'string') return { status: 400, text: `Error parsing relay factor: ${n}` };
+      if (n < 0 || n > 5)
+        return { status: 400, text: 'Invalid relay-factor: Relay factor must be in range: [0, 5]' };
+      relayFactor = n;
+    }
+    const lo = req.query.get('local-only');
+    if (lo) {
+      const b = goParseBool(lo);
+      if (b === null)
+        return {
+          status: 400,
+          text: `Error parsing local-only: strconv.ParseBool: parsing ${JSON.stringify(lo)}: invalid syntax`,
+        };
+      if (b && req.method !== 'GET')
+        return {
+          status: 400,
+          text: 'Invalid use of local-only: local-only can only be set for list requests',
+        };
+      localOnly = b;
+    }
+    return { relayFactor, localOnly };
+  };
+
+  r.on('GET', '/v1/operator/keyring', async (req: Request) => {
     const g = agent.gossip;
     if (!g) return { status: 500, text: NO_SERVERS };
-    return { json: await g.keyring('list') };
+    const p = keyringParams(req);
+    if (!('relayFactor' in p)) return p;
+    return { json: await g.keyring('list', '', p) };
   });
 
   const change =
@@ -166,13 +198,15 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
     async (req: Request): Promise<Reply> => {
       const g = agent.gossip;
       if (!g) return { status: 500, text: NO_SERVERS };
+      const p = keyringParams(req);
+      if (!('relayFactor' in p)) return p;
       const raw = await req.ex.readBody(1 << 16);
       const body = raw === null ? null : decodeBody(raw);
       if (!body || !body.ok)
         return { status: 400, text: `Request decode failed: ${body ? body.error : 'body too large'}` };
       const key = (body.value as { Key?: unknown } | null)?.Key;
       if (typeof key !== 'string') return { status: 400, text: 'Request decode failed: missing Key' };
-      const res = await g.keyring(op, key);
+      const res = await g.keyring(op, key, p);
       const errs = res.flatMap((x) => Object.entries(x.Messages).map(([node, m]) => `${node}: ${m}`));
       if (errs.length > 0) return { status: 500, text: errs.join('\n') };
       return { json: null };
@@ -180,4 +214,19 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
   r.on('POST', '/v1/operator/keyring', change('install'));
   r.on('PUT', '/v1/operator/keyring', change('use'));
   r.on('DELETE', '/v1/operator/keyring', change('remove'));
+}
+
+/** Go's strconv.Atoi, with its error text (null-free: a string is the error). */
+function goAtoi(s: string): number | string {
+  if (!/^[+-]?\d+$/.test(s)) return `strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`;
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) return `strconv.Atoi: parsing ${JSON.stringify(s)}: value out of range`;
+  return n;
+}
+
+/** Go's strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False; null otherwise. */
+function goParseBool(s: string): boolean | null {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
+  return null;
 }

@@ -33,11 +33,25 @@ export function ipToBytes(ip: string): Uint8Array {
   return mapped ? out.slice(12) : out;
 }
 
+/** IPv4 texts by address: every gossip message carries one, and a pool has few distinct ones. */
+const V4_TEXT = new Map<number, string>();
+
+function v4Text(b: Uint8Array, o: number): string {
+  const k = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  let s = V4_TEXT.get(k);
+  if (s === undefined) {
+    s = `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+    if (V4_TEXT.size >= 65_536) V4_TEXT.clear();
+    V4_TEXT.set(k, s);
+  }
+  return s;
+}
+
 export function bytesToIp(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join('.');
+  if (b.length === 4) return v4Text(b, 0);
   if (b.length === 16) {
     const mapped = b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-    if (mapped) return Array.from(b.slice(12)).join('.');
+    if (mapped) return v4Text(b, 12);
     const w: number[] = [];
     for (let i = 0; i < 16; i += 2) w.push((b[i]! << 8) | b[i + 1]!);
     // Longest run of zero words (length ≥ 2) becomes "::", as Go prints it.

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { forEachSeed } from './seed.js';
 import { GossipCluster } from './gossip-cluster.js';
-import { encodeBody, outerPacket } from '../../src/gossip/memberlist/frame.js';
+import { encodeBody, outerPacket, userMessage } from '../../src/gossip/memberlist/frame.js';
+import { METRIC } from '../../src/gossip/driver.js';
+import { SERF_METRIC } from '../../src/gossip/serf/serf.js';
 import { MessageType } from '../../src/gossip/memberlist/messages.js';
 import { ipToBytes } from '../../src/lib/ip-bytes.js';
 import type { LogRecord } from '../../src/runtime/logger.js';
@@ -84,3 +86,28 @@ forEachSeed(
     assert.deepEqual(c.view(a), { a: 'alive', b: 'alive' });
   },
 );
+
+forEachSeed('gossip: drop counters by metric name, the driver’s and Serf’s', [1], async (seed) => {
+  const c = new GossipCluster(seed);
+  const a = await c.add('a');
+  const b = await c.add('b');
+  assert.equal((await c.join(b, a)).err, null);
+  assert.deepEqual(a.driver.metrics(), {
+    [METRIC.udpDecode]: 0,
+    [METRIC.udpDecrypt]: 0,
+    [METRIC.tcpDropped]: 0,
+  });
+  const attacker = await c.net.host('10.9.9.9').bind({ ip: '10.9.9.9', port: 9999 });
+  const to = { ip: a.ip, port: 8301 };
+  const plain = { keys: [], label: '', encrypt: false, compress: false, nonce: () => new Uint8Array(12) };
+  attacker.send(to, Uint8Array.of(0xff, 1, 2)); // no such memberlist message type
+  attacker.send(to, Uint8Array.of(0xff, 3));
+  // A well-formed memberlist user message whose Serf payload is nonsense.
+  attacker.send(to, outerPacket(userMessage(Uint8Array.of(200, 1, 2, 3)), plain, false));
+  await c.runFor(1000);
+  const m = a.driver.metrics();
+  assert.equal(m[METRIC.udpDecode], 2);
+  assert.equal(m[METRIC.udpDecrypt], 0);
+  assert.equal(m[SERF_METRIC.msgDecode], 1);
+  assert.equal(b.driver.metrics()[METRIC.udpDecode], 0);
+});

@@ -6,8 +6,14 @@ import { SimNetwork, type LinkFaults } from './network.js';
 import { simRng } from './rng.js';
 import { LogHub } from '../../src/runtime/log.js';
 import { GossipDriver } from '../../src/gossip/driver.js';
-import { Serf, SERF_DEFAULTS, STATUS_NAMES, type SerfEvent } from '../../src/gossip/serf/serf.js';
-import { LAN_PROFILE, memberlistConfig } from '../../src/gossip/memberlist/config.js';
+import {
+  Serf,
+  SERF_DEFAULTS,
+  STATUS_NAMES,
+  type SerfConfig,
+  type SerfEvent,
+} from '../../src/gossip/serf/serf.js';
+import { LAN_PROFILE, memberlistConfig, type MemberlistConfig } from '../../src/gossip/memberlist/config.js';
 import type { SimTimers } from './timers.js';
 import type { Timers } from '../../src/runtime/timers.js';
 import type { PacketTransport, StreamConn, StreamTransport } from '../../src/runtime/transport.js';
@@ -95,6 +101,8 @@ export class GossipCluster {
     faults: Partial<LinkFaults> = { delayMs: 1, jitterMs: 2 },
     /** LZW on every datagram costs real CPU; large simulations turn it off (the wire tests cover it). */
     private readonly compression = true,
+    /** Which Serf events the nodes keep in `events` (large pools keep only what the test reads). */
+    private readonly record: (e: SerfEvent) => boolean = () => true,
   ) {
     this.root = simRng(seed);
     this.net = new SimNetwork(this.sched, this.root.fork('net'), faults);
@@ -105,7 +113,11 @@ export class GossipCluster {
     return `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
   }
 
-  async add(name: string, tags: Record<string, string> = {}): Promise<SimGossipNode> {
+  async add(
+    name: string,
+    tags: Record<string, string> = {},
+    opts: { keys?: Uint8Array[]; serf?: Partial<SerfConfig>; memberlist?: Partial<MemberlistConfig> } = {},
+  ): Promise<SimGossipNode> {
     const ip = this.ipOf(this.nodes.length);
     const clock = this.sched.clock();
     const timers = this.sched.timers(name);
@@ -115,17 +127,22 @@ export class GossipCluster {
         ...SERF_DEFAULTS,
         nodeName: name,
         tags: new Map(Object.entries(tags)),
+        ...opts.serf,
         memberlist: memberlistConfig(LAN_PROFILE, {
           name,
           advertiseAddr: ip,
           advertisePort: 8301,
           enableCompression: this.compression,
+          keys: opts.keys ?? [],
+          ...opts.memberlist,
         }),
       },
       this.root.fork(`node:${name}`),
       this.log.logger(name),
       clock.monotonicMs(),
-      (e) => events.push(e),
+      (e) => {
+        if (this.record(e)) events.push(e);
+      },
     );
     const host = this.net.host(ip);
     const stall = new Stall();

@@ -1,6 +1,6 @@
-// memberlist/Serf at scale, in simulation: a pool of 100 converges and learns of a failure within the
-// Lifeguard suspicion window for its size; under 10% packet loss and a 30 s stall of one node's event
-// loop, no healthy node is ever declared failed. Figures are printed as test diagnostics.
+// memberlist/Serf at scale, in simulation: pools of 100 and 1,000 converge and learn of a failure
+// within the Lifeguard suspicion window for their size; under 10% packet loss and a 30 s stall of one
+// node's event loop, no healthy node is ever declared failed. Figures are printed as test diagnostics.
 import assert from 'node:assert/strict';
 import { forEachSeed } from './seed.js';
 import { GossipCluster, type SimGossipNode } from './gossip-cluster.js';
@@ -52,6 +52,51 @@ forEachSeed(
     );
     // Only the killed node was ever declared failed.
     for (const n of nodes.slice(0, N - 1)) assert.deepEqual(failedAbout(nodes, n.name), [], n.name);
+  },
+);
+
+forEachSeed(
+  'gossip at 1,000 nodes: one membership view, and a kill known to all within the suspicion window',
+  [1],
+  async (seed, t) => {
+    // Minutes of CPU (a million member states, ~30M gossip messages): run on demand, not in CI.
+    if (process.env.SIM_SCALE !== '1000') return t.skip('set SIM_SCALE=1000 to run');
+    const N = 1000;
+    const wall = Date.now();
+    // Only failures are read back: a thousand nodes' join events would be a million objects.
+    const c = new GossipCluster(seed, { delayMs: 1, jitterMs: 4 }, false, (e) => e.type === 'member-failed');
+    const nodes: SimGossipNode[] = [];
+    for (let i = 0; i < N; i++) nodes.push(await c.add(`n${i}`));
+    // Joins in waves of 50 at once, each through a random node already in the pool (every join is
+    // still a real push/pull): 999 one-at-a-time joins would only stretch the virtual join phase.
+    const pick = c.root.fork('joins');
+    for (let i = 1; i < N; i += 50) {
+      const wave: Array<Promise<{ n: number; err: string | null }>> = [];
+      for (let j = i; j < Math.min(N, i + 50); j++) wave.push(c.join(nodes[j]!, nodes[pick.int(i)]!));
+      for (const r of await Promise.all(wave)) assert.equal(r.err, null);
+    }
+    const tConv = await c.until(() => nodes.every((n) => c.count(n, 1) === N), 120_000, 500);
+    assert.notEqual(tConv, null, 'the pool converges on one view');
+    const victim = nodes[N - 1]!;
+    c.kill(victim);
+    const tFail = await c.until(
+      () =>
+        nodes
+          .slice(0, N - 1)
+          .every((n) => n.serf.allMembers().find((m) => m.name === victim.name)?.status === 4),
+      150_000,
+      250,
+    );
+    // Lifeguard: min = 4 × log10(1000) × 1 s = 12 s, max = 6 × min = 72 s; plus probe rounds, gossip.
+    const min = suspicionTimeoutMs(4, N, 1000);
+    assert.ok(
+      tFail !== null && tFail >= min && tFail <= 6 * min + 10_000,
+      `failure known to all after ${tFail} ms`,
+    );
+    for (const n of nodes.slice(0, N - 1)) assert.deepEqual(failedAbout(nodes, n.name), [], n.name);
+    t.diagnostic(
+      `1000 nodes: one view ${tConv} ms after the last join wave; failure known to all in ${tFail} ms (window ${min}–${6 * min} ms); ${((Date.now() - wall) / 1000).toFixed(1)} s wall`,
+    );
   },
 );
 

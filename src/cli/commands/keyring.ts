@@ -57,17 +57,17 @@ function flags() {
     false,
     'List all primary keys currently in use within the cluster.',
   );
-  f.int(
+  const relay = f.int(
     'relay-factor',
     0,
     'Setting this to a non-zero value will cause nodes to relay their response to the operation through this many randomly-chosen other nodes in the cluster. The maximum allowed value is 5.',
   );
-  f.bool(
+  const local = f.bool(
     'local-only',
     false,
     'Setting this to true will force the keyring query to only hit local servers (no WAN traffic). This flag can only be set for list queries.',
   );
-  return { f, http, install, use, remove, list, listPrimary };
+  return { f, http, install, use, remove, list, listPrimary, relay, local };
 }
 
 function pools(list: PoolKeys[], field: 'Keys' | 'PrimaryKeys'): string[] {
@@ -99,11 +99,26 @@ export const keyringCommand: Command = {
       ui.error('Exactly one of -list, -list-primary, -install, -remove, or -use must be provided');
       return 1;
     }
+    // Consul's agent.ParseRelayFactor and ValidateLocalOnly, before any request.
+    if (o.relay.value < 0 || o.relay.value > 5) {
+      ui.error('Error parsing relay factor: Relay factor must be in range: [0, 5]');
+      return 1;
+    }
+    const listing = o.list.value || o.listPrimary.value;
+    if (o.local.value && !listing) {
+      ui.error('Error validating local-only: local-only can only be set for list requests');
+      return 1;
+    }
+    // The api client sends relay-factor only when non-zero and local-only only when set.
+    const query: Record<string, string | undefined> = {
+      'relay-factor': o.relay.value !== 0 ? String(o.relay.value) : undefined,
+      'local-only': o.local.value ? 'true' : undefined,
+    };
     const client = o.http.client(services);
     try {
-      if (o.list.value || o.listPrimary.value) {
+      if (listing) {
         ui.output('==> Gathering installed encryption keys...');
-        const list = await client.getJson<PoolKeys[]>('/v1/operator/keyring');
+        const list = await client.getJson<PoolKeys[]>('/v1/operator/keyring', query);
         for (const line of pools(list, o.list.value ? 'Keys' : 'PrimaryKeys')) ui.output(line);
         return 0;
       }
@@ -113,7 +128,7 @@ export const keyringCommand: Command = {
           ? ['PUT', o.use.value, 'Changing primary gossip encryption key...']
           : ['DELETE', o.remove.value, 'Removing gossip encryption key...'];
       ui.output(`==> ${what}`);
-      await client.call(method, '/v1/operator/keyring', { body: JSON.stringify({ Key: key }) });
+      await client.call(method, '/v1/operator/keyring', { body: JSON.stringify({ Key: key }), query });
       return 0;
     } catch (e) {
       ui.error(`error: ${(e as Error).message}`);

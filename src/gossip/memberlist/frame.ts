@@ -37,8 +37,9 @@ export function encodeBody(type: number, fields: Fields): Uint8Array {
   const name = BY_TYPE[type];
   if (!name) throw new WireError(`no schema for message type ${type}`);
   const w = new MsgWriter('v05');
+  w.byte(type);
   writeStruct(w, SCHEMAS[name], fields);
-  return concat(Uint8Array.of(type), w.bytes());
+  return w.bytes();
 }
 
 /** Serf (and other delegates) payloads ride as memberlist user messages. */

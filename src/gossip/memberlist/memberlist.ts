@@ -407,10 +407,11 @@ export class Memberlist {
     const oldState = state.state;
     const oldMeta = state.meta;
     state.incarnation = a.incarnation;
-    state.meta = a.meta;
+    // Copies: the decoded fields are views into the whole received datagram or push/pull state.
+    state.meta = a.meta.slice();
     state.addr = a.addr;
     state.port = a.port;
-    state.vsn = a.vsn;
+    state.vsn = a.vsn.slice();
     if (state.state !== NodeState.alive) {
       state.state = NodeState.alive;
       state.stateChange = this.now;
@@ -801,10 +802,15 @@ export class Memberlist {
       if (!m) return done(err ?? 'no reply');
       const inner = unwrap(m);
       if (inner?.kind === 'message' && inner.type === MessageType.err)
-        return done(String(inner.fields.Error ?? 'remote error'));
+        return done(`remote error: ${String(inner.fields.Error ?? '')}`);
       if (inner?.kind !== 'pushPull') return done(`Expected pushPull but got ${inner?.kind ?? 'nothing'}`);
       done(this.mergeRemote(inner, join));
     });
+  }
+
+  /** The err message memberlist's listener writes when it cannot read a stream, layered as any reply. */
+  errorReply(text: string): StreamMessage {
+    return this.wrapStream({ kind: 'message', type: MessageType.err, fields: { Error: text } });
   }
 
   private localPushPull(join: boolean): StreamMessage {

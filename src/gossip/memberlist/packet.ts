@@ -73,7 +73,7 @@ export function decodePacket(buf: Uint8Array, opts: WireOptions = {}): Packet {
   let inner: Packet;
   if (keys.length > 0) {
     const d = decrypt(keys, rest, enc.encode(label));
-    if (!d) throw new WireError('no installed keys could decrypt the message');
+    if (!d) throw new WireError('No installed keys could decrypt the message');
     inner = {
       kind: 'encrypted',
       version: d.version,
@@ -226,11 +226,11 @@ function readStreamMessage(buf: Uint8Array, opts: WireOptions, label: string): [
   if (type === MessageType.encrypt) {
     if (buf.length < 5) throw new WireError('truncated encryption frame');
     const len = new DataView(buf.buffer, buf.byteOffset).getUint32(1);
-    if (len > 20 << 20) throw new WireError('remote encrypted message too large');
+    if (len > 20 << 20) throw new WireError(`Remote node state is larger than limit (${len})`);
     if (buf.length < 5 + len) throw new WireError('truncated encrypted message');
     const aad = concat(buf.subarray(0, 5), enc.encode(label));
     const d = decrypt(opts.keys ?? [], buf.subarray(5, 5 + len), aad);
-    if (!d) throw new WireError('no installed keys could decrypt the message');
+    if (!d) throw new WireError('No installed keys could decrypt the message');
     const [inner, used] = readStreamMessage(d.plain, opts, label);
     if (used !== d.plain.length) throw new WireError('trailing bytes inside an encrypted frame');
     return [{ kind: 'encrypted', version: d.version, nonce: d.nonce, keyIndex: d.keyIndex, inner }, 5 + len];

@@ -9,6 +9,7 @@ import type { Rng } from '../../runtime/rng.js';
 import type { Fields } from '../../codec/struct.js';
 import { Alarms, type AlarmHandle } from '../../lib/alarms.js';
 import { bytesToIp, ipToBytes } from '../../lib/ip-bytes.js';
+import { parseGoDuration } from '../../lib/duration.js';
 import { BroadcastQueue } from '../memberlist/broadcast-queue.js';
 import type { MemberlistConfig } from '../memberlist/config.js';
 import {
@@ -35,6 +36,12 @@ import { Coordinate, VivaldiClient, decodePingPayload, encodePingPayload } from 
 
 export const MemberStatus = { none: 0, alive: 1, leaving: 2, left: 3, failed: 4 } as const;
 export type MemberStatusType = (typeof MemberStatus)[keyof typeof MemberStatus];
+/** Serf's drop counters: user messages and push/pull state that did not decode. */
+export const SERF_METRIC = {
+  msgDecode: 'serf.msgs.dropped.decode',
+  remoteStateDecode: 'serf.remote_state.dropped.decode',
+} as const;
+
 export const STATUS_NAMES = ['none', 'alive', 'leaving', 'left', 'failed'] as const;
 
 export interface Member {
@@ -85,6 +92,13 @@ export interface SerfConfig {
   userEventSizeLimit: number;
   eventBuffer: number;
   queryBuffer: number;
+  /**
+   * Serf's UserCoalescePeriod / UserQuiescentPeriod: user events sent with coalesce=true are held
+   * until the period passes or no such event came for the quiescent time, and then only the latest of
+   * each name is delivered. Unset or 0 (Consul's setting): every event is delivered as it comes.
+   */
+  userCoalescePeriodMs?: number;
+  userQuiescentPeriodMs?: number;
   /** Consul's merge filter: a reason to refuse these members (other dc, duplicate node ID, bad tags), or null. */
   mergeFilter?: (members: Member[]) => string | null;
   /** Serf keyring file writer; called with base64 keys, primary first, after a keyring change. */
@@ -195,6 +209,10 @@ export class Serf implements MemberlistDelegate {
   private readonly queryQueue: BroadcastQueue;
   private readonly pendingQueries = new Map<number, QueryHandle>();
   private readonly alarms = new Alarms();
+  /** Coalesced user events waiting for their window to close, latest per name. */
+  private readonly coalesced = new Map<string, Extract<SerfEvent, { type: 'user' }>>();
+  private coalescePeriod: AlarmHandle | null = null;
+  private coalesceQuiet: AlarmHandle | null = null;
   private readonly tickers: AlarmHandle[] = [];
   private state: SerfState = 'alive';
   private now: number;
@@ -270,6 +288,17 @@ export class Serf implements MemberlistDelegate {
 
   handleStream(m: StreamMessage): StreamMessage | null {
     return this.memberlist.handleStream(m);
+  }
+
+  /** Drop counters by metric name (SERF_METRIC), read through GossipDriver.metrics(). */
+  readonly counters = new Map<string, number>();
+
+  private countDrop(name: string): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + 1);
+  }
+
+  errorReply(text: string): StreamMessage {
+    return this.memberlist.errorReply(text);
   }
 
   streamReply(id: number, m: StreamMessage | null, err: string | null = null): void {
@@ -364,7 +393,7 @@ export class Serf implements MemberlistDelegate {
       afterIntent('timeout while waiting for graceful leave');
     });
     this.intentQueue.queue(
-      encodeSerf('leave', { LTime: ltime, Node: this.config.nodeName, Prune: false }),
+      asUserMsg(encodeSerf('leave', { LTime: ltime, Node: this.config.nodeName, Prune: false })),
       null,
       () => {
         if (sent) return;
@@ -388,7 +417,7 @@ export class Serf implements MemberlistDelegate {
     this.clock.increment();
     const msg = { LTime: ltime, Node: name, Prune: prune };
     this.handleLeaveIntent(msg);
-    if (this.hasAliveMembers()) this.intentQueue.queue(encodeSerf('leave', msg));
+    if (this.hasAliveMembers()) this.intentQueue.queue(asUserMsg(encodeSerf('leave', msg)));
   }
 
   /** Fires a user event; an error text as Serf words it when too large. */
@@ -404,7 +433,7 @@ export class Serf implements MemberlistDelegate {
     const raw = encodeSerf('userEvent', msg);
     if (raw.length > this.config.userEventSizeLimit)
       return `encoded user event exceeds limit of ${this.config.userEventSizeLimit} bytes after encoding`;
-    this.eventQueue.queue(raw);
+    this.eventQueue.queue(asUserMsg(raw));
     return null;
   }
 
@@ -470,7 +499,7 @@ export class Serf implements MemberlistDelegate {
     });
     this.queryClock.increment();
     this.handleQuery(msg);
-    this.queryQueue.queue(raw);
+    this.queryQueue.queue(asUserMsg(raw));
     return h;
   }
 
@@ -529,6 +558,7 @@ export class Serf implements MemberlistDelegate {
     try {
       m = decodeSerf(buf);
     } catch (e) {
+      this.countDrop(SERF_METRIC.msgDecode);
       this.log.warn(`serf: Error decoding message: ${(e as Error).message}`);
       return;
     }
@@ -558,23 +588,20 @@ export class Serf implements MemberlistDelegate {
       default:
         this.log.warn(`serf: Received message of unexpected type: ${m.type}`);
     }
-    if (rebroadcast === 'intent') this.intentQueue.queue(buf.slice());
-    else if (rebroadcast === 'event') this.eventQueue.queue(buf.slice());
-    else if (rebroadcast === 'query') this.queryQueue.queue(buf.slice());
+    if (rebroadcast === 'intent') this.intentQueue.queue(asUserMsg(buf));
+    else if (rebroadcast === 'event') this.eventQueue.queue(asUserMsg(buf));
+    else if (rebroadcast === 'query') this.queryQueue.queue(asUserMsg(buf));
   }
 
   getBroadcasts(overhead: number, limit: number): Uint8Array[] {
     const out: Uint8Array[] = [];
     let left = limit;
     for (const q of [this.intentQueue, this.queryQueue, this.eventQueue]) {
-      // Serf payloads travel as memberlist user messages: one more byte each for the type.
-      const msgs = q.take(overhead + 1, left);
+      // Queued already framed as memberlist user messages (asUserMsg): no copy per transmission.
+      const msgs = q.take(overhead, left);
       for (const m of msgs) {
-        left -= overhead + 1 + m.length;
-        const u = new Uint8Array(1 + m.length);
-        u[0] = 8;
-        u.set(m, 1);
-        out.push(u);
+        left -= overhead + m.length;
+        out.push(m);
       }
     }
     return out;
@@ -598,10 +625,12 @@ export class Serf implements MemberlistDelegate {
     try {
       m = decodeSerf(buf);
     } catch (e) {
+      this.countDrop(SERF_METRIC.remoteStateDecode);
       this.log.error(`serf: Failed to decode remote state: ${(e as Error).message}`);
       return;
     }
     if (m.type !== 'pushPull') {
+      this.countDrop(SERF_METRIC.remoteStateDecode);
       this.log.error(`serf: Remote state has bad type prefix: ${buf[0]}`);
       return;
     }
@@ -737,7 +766,7 @@ export class Serf implements MemberlistDelegate {
     const msg = { LTime: ltime, Node: this.config.nodeName };
     this.clock.witness(ltime);
     this.handleJoinIntent(msg);
-    this.intentQueue.queue(encodeSerf('join', msg));
+    this.intentQueue.queue(asUserMsg(encodeSerf('join', msg)));
   }
 
   private upsertIntent(node: string, type: 'join' | 'leave', ltime: number): boolean {
@@ -838,8 +867,29 @@ export class Serf implements MemberlistDelegate {
       this.eventBuf[idx] = seen;
     }
     (seen.Events as Fields[]).push({ Name: name, Payload: payload });
-    this.emit({ type: 'user', ltime, name, payload, coalesce: f.CC === true });
+    this.emitUser({ type: 'user', ltime, name, payload, coalesce: f.CC === true });
     return true;
+  }
+
+  private emitUser(e: Extract<SerfEvent, { type: 'user' }>): void {
+    const period = this.config.userCoalescePeriodMs ?? 0;
+    const quiet = this.config.userQuiescentPeriodMs ?? 0;
+    if (!e.coalesce || period <= 0 || quiet <= 0) return this.emit(e);
+    const latest = this.coalesced.get(e.name);
+    if (!latest || latest.ltime < e.ltime) this.coalesced.set(e.name, e);
+    // The period runs from the first held event; the quiescent timer restarts with each one.
+    this.coalescePeriod ??= this.alarms.at(this.now + period, () => this.flushUserEvents());
+    this.coalesceQuiet?.cancel();
+    this.coalesceQuiet = this.alarms.at(this.now + quiet, () => this.flushUserEvents());
+  }
+
+  private flushUserEvents(): void {
+    this.coalescePeriod?.cancel();
+    this.coalesceQuiet?.cancel();
+    this.coalescePeriod = this.coalesceQuiet = null;
+    const held = [...this.coalesced.values()];
+    this.coalesced.clear();
+    for (const e of held) this.emit(e);
   }
 
   // ---- queries ------------------------------------------------------------------------------------
@@ -1053,7 +1103,8 @@ export class Serf implements MemberlistDelegate {
       [this.left, this.config.tombstoneTimeoutMs],
     ] as const) {
       for (const s of [...list]) {
-        const rc = list === this.failed ? reconnectOverride(s.member.tags) : undefined;
+        const rc =
+          list === this.failed ? reconnectOverride(s.member.tags, s.member.name, this.log) : undefined;
         if (this.now - s.leaveTime <= (rc ?? timeout)) continue;
         this.failed = this.failed.filter((x) => x !== s);
         this.left = this.left.filter((x) => x !== s);
@@ -1113,6 +1164,14 @@ function prefixed(type: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A Serf message framed as the memberlist user message it is gossiped in (type byte 8 first). */
+function asUserMsg(raw: Uint8Array): Uint8Array {
+  const u = new Uint8Array(1 + raw.length);
+  u[0] = 8; // memberlist's userMsg
+  u.set(raw, 1);
+  return u;
+}
+
 function decodeSerfFields(raw: Uint8Array): Fields {
   const m = decodeSerf(raw);
   return m.type === 'relay' ? {} : m.fields;
@@ -1124,12 +1183,17 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Consul advertises a per-node reconnect timeout in the `rc_tm` tag (a Go duration). */
-function reconnectOverride(tags: Map<string, string>): number | undefined {
+/**
+ * Consul advertises a per-node reconnect timeout in the `rc_tm` tag, as Go's Duration.String()
+ * ("8h0m0s"); a malformed value is warned about and, like "0s", leaves the pool's timeout in force.
+ */
+function reconnectOverride(tags: Map<string, string>, name: string, log: Logger): number | undefined {
   const v = tags.get('rc_tm');
-  if (!v) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(h|m|s|ms)$/.exec(v);
-  if (!m) return undefined;
-  const mult = { h: 3600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as 'h' | 'm' | 's' | 'ms'];
-  return Number(m[1]) * mult;
+  if (v === undefined) return undefined;
+  const ns = parseGoDuration(v);
+  if (ns instanceof Error) {
+    log.warn('Member is advertising a malformed reconnect timeout', 'member', name, 'rc_tm', v);
+    return undefined;
+  }
+  return ns === 0 ? undefined : ns / 1e6;
 }

@@ -134,10 +134,9 @@ test('tampering is refused: CRC mismatch, wrong key, wrong label', () => {
   b[b.length - 1] = b[b.length - 1]! ^ 1;
   assert.throws(() => decodePacket(b), /CRC mismatch/);
   const encd = JSON.parse(readFileSync(new URL('vectors-encrypted.json', DIR), 'utf8')) as Vector[];
-  assert.throws(
-    () => decodePacket(new Uint8Array(Buffer.from(encd[0]!.hex, 'hex')), { keys: [KEY2] }),
-    /no installed keys could decrypt/,
-  );
+  assert.throws(() => decodePacket(new Uint8Array(Buffer.from(encd[0]!.hex, 'hex')), { keys: [KEY2] }), {
+    message: 'No installed keys could decrypt the message',
+  });
   const lab = JSON.parse(readFileSync(new URL('vectors-label.json', DIR), 'utf8')) as Vector[];
   const udp = lab.find((v) => v.transport === 'udp')!;
   assert.throws(
