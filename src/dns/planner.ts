@@ -95,6 +95,8 @@ function empty(rcode: Plan['rcode'], authoritative = true): Plan {
 export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   const cfg = ctx.config;
   const name = qname.toLowerCase().replace(/\.$/, '');
+  // Answers carry the name as asked (resolvers using 0x20 case randomization compare it).
+  const asked = qname.endsWith('.') ? qname : `${qname}.`;
   const domain = cfg.domain.toLowerCase().replace(/\.$/, '');
   const alt = cfg.altDomain.toLowerCase().replace(/\.$/, '');
   const used =
@@ -105,7 +107,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
         : null;
   if (used === null) {
     if (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa'))
-      return reverse(name, qtype, ctx, domain);
+      return reverse(name, asked, qtype, ctx, domain);
     return { ...empty('REFUSED', false), recurse: true }; // not ours: the recursors', if any
   }
   const zone = `${used}.`;
@@ -139,6 +141,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
       zone,
       nx,
       labels.slice(2),
+      asked,
     );
   }
   if (kw < 0) return nx();
@@ -146,18 +149,17 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   const locality = labels.slice(kw + 1);
   if (labels[kw] === 'node') {
     if (parts.length === 0) return nx();
-    return nodeAnswer(parts.join('.'), qtype, ctx, zone, nx, locality);
+    return nodeAnswer(parts.join('.'), qtype, ctx, nx, locality, asked);
   }
-  if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, `${name}.`, nx, locality);
+  if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, asked, nx, locality);
   if (labels[kw] === 'query') {
     const dc = localityDatacenter(locality, ctx);
     if (parts.length === 0 || dc === null) return nx();
     // RFC 2782 style _<name>._tcp.query: the name without its underscore.
     const rfc = parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_');
-    const qname = `${[...parts, 'query', ...locality].join('.')}.${zone}`;
     return {
       ...empty('NOERROR'),
-      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), datacenter: dc, qname, zone },
+      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), datacenter: dc, qname: asked, zone },
     };
   }
   if (parts.length === 0) return nx();
@@ -170,11 +172,12 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
       zone,
       nx,
       locality,
+      asked,
     );
   }
   const service = parts[parts.length - 1]!;
   const tag = parts.slice(0, -1).join('.');
-  return serviceAnswer(service, tag, qtype, ctx, zone, nx, locality);
+  return serviceAnswer(service, tag, qtype, ctx, zone, nx, locality, asked);
 }
 
 /** The datacenter a locality suffix names ("", "dc1" or "dc1.dc"); null when it is malformed. */
@@ -189,21 +192,41 @@ function localityOk(locality: string[], ctx: PlanContext): boolean {
   return localityDatacenter(locality, ctx) === ctx.config.datacenter;
 }
 
+/** A node by name, any spelling: Consul's catalog indexes node names case-insensitively. */
+function findNode(catalog: Catalog, lower: string): ReturnType<Catalog['node']> {
+  const exact = catalog.node(lower);
+  if (exact) return exact;
+  const n = catalog.listNodes().find((x) => x.Node.toLowerCase() === lower);
+  return n ? catalog.node(n.Node) : null;
+}
+
+/** A service's instances (any spelling of its name and tags), as Consul's case-insensitive indexes. */
+function findInstances(
+  catalog: Catalog,
+  lower: string,
+  tag: string,
+): Array<{ node: CatalogNode; service: NodeService }> {
+  const names = Object.keys(catalog.listServices()).filter((n) => n.toLowerCase() === lower);
+  const out = names.flatMap((n) => catalog.serviceNodes(n));
+  if (names.length > 1)
+    out.sort((a, b) => (a.node.Node < b.node.Node ? -1 : a.node.Node > b.node.Node ? 1 : 0));
+  return tag ? out.filter(({ service: s }) => s.Tags.some((t) => t.toLowerCase() === tag)) : out;
+}
+
 function nodeAnswer(
   node: string,
   qtype: RecordType,
   ctx: PlanContext,
-  zone: string,
   nx: () => Plan,
   locality: string[],
+  qn: string,
 ): Plan {
   if (!localityOk(locality, ctx)) return nx();
-  const entry = ctx.catalog!.node(node);
+  const entry = findNode(ctx.catalog!, node);
   if (!entry) return nx();
   const ttl = ttlOf(ctx.config.dnsConfig.nodeTtlNs);
   const answers: Rr[] = [];
   const addr = entry.node.Address;
-  const qn = `${[node, 'node', ...locality].join('.')}.${zone}`;
   const type = addressType(addr);
   if (type !== null && (qtype === type || qtype === 'ANY'))
     answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
@@ -288,12 +311,12 @@ function sameIp(a: string, b: string): boolean {
  * registered it (`<svc>.service.<dc>.<domain>`); the primary domain, TTL 0. No match and no
  * recursors: SERVFAIL, as Consul answers.
  */
-function reverse(name: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
+function reverse(name: string, asked: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
   if (!ctx.catalog) return { ...empty('SERVFAIL'), recurse: true };
   const ip = reverseAddress(name);
   if (ip === null || (qtype !== 'PTR' && qtype !== 'ANY')) return { ...empty('SERVFAIL'), recurse: true };
   const dc = ctx.config.datacenter;
-  const ptr = (target: string): Rr => ({ name: `${name}.`, type: 'PTR', ttl: 0, class: 'IN', data: target });
+  const ptr = (target: string): Rr => ({ name: asked, type: 'PTR', ttl: 0, class: 'IN', data: target });
   const nodes = ctx.catalog.listNodes().filter((n) => sameIp(n.Address, ip));
   if (nodes.length > 0)
     return { ...empty('NOERROR'), answers: nodes.map((n) => ptr(`${n.Node}.node.${dc}.${domain}`)) };
@@ -324,15 +347,15 @@ function serviceAnswer(
   zone: string,
   nx: () => Plan,
   locality: string[],
+  qn: string,
 ): Plan {
   if (!localityOk(locality, ctx)) return nx();
   const cfg = ctx.config;
-  const rows = ctx.catalog!.serviceNodes(service, tag ? [tag] : []).filter(({ node, service: s }) => {
+  const rows = findInstances(ctx.catalog!, service, tag).filter(({ node, service: s }) => {
     const h = healthy(ctx, node, s);
     return h === 'passing' || (h === 'warning' && !cfg.dnsConfig.onlyPassing);
   });
   if (rows.length === 0) return nx();
-  const qn = `${[tag, service, 'service', ...locality].filter(Boolean).join('.')}.${zone}`;
   const instances = rows.map(({ node, service: s }) => ({
     node,
     service: s,

@@ -337,3 +337,41 @@ test('udp_answer_limit also applies when the EDNS payload size is 512 or less', 
   assert.equal(askEdns(1232).answers?.length, 6);
   assert.equal(ask(c, 'web.service.consul', 'A').answers?.length, 2);
 });
+
+test('catalog lookups ignore case; answers echo the question name as asked (0x20)', async () => {
+  const c = await ctx();
+  c.catalog().register(
+    2,
+    {
+      Node: 'Web-1',
+      Address: '10.0.1.1',
+      Service: { Service: 'Api', Tags: ['Primary'], Port: 8080 },
+    },
+    'dc1',
+  );
+  const node = ask(c, 'wEB-1.NoDe.Dc1.cOnSuL', 'A');
+  assert.equal(node.rcode, 'NOERROR');
+  assert.deepEqual(
+    node.answers?.map((a) => [a.name, (a as { data: string }).data]),
+    [['wEB-1.NoDe.Dc1.cOnSuL', '10.0.1.1']],
+  );
+  for (const name of ['api.service.consul', 'API.SERVICE.CONSUL', 'pRiMaRy.aPi.service.consul']) {
+    const r = ask(c, name, 'A');
+    assert.deepEqual(
+      r.answers?.map((a) => [a.name, (a as { data: string }).data]),
+      [[name, '10.0.1.1']],
+      name,
+    );
+  }
+  const srv = ask(c, '_Api._Primary.Service.Consul', 'SRV');
+  assert.deepEqual(
+    srv.answers?.map((a) => [a.name, (a as { data: { target: string } }).data.target]),
+    [['_Api._Primary.Service.Consul', 'Web-1.node.dc1.consul']],
+  );
+  assert.equal(ask(c, 'secondary.api.service.consul', 'A').rcode, 'NXDOMAIN');
+  const ptr = ask(c, '1.1.0.10.IN-ADDR.ARPA', 'PTR');
+  assert.deepEqual(
+    ptr.answers?.map((a) => [a.name, (a as { data: string }).data]),
+    [['1.1.0.10.IN-ADDR.ARPA', 'Web-1.node.dc1.consul']],
+  );
+});
