@@ -11,7 +11,7 @@ export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
 
 export interface Rr {
   name: string;
-  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR';
+  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR' | 'CNAME';
   ttl: number;
   class: 'IN';
   data: unknown;
@@ -45,6 +45,8 @@ export interface PlanContext {
   nowSeconds: number;
   /** Shuffles answers (Consul randomizes instance order on every query). */
   shuffle<T>(xs: T[]): T[];
+  /** How many more times a hostname inside our domain may be resolved here (Consul allows 3). */
+  depth?: number;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -90,6 +92,24 @@ function soa(ctx: PlanContext, domain: string): Rr {
 
 function empty(rcode: Plan['rcode'], authoritative = true): Plan {
   return { rcode, answers: [], authorities: [], additionals: [], authoritative };
+}
+
+/**
+ * What a hostname address resolves to, as Consul's resolveCNAME: inside our domain(s) the CNAME, A and
+ * AAAA answers of an ANY lookup here, at most 3 levels deep; outside, nothing (asking the recursors
+ * for it is not done here).
+ */
+function resolveHostname(fqdn: string, ctx: PlanContext): Rr[] {
+  const lower = fqdn.toLowerCase().replace(/\.$/, '');
+  const ours = [ctx.config.domain, ctx.config.altDomain]
+    .map((d) => d.toLowerCase().replace(/\.$/, ''))
+    .filter(Boolean)
+    .some((d) => lower.endsWith(`.${d}`));
+  const depth = ctx.depth ?? 3;
+  if (!ours || depth < 1) return [];
+  return plan(fqdn, 'ANY', { ...ctx, depth: depth - 1 }).answers.filter(
+    (r) => r.type === 'CNAME' || r.type === 'A' || r.type === 'AAAA',
+  );
 }
 
 export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
@@ -230,6 +250,12 @@ function nodeAnswer(
   const type = addressType(addr);
   if (type !== null && (qtype === type || qtype === 'ANY'))
     answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
+  // A node registered with a hostname (an external node): a CNAME to it, then what it resolves to.
+  if (type === null && addr !== '' && (qtype === 'A' || qtype === 'AAAA' || qtype === 'ANY')) {
+    const target = addr.endsWith('.') ? addr : `${addr}.`;
+    answers.push({ name: qn, type: 'CNAME', ttl, class: 'IN', data: target });
+    answers.push(...resolveHostname(target, ctx));
+  }
   if (qtype === 'TXT' || qtype === 'ANY') {
     for (const [k, v] of Object.entries(entry.node.Meta))
       answers.push({
@@ -296,14 +322,8 @@ function reverseAddress(name: string): string | null {
 function sameIp(a: string, b: string): boolean {
   if (a === b) return true;
   if (!a.includes(':') || !b.includes(':')) return false;
-  const full = (x: string) => {
-    const [h, t] = x.includes('::') ? x.split('::') : [x, undefined];
-    const hw = h ? h.split(':') : [];
-    const tw = t ? t.split(':') : [];
-    const fill = t === undefined ? [] : Array<string>(8 - hw.length - tw.length).fill('0');
-    return [...hw, ...fill, ...tw].map((w) => parseInt(w || '0', 16)).join(':');
-  };
-  return full(a) === full(b);
+  const wa = ipv6Words(a);
+  return wa !== null && wa.join(':') === ipv6Words(b)?.join(':');
 }
 
 /**
@@ -332,11 +352,27 @@ function reverse(name: string, asked: string, qtype: RecordType, ctx: PlanContex
   return { ...empty('SERVFAIL'), recurse: true };
 }
 
+/** The 8 words of an IPv6 address ("::" expanded); null when it is not one. */
+function ipv6Words(x: string): number[] | null {
+  const [h, t, more] = x.split('::');
+  if (more !== undefined) return null;
+  const hw = h ? h.split(':') : [];
+  const tw = t ? t.split(':') : [];
+  const fill = t === undefined ? 0 : 8 - hw.length - tw.length;
+  if (fill < 0 || (t === undefined && hw.length !== 8)) return null;
+  const words = [...hw, ...Array<string>(fill).fill('0'), ...tw];
+  if (words.some((w) => !/^[0-9a-fA-F]{1,4}$/.test(w))) return null;
+  return words.map((w) => parseInt(w, 16));
+}
+
+/** An address as the hex label of `<hex>.addr.<dc>.<domain>`: 8 digits for IPv4, 32 for IPv6. */
 function hexAddr(ip: string): string {
-  return ip
-    .split('.')
-    .map((o) => Number(o).toString(16).padStart(2, '0'))
-    .join('');
+  if (IPV4.test(ip))
+    return ip
+      .split('.')
+      .map((o) => Number(o).toString(16).padStart(2, '0'))
+      .join('');
+  return (ipv6Words(ip) ?? []).map((w) => w.toString(16).padStart(4, '0')).join('');
 }
 
 function serviceAnswer(
@@ -365,6 +401,29 @@ function serviceAnswer(
   return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, cfg.datacenter);
 }
 
+function fqdnOf(host: string): string {
+  return host.endsWith('.') ? host : `${host}.`;
+}
+
+/**
+ * Which address answers for an instance, as Consul picks it: the node's IP when the service has no
+ * address (SRV target the node's name), the service's own IP (target `<hex>.addr`), or a hostname
+ * (the service's, or the node's when the service has none; target the hostname, A answered by CNAME).
+ * A service address equal to the question's name falls back to the node's IP.
+ */
+function instanceAddress(
+  node: CatalogNode,
+  s: NodeService,
+  qn: string,
+): { kind: 'node' | 'ip' | 'hostname'; addr: string } {
+  const nodeIp = addressType(node.Address) !== null;
+  if (s.Address === '') return { kind: nodeIp ? 'node' : 'hostname', addr: node.Address };
+  if (addressType(s.Address) !== null) return { kind: 'ip', addr: s.Address };
+  if (nodeIp && fqdnOf(s.Address).toLowerCase() === qn.toLowerCase())
+    return { kind: 'node', addr: node.Address };
+  return { kind: 'hostname', addr: s.Address };
+}
+
 /**
  * A/AAAA or SRV (with A additionals) for instances in the order given, SRV targets named in `dc` (the
  * datacenter that answered); NODATA when none fits.
@@ -383,15 +442,19 @@ function instancesAnswer(
   const additionals: Rr[] = [];
   const seen = new Set<string>();
   for (const { node, service: s, warning } of rows) {
-    const addr = s.Address || node.Address;
+    const where = instanceAddress(node, s, qn);
+    if (where.addr === '') continue;
     if (qtype === 'SRV') {
-      const explicit = s.Address !== '' && IPV4.test(s.Address);
-      const target = explicit
-        ? `${hexAddr(s.Address)}.addr.${dc}.${zone}`
-        : `${node.Node}.node.${dc}.${zone}`;
-      const key = `${target}:${s.Port}`;
+      // One SRV per node, address and port, as Consul.
+      const key = `${node.Node}:${s.Address}:${s.Port}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      const target =
+        where.kind === 'node'
+          ? `${node.Node}.node.${dc}.${zone}`
+          : where.kind === 'ip'
+            ? `${hexAddr(where.addr)}.addr.${dc}.${zone}`
+            : fqdnOf(where.addr);
       const weight = warning ? s.Weights.Warning : s.Weights.Passing;
       answers.push({
         name: qn,
@@ -400,12 +463,29 @@ function instancesAnswer(
         class: 'IN',
         data: { priority: 1, weight, port: s.Port, target },
       });
-      if (IPV4.test(addr)) additionals.push({ name: target, type: 'A', ttl, class: 'IN', data: addr });
+      if (where.kind === 'hostname')
+        additionals.push(...resolveHostname(target, ctx).map((r) => ({ ...r, ttl })));
+      else
+        additionals.push({
+          name: target,
+          type: addressType(where.addr)!,
+          ttl,
+          class: 'IN',
+          data: where.addr,
+        });
+    } else if (where.kind === 'hostname') {
+      // A hostname address: a CNAME to it (what it resolves to follows), for address questions.
+      if (qtype !== 'A' && qtype !== 'AAAA' && qtype !== 'ANY') continue;
+      const target = fqdnOf(where.addr);
+      if (seen.has(target)) continue;
+      seen.add(target);
+      answers.push({ name: qn, type: 'CNAME', ttl, class: 'IN', data: target });
+      answers.push(...resolveHostname(target, ctx).map((r) => ({ ...r, ttl })));
     } else {
-      const type = addressType(addr);
-      if (type === null || (qtype !== type && qtype !== 'ANY') || seen.has(addr)) continue;
-      seen.add(addr);
-      answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
+      const type = addressType(where.addr)!;
+      if ((qtype !== type && qtype !== 'ANY') || seen.has(where.addr)) continue;
+      seen.add(where.addr);
+      answers.push({ name: qn, type, ttl, class: 'IN', data: where.addr });
     }
   }
   const limited =

@@ -375,3 +375,87 @@ test('catalog lookups ignore case; answers echo the question name as asked (0x20
     [['1.1.0.10.IN-ADDR.ARPA', 'Web-1.node.dc1.consul']],
   );
 });
+
+test('SRV targets: <hex>.addr for a service IPv6 address (AAAA additional), the node for an IPv6 node', async () => {
+  const c = await ctx();
+  c.catalog().register(
+    2,
+    { Node: 'six', Address: '2001:db8::9', Service: { Service: 'v6', Address: '2001:db8::1:2', Port: 81 } },
+    'dc1',
+  );
+  c.catalog().register(
+    3,
+    { Node: 'six', Address: '2001:db8::9', Service: { Service: 'n6', Port: 82 } },
+    'dc1',
+  );
+  const rows = (r: dnsPacket.Packet, sect: 'answers' | 'additionals') =>
+    (r[sect] ?? []).map((a) => [a.name, a.type, (a as { data: unknown }).data]);
+  const v6 = ask(c, 'v6.service.consul', 'SRV');
+  const hex = '20010db8000000000000000000010002.addr.dc1.consul';
+  assert.deepEqual(rows(v6, 'answers'), [
+    ['v6.service.consul', 'SRV', { priority: 1, weight: 1, port: 81, target: hex }],
+  ]);
+  assert.deepEqual(rows(v6, 'additionals'), [[hex, 'AAAA', '2001:db8::1:2']]);
+  // The hex name decodes back to the address.
+  assert.deepEqual(rows(ask(c, `${hex}`, 'AAAA'), 'answers'), [[hex, 'AAAA', '2001:db8::1:2']]);
+  assert.deepEqual(rows(ask(c, 'v6.service.consul', 'AAAA'), 'answers'), [
+    ['v6.service.consul', 'AAAA', '2001:db8::1:2'],
+  ]);
+  const n6 = ask(c, 'n6.service.consul', 'SRV');
+  assert.deepEqual(rows(n6, 'answers'), [
+    ['n6.service.consul', 'SRV', { priority: 1, weight: 1, port: 82, target: 'six.node.dc1.consul' }],
+  ]);
+  assert.deepEqual(rows(n6, 'additionals'), [['six.node.dc1.consul', 'AAAA', '2001:db8::9']]);
+});
+
+test('hostname service addresses: SRV target is the hostname; A is a CNAME (resolved inside the domain)', async () => {
+  const c = await ctx();
+  c.catalog().register(
+    2,
+    {
+      Node: 'ext',
+      Address: '10.0.0.9',
+      Service: { Service: 'search', Address: 'search.example.com', Port: 443 },
+    },
+    'dc1',
+  );
+  c.catalog().register(
+    3,
+    {
+      Node: 'ext2',
+      Address: '10.0.0.10',
+      Service: { Service: 'alias', Address: 'web.service.consul', Port: 80 },
+    },
+    'dc1',
+  );
+  c.catalog().register(
+    4,
+    { Node: 'extnode', Address: 'db.example.net', Service: { Service: 'rds', Port: 5432 } },
+    'dc1',
+  );
+  const rows = (r: dnsPacket.Packet, sect: 'answers' | 'additionals') =>
+    (r[sect] ?? []).map((a) => [a.name, a.type, (a as { data: unknown }).data]);
+  const srv = ask(c, 'search.service.consul', 'SRV');
+  assert.deepEqual(rows(srv, 'answers'), [
+    ['search.service.consul', 'SRV', { priority: 1, weight: 1, port: 443, target: 'search.example.com' }],
+  ]);
+  assert.deepEqual(rows(srv, 'additionals'), []);
+  assert.deepEqual(rows(ask(c, 'search.service.consul', 'A'), 'answers'), [
+    ['search.service.consul', 'CNAME', 'search.example.com'],
+  ]);
+  // A hostname inside the domain is resolved here: CNAME, then its A records.
+  assert.deepEqual(rows(ask(c, 'alias.service.consul', 'A'), 'answers'), [
+    ['alias.service.consul', 'CNAME', 'web.service.consul'],
+    ['web.service.consul', 'A', '10.0.0.1'],
+  ]);
+  const aliasSrv = ask(c, 'alias.service.consul', 'SRV');
+  assert.deepEqual(rows(aliasSrv, 'additionals'), [['web.service.consul', 'A', '10.0.0.1']]);
+  // No service address and a hostname node address: the node's hostname.
+  assert.equal(
+    (ask(c, 'rds.service.consul', 'SRV').answers?.[0] as { data: { target: string } }).data.target,
+    'db.example.net',
+  );
+  assert.deepEqual(rows(ask(c, 'extnode.node.consul', 'A'), 'answers'), [
+    ['extnode.node.consul', 'CNAME', 'db.example.net'],
+  ]);
+});
