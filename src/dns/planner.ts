@@ -256,17 +256,29 @@ function nodeAnswer(
     answers.push({ name: qn, type: 'CNAME', ttl, class: 'IN', data: target });
     answers.push(...resolveHostname(target, ctx));
   }
-  if (qtype === 'TXT' || qtype === 'ANY') {
-    for (const [k, v] of Object.entries(entry.node.Meta))
-      answers.push({
-        name: qn,
-        type: 'TXT',
-        ttl,
-        class: 'IN',
-        data: [k.startsWith('rfc1035-') ? v : `${k}=${v}`],
-      });
-  }
-  return { ...empty('NOERROR'), answers };
+  // Node meta: the answer to TXT and ANY; with enable_additional_node_meta_txt, additional elsewhere.
+  if (qtype === 'TXT' || qtype === 'ANY')
+    return { ...empty('NOERROR'), answers: [...answers, ...metaTxt(entry.node, qn, ttl)] };
+  const additionals = ctx.config.dnsConfig.enableAdditionalNodeMetaTxt ? metaTxt(entry.node, qn, ttl) : [];
+  return { ...empty('NOERROR'), answers, additionals };
+}
+
+/** One TXT per node meta pair: RFC 1464 `key=value`, or the bare value for `rfc1035-` keys. */
+function metaTxt(node: CatalogNode, name: string, ttl: number): Rr[] {
+  return Object.entries(node.Meta).map(([k, v]) => ({
+    name,
+    type: 'TXT' as const,
+    ttl,
+    class: 'IN' as const,
+    data: [k.toLowerCase().startsWith('rfc1035-') ? v : rfc1464(k, v)],
+  }));
+}
+
+/** RFC 1464: in the key, "`" and "=" are quoted with "`", as are leading and trailing spaces. */
+function rfc1464(key: string, value: string): string {
+  let k = key.replace(/`/g, '``').replace(/=/g, '`=');
+  k = k.replace(/^ +/, (m) => '` '.repeat(m.length)).replace(/ +$/, (m) => '` '.repeat(m.length));
+  return `${k}=${value.replace(/`/g, '``')}`;
 }
 
 function healthy(ctx: PlanContext, node: CatalogNode, svc: NodeService): 'passing' | 'warning' | 'critical' {
@@ -473,6 +485,9 @@ function instancesAnswer(
           class: 'IN',
           data: where.addr,
         });
+      // Then the node's meta as TXT under its name (enable_additional_node_meta_txt), as Consul.
+      if (cfg.dnsConfig.enableAdditionalNodeMetaTxt)
+        additionals.push(...metaTxt(node, `${node.Node}.node.${dc}.${zone}`, ttl));
     } else if (where.kind === 'hostname') {
       // A hostname address: a CNAME to it (what it resolves to follows), for address questions.
       if (qtype !== 'A' && qtype !== 'AAAA' && qtype !== 'ANY') continue;

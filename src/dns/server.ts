@@ -232,14 +232,27 @@ function respond(
       truncated = true;
       out = encodeNow();
     }
-    // Keep SRV additionals only for the targets still answered.
-    const targets = new Set(
-      answers.map((a) => (a.type === 'SRV' ? (a.data as { target: string }).target : '')),
-    );
-    if (answers.some((a) => a.type === 'SRV')) additionals = additionals.filter((a) => targets.has(a.name));
+    // Once cut, keep SRV additionals only for the targets still answered (and the CNAMEs they lead
+    // through), as Consul's syncExtra; an answer not cut keeps them all (node meta TXT included).
+    if (truncated && answers.some((a) => a.type === 'SRV')) additionals = forTargets(answers, additionals);
     return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
   }
   return encode(base, p, answers, additionals, false, opt, ra);
+}
+
+function forTargets(answers: Plan['answers'], additionals: Plan['additionals']): Plan['additionals'] {
+  const keep = new Set<string>();
+  for (const a of answers) {
+    if (a.type !== 'SRV') continue;
+    let t = (a.data as { target: string }).target.toLowerCase();
+    while (!keep.has(t)) {
+      keep.add(t);
+      const cname = additionals.find((x) => x.type === 'CNAME' && x.name.toLowerCase() === t);
+      if (!cname) break;
+      t = String(cname.data).toLowerCase();
+    }
+  }
+  return additionals.filter((a) => keep.has(a.name.toLowerCase()));
 }
 
 function encode(

@@ -13,6 +13,13 @@ const H = `http://${IP}:${HTTP}`;
 const NODE = 'dev-master-01';
 const skip = ensureDig();
 let agent: Proc | undefined;
+let meta: Record<string, string> = {};
+
+/** The node's meta as dig shows the TXT records under `name`. */
+const metaRows = (name: string) =>
+  Object.entries(meta)
+    .map(([k, v]) => `${name} 0 TXT "${k.startsWith('rfc1035-') ? v : `${k}=${v}`}"`)
+    .sort();
 
 async function put(path: string, body: unknown): Promise<void> {
   const r = await fetch(`${H}${path}`, { method: 'PUT', body: JSON.stringify(body) });
@@ -58,6 +65,9 @@ before(async () => {
       dig(IP, DNS, ['web.service.consul', 'A']).answer.length === 1,
     15_000,
   );
+  meta = (
+    (await (await fetch(`${H}/v1/catalog/node/${NODE}`)).json()) as { Node: { Meta: Record<string, string> } }
+  ).Node.Meta;
 });
 
 after(async () => {
@@ -77,19 +87,15 @@ for (const transport of ['udp', 'tcp'] as const) {
       assert.ok(a.flags.includes('aa'), a.flags.join(' '));
       assert.deepEqual(rows(a.answer), [`${name} 0 A ${IP}`]);
       assert.deepEqual(rows(a.authority), []);
+      // The node's meta in ADDITIONAL (enable_additional_node_meta_txt defaults to true).
+      assert.deepEqual(rows(a.additional).sort(), metaRows(name));
     }
-    // AAAA for an IPv4-only node: NOERROR and nothing else (node lookups add no SOA, as Consul).
+    // AAAA for an IPv4-only node: NOERROR, no answer and no SOA (node lookups add none, as Consul).
     const six = D(`${NODE}.node.consul`, 'AAAA');
     assert.equal(six.status, 'NOERROR');
     assert.deepEqual([six.answer, six.authority], [[], []]);
-    const meta = (
-      (await (await fetch(`${H}/v1/catalog/node/${NODE}`)).json()) as {
-        Node: { Meta: Record<string, string> };
-      }
-    ).Node.Meta;
-    const txt = Object.entries(meta)
-      .map(([k, v]) => `${NODE}.node.consul. 0 TXT "${k.startsWith('rfc1035-') ? v : `${k}=${v}`}"`)
-      .sort();
+    assert.deepEqual(rows(six.additional).sort(), metaRows(`${NODE}.node.consul.`));
+    const txt = metaRows(`${NODE}.node.consul.`);
     assert.ok(txt.includes(`${NODE}.node.consul. 0 TXT "rack=r1"`), txt.join('\n'));
     assert.ok(txt.includes(`${NODE}.node.consul. 0 TXT "plain"`), txt.join('\n'));
     assert.deepEqual(rows(D(`${NODE}.node.consul`, 'TXT').answer).sort(), txt);
@@ -107,7 +113,9 @@ for (const transport of ['udp', 'tcp'] as const) {
       const srv = D('web.service.consul', 'SRV');
       assert.equal(srv.status, 'NOERROR');
       assert.deepEqual(rows(srv.answer), [`web.service.consul. 0 SRV 1 1 8080 ${NODE}.node.dc1.consul.`]);
-      assert.deepEqual(rows(srv.additional), [`${NODE}.node.dc1.consul. 0 A ${IP}`]);
+      const [first, ...rest] = rows(srv.additional);
+      assert.equal(first, `${NODE}.node.dc1.consul. 0 A ${IP}`);
+      assert.deepEqual(rest.sort(), metaRows(`${NODE}.node.dc1.consul.`));
       assert.deepEqual(rows(D('master.web.service.consul', 'A').answer), [
         `master.web.service.consul. 0 A ${IP}`,
       ]);
@@ -121,7 +129,9 @@ for (const transport of ['udp', 'tcp'] as const) {
       // A warning instance is still answered; its own IP gives a <hex>.addr target.
       const api = D('api.service.consul', 'SRV');
       assert.deepEqual(rows(api.answer), ['api.service.consul. 0 SRV 1 1 9090 0a010203.addr.dc1.consul.']);
-      assert.deepEqual(rows(api.additional), ['0a010203.addr.dc1.consul. 0 A 10.1.2.3']);
+      const [apiA, ...apiMeta] = rows(api.additional);
+      assert.equal(apiA, '0a010203.addr.dc1.consul. 0 A 10.1.2.3');
+      assert.deepEqual(apiMeta.sort(), metaRows(`${NODE}.node.dc1.consul.`));
       assert.deepEqual(rows(D('0a010203.addr.dc1.consul', 'A').answer), [
         '0a010203.addr.dc1.consul. 0 A 10.1.2.3',
       ]);

@@ -224,3 +224,57 @@ test('recursor_strategy: sequential asks in the configured order, random in a sh
   assert.deepEqual(await order('sequential'), ['10.0.0.53', '10.0.0.54', '10.0.0.55']);
   assert.deepEqual(await order('random'), ['10.0.0.55', '10.0.0.54', '10.0.0.53']);
 });
+
+test('node meta TXT: answers TXT/ANY, additional for A and SRV (enable_additional_node_meta_txt), RFC 1464 quoting', async () => {
+  const meta = { rack: 'r1', 'a=b': 'x`y', ' pad ': 'v', 'RFC1035-raw': 'as is' };
+  const txt = ['rack=r1', 'a`=b=x``y', '` pad` =v', 'as is'];
+  const setup = async (hcl = '') => {
+    const t = await ctx(hcl);
+    t.catalog.register(
+      1,
+      { Node: 'm1', Address: '10.0.0.1', NodeMeta: meta, Service: { Service: 'web', Port: 80 } },
+      'dc1',
+    );
+    t.catalog.register(
+      2,
+      {
+        Node: 'm1',
+        Address: '10.0.0.1',
+        Service: { ID: 'web2', Service: 'ipweb', Address: '10.9.0.1', Port: 81 },
+      },
+      'dc1',
+    );
+    return t;
+  };
+  const strings = (rs: dnsPacket.Answer[] | undefined) =>
+    (rs ?? [])
+      .filter((r) => r.type === 'TXT')
+      .map((r) => [r.name, (r as { data: Buffer[] }).data.map(String).join('')]);
+  const { c } = await setup();
+  // Over TCP: UDP without EDNS would cut the four answers to udp_answer_limit (3).
+  assert.deepEqual(
+    strings(ask(c, 'm1.node.consul', 'TXT', { transport: 'tcp' }).answers),
+    txt.map((t) => ['m1.node.consul', t]),
+  );
+  const a = ask(c, 'm1.node.consul', 'A');
+  assert.deepEqual(datas(a), ['10.0.0.1']);
+  assert.deepEqual(
+    strings(a.additionals),
+    txt.map((t) => ['m1.node.consul', t]),
+  );
+  const srv = ask(c, 'web.service.consul', 'SRV');
+  assert.deepEqual(
+    (srv.additionals ?? []).map((r) => r.type),
+    ['A', 'TXT', 'TXT', 'TXT', 'TXT'],
+  );
+  assert.deepEqual(
+    strings(srv.additionals),
+    txt.map((t) => ['m1.node.dc1.consul', t]),
+  );
+  // A <hex>.addr target still carries the node's meta under the node's name.
+  assert.deepEqual(strings(ask(c, 'ipweb.service.consul', 'SRV').additionals).length, 4);
+  const off = await setup('dns_config { enable_additional_node_meta_txt = false }');
+  assert.deepEqual(strings(ask(off.c, 'm1.node.consul', 'A').additionals), []);
+  assert.deepEqual(strings(ask(off.c, 'web.service.consul', 'SRV').additionals), []);
+  assert.equal(strings(ask(off.c, 'm1.node.consul', 'TXT', { transport: 'tcp' }).answers).length, 4);
+});
