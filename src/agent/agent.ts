@@ -58,6 +58,7 @@ import {
 import type { RaftStorage } from '../raft/storage.js';
 import type { MetricsRegistry } from '../runtime/metrics-registry.js';
 import { GAUGE_INTERVAL_MS, GaugeSampler, metricsRegistryFor } from './metrics.js';
+import { TcpFramer, frame } from '../lib/dns-framing.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
 
@@ -693,25 +694,13 @@ export class Agent {
         });
         this.dnsSockets.push(udp);
         const tcp = await this.deps.streams.listen({ ip: a.ip, port: a.port }, (conn) => {
-          let buf = new Uint8Array();
+          const framer = new TcpFramer();
           conn.onData((chunk) => {
-            const next = new Uint8Array(buf.length + chunk.length);
-            next.set(buf);
-            next.set(chunk, buf.length);
-            buf = next;
-            while (buf.length >= 2) {
-              const len = (buf[0]! << 8) | buf[1]!;
-              if (buf.length < 2 + len) break;
-              const pending = handle(buf.subarray(2, 2 + len), 'tcp', conn.remote.ip);
-              buf = buf.slice(2 + len);
+            for (const msg of framer.push(chunk)) {
+              const pending = handle(msg, 'tcp', conn.remote.ip);
               void Promise.resolve(pending).then(
                 (r) => {
-                  if (!r) return;
-                  const framed = new Uint8Array(r.length + 2);
-                  framed[0] = r.length >> 8;
-                  framed[1] = r.length & 0xff;
-                  framed.set(r, 2);
-                  conn.write(framed);
+                  if (r) conn.write(frame(r));
                 },
                 (e: unknown) => log.error('failed to answer DNS query', 'error', e),
               );

@@ -11,7 +11,7 @@ export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
 
 export interface Rr {
   name: string;
-  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR';
+  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR' | 'CNAME';
   ttl: number;
   class: 'IN';
   data: unknown;
@@ -45,6 +45,8 @@ export interface PlanContext {
   nowSeconds: number;
   /** Shuffles answers (Consul randomizes instance order on every query). */
   shuffle<T>(xs: T[]): T[];
+  /** How many more times a hostname inside our domain may be resolved here (Consul allows 3). */
+  depth?: number;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -92,9 +94,29 @@ function empty(rcode: Plan['rcode'], authoritative = true): Plan {
   return { rcode, answers: [], authorities: [], additionals: [], authoritative };
 }
 
+/**
+ * What a hostname address resolves to, as Consul's resolveCNAME: inside our domain(s) the CNAME, A and
+ * AAAA answers of an ANY lookup here, at most 3 levels deep; outside, nothing (asking the recursors
+ * for it is not done here).
+ */
+function resolveHostname(fqdn: string, ctx: PlanContext): Rr[] {
+  const lower = fqdn.toLowerCase().replace(/\.$/, '');
+  const ours = [ctx.config.domain, ctx.config.altDomain]
+    .map((d) => d.toLowerCase().replace(/\.$/, ''))
+    .filter(Boolean)
+    .some((d) => lower.endsWith(`.${d}`));
+  const depth = ctx.depth ?? 3;
+  if (!ours || depth < 1) return [];
+  return plan(fqdn, 'ANY', { ...ctx, depth: depth - 1 }).answers.filter(
+    (r) => r.type === 'CNAME' || r.type === 'A' || r.type === 'AAAA',
+  );
+}
+
 export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   const cfg = ctx.config;
   const name = qname.toLowerCase().replace(/\.$/, '');
+  // Answers carry the name as asked (resolvers using 0x20 case randomization compare it).
+  const asked = qname.endsWith('.') ? qname : `${qname}.`;
   const domain = cfg.domain.toLowerCase().replace(/\.$/, '');
   const alt = cfg.altDomain.toLowerCase().replace(/\.$/, '');
   const used =
@@ -105,7 +127,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
         : null;
   if (used === null) {
     if (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa'))
-      return reverse(name, qtype, ctx, domain);
+      return reverse(name, asked, qtype, ctx, domain);
     return { ...empty('REFUSED', false), recurse: true }; // not ours: the recursors', if any
   }
   const zone = `${used}.`;
@@ -139,6 +161,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
       zone,
       nx,
       labels.slice(2),
+      asked,
     );
   }
   if (kw < 0) return nx();
@@ -146,18 +169,17 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   const locality = labels.slice(kw + 1);
   if (labels[kw] === 'node') {
     if (parts.length === 0) return nx();
-    return nodeAnswer(parts.join('.'), qtype, ctx, zone, nx, locality);
+    return nodeAnswer(parts.join('.'), qtype, ctx, nx, locality, asked);
   }
-  if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, `${name}.`, nx, locality);
+  if (labels[kw] === 'addr') return addrAnswer(parts, qtype, ctx, asked, nx, locality);
   if (labels[kw] === 'query') {
     const dc = localityDatacenter(locality, ctx);
     if (parts.length === 0 || dc === null) return nx();
     // RFC 2782 style _<name>._tcp.query: the name without its underscore.
     const rfc = parts.length === 2 && parts[0]!.startsWith('_') && parts[1]!.startsWith('_');
-    const qname = `${[...parts, 'query', ...locality].join('.')}.${zone}`;
     return {
       ...empty('NOERROR'),
-      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), datacenter: dc, qname, zone },
+      execute: { name: rfc ? parts[0]!.slice(1) : parts.join('.'), datacenter: dc, qname: asked, zone },
     };
   }
   if (parts.length === 0) return nx();
@@ -170,11 +192,12 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
       zone,
       nx,
       locality,
+      asked,
     );
   }
   const service = parts[parts.length - 1]!;
   const tag = parts.slice(0, -1).join('.');
-  return serviceAnswer(service, tag, qtype, ctx, zone, nx, locality);
+  return serviceAnswer(service, tag, qtype, ctx, zone, nx, locality, asked);
 }
 
 /** The datacenter a locality suffix names ("", "dc1" or "dc1.dc"); null when it is malformed. */
@@ -189,35 +212,73 @@ function localityOk(locality: string[], ctx: PlanContext): boolean {
   return localityDatacenter(locality, ctx) === ctx.config.datacenter;
 }
 
+/** A node by name, any spelling: Consul's catalog indexes node names case-insensitively. */
+function findNode(catalog: Catalog, lower: string): ReturnType<Catalog['node']> {
+  const exact = catalog.node(lower);
+  if (exact) return exact;
+  const n = catalog.listNodes().find((x) => x.Node.toLowerCase() === lower);
+  return n ? catalog.node(n.Node) : null;
+}
+
+/** A service's instances (any spelling of its name and tags), as Consul's case-insensitive indexes. */
+function findInstances(
+  catalog: Catalog,
+  lower: string,
+  tag: string,
+): Array<{ node: CatalogNode; service: NodeService }> {
+  const names = Object.keys(catalog.listServices()).filter((n) => n.toLowerCase() === lower);
+  const out = names.flatMap((n) => catalog.serviceNodes(n));
+  if (names.length > 1)
+    out.sort((a, b) => (a.node.Node < b.node.Node ? -1 : a.node.Node > b.node.Node ? 1 : 0));
+  return tag ? out.filter(({ service: s }) => s.Tags.some((t) => t.toLowerCase() === tag)) : out;
+}
+
 function nodeAnswer(
   node: string,
   qtype: RecordType,
   ctx: PlanContext,
-  zone: string,
   nx: () => Plan,
   locality: string[],
+  qn: string,
 ): Plan {
   if (!localityOk(locality, ctx)) return nx();
-  const entry = ctx.catalog!.node(node);
+  const entry = findNode(ctx.catalog!, node);
   if (!entry) return nx();
   const ttl = ttlOf(ctx.config.dnsConfig.nodeTtlNs);
   const answers: Rr[] = [];
   const addr = entry.node.Address;
-  const qn = `${[node, 'node', ...locality].join('.')}.${zone}`;
   const type = addressType(addr);
   if (type !== null && (qtype === type || qtype === 'ANY'))
     answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
-  if (qtype === 'TXT' || qtype === 'ANY') {
-    for (const [k, v] of Object.entries(entry.node.Meta))
-      answers.push({
-        name: qn,
-        type: 'TXT',
-        ttl,
-        class: 'IN',
-        data: [k.startsWith('rfc1035-') ? v : `${k}=${v}`],
-      });
+  // A node registered with a hostname (an external node): a CNAME to it, then what it resolves to.
+  if (type === null && addr !== '' && (qtype === 'A' || qtype === 'AAAA' || qtype === 'ANY')) {
+    const target = addr.endsWith('.') ? addr : `${addr}.`;
+    answers.push({ name: qn, type: 'CNAME', ttl, class: 'IN', data: target });
+    answers.push(...resolveHostname(target, ctx));
   }
-  return { ...empty('NOERROR'), answers };
+  // Node meta: the answer to TXT and ANY; with enable_additional_node_meta_txt, additional elsewhere.
+  if (qtype === 'TXT' || qtype === 'ANY')
+    return { ...empty('NOERROR'), answers: [...answers, ...metaTxt(entry.node, qn, ttl)] };
+  const additionals = ctx.config.dnsConfig.enableAdditionalNodeMetaTxt ? metaTxt(entry.node, qn, ttl) : [];
+  return { ...empty('NOERROR'), answers, additionals };
+}
+
+/** One TXT per node meta pair: RFC 1464 `key=value`, or the bare value for `rfc1035-` keys. */
+function metaTxt(node: CatalogNode, name: string, ttl: number): Rr[] {
+  return Object.entries(node.Meta).map(([k, v]) => ({
+    name,
+    type: 'TXT' as const,
+    ttl,
+    class: 'IN' as const,
+    data: [k.toLowerCase().startsWith('rfc1035-') ? v : rfc1464(k, v)],
+  }));
+}
+
+/** RFC 1464: in the key, "`" and "=" are quoted with "`", as are leading and trailing spaces. */
+function rfc1464(key: string, value: string): string {
+  let k = key.replace(/`/g, '``').replace(/=/g, '`=');
+  k = k.replace(/^ +/, (m) => '` '.repeat(m.length)).replace(/ +$/, (m) => '` '.repeat(m.length));
+  return `${k}=${value.replace(/`/g, '``')}`;
 }
 
 function healthy(ctx: PlanContext, node: CatalogNode, svc: NodeService): 'passing' | 'warning' | 'critical' {
@@ -273,14 +334,8 @@ function reverseAddress(name: string): string | null {
 function sameIp(a: string, b: string): boolean {
   if (a === b) return true;
   if (!a.includes(':') || !b.includes(':')) return false;
-  const full = (x: string) => {
-    const [h, t] = x.includes('::') ? x.split('::') : [x, undefined];
-    const hw = h ? h.split(':') : [];
-    const tw = t ? t.split(':') : [];
-    const fill = t === undefined ? [] : Array<string>(8 - hw.length - tw.length).fill('0');
-    return [...hw, ...fill, ...tw].map((w) => parseInt(w || '0', 16)).join(':');
-  };
-  return full(a) === full(b);
+  const wa = ipv6Words(a);
+  return wa !== null && wa.join(':') === ipv6Words(b)?.join(':');
 }
 
 /**
@@ -288,12 +343,12 @@ function sameIp(a: string, b: string): boolean {
  * registered it (`<svc>.service.<dc>.<domain>`); the primary domain, TTL 0. No match and no
  * recursors: SERVFAIL, as Consul answers.
  */
-function reverse(name: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
+function reverse(name: string, asked: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
   if (!ctx.catalog) return { ...empty('SERVFAIL'), recurse: true };
   const ip = reverseAddress(name);
   if (ip === null || (qtype !== 'PTR' && qtype !== 'ANY')) return { ...empty('SERVFAIL'), recurse: true };
   const dc = ctx.config.datacenter;
-  const ptr = (target: string): Rr => ({ name: `${name}.`, type: 'PTR', ttl: 0, class: 'IN', data: target });
+  const ptr = (target: string): Rr => ({ name: asked, type: 'PTR', ttl: 0, class: 'IN', data: target });
   const nodes = ctx.catalog.listNodes().filter((n) => sameIp(n.Address, ip));
   if (nodes.length > 0)
     return { ...empty('NOERROR'), answers: nodes.map((n) => ptr(`${n.Node}.node.${dc}.${domain}`)) };
@@ -309,11 +364,27 @@ function reverse(name: string, qtype: RecordType, ctx: PlanContext, domain: stri
   return { ...empty('SERVFAIL'), recurse: true };
 }
 
+/** The 8 words of an IPv6 address ("::" expanded); null when it is not one. */
+function ipv6Words(x: string): number[] | null {
+  const [h, t, more] = x.split('::');
+  if (more !== undefined) return null;
+  const hw = h ? h.split(':') : [];
+  const tw = t ? t.split(':') : [];
+  const fill = t === undefined ? 0 : 8 - hw.length - tw.length;
+  if (fill < 0 || (t === undefined && hw.length !== 8)) return null;
+  const words = [...hw, ...Array<string>(fill).fill('0'), ...tw];
+  if (words.some((w) => !/^[0-9a-fA-F]{1,4}$/.test(w))) return null;
+  return words.map((w) => parseInt(w, 16));
+}
+
+/** An address as the hex label of `<hex>.addr.<dc>.<domain>`: 8 digits for IPv4, 32 for IPv6. */
 function hexAddr(ip: string): string {
-  return ip
-    .split('.')
-    .map((o) => Number(o).toString(16).padStart(2, '0'))
-    .join('');
+  if (IPV4.test(ip))
+    return ip
+      .split('.')
+      .map((o) => Number(o).toString(16).padStart(2, '0'))
+      .join('');
+  return (ipv6Words(ip) ?? []).map((w) => w.toString(16).padStart(4, '0')).join('');
 }
 
 function serviceAnswer(
@@ -324,15 +395,15 @@ function serviceAnswer(
   zone: string,
   nx: () => Plan,
   locality: string[],
+  qn: string,
 ): Plan {
   if (!localityOk(locality, ctx)) return nx();
   const cfg = ctx.config;
-  const rows = ctx.catalog!.serviceNodes(service, tag ? [tag] : []).filter(({ node, service: s }) => {
+  const rows = findInstances(ctx.catalog!, service, tag).filter(({ node, service: s }) => {
     const h = healthy(ctx, node, s);
     return h === 'passing' || (h === 'warning' && !cfg.dnsConfig.onlyPassing);
   });
   if (rows.length === 0) return nx();
-  const qn = `${[tag, service, 'service', ...locality].filter(Boolean).join('.')}.${zone}`;
   const instances = rows.map(({ node, service: s }) => ({
     node,
     service: s,
@@ -340,6 +411,29 @@ function serviceAnswer(
   }));
   const ttl = serviceTtl(cfg, service);
   return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, cfg.datacenter);
+}
+
+function fqdnOf(host: string): string {
+  return host.endsWith('.') ? host : `${host}.`;
+}
+
+/**
+ * Which address answers for an instance, as Consul picks it: the node's IP when the service has no
+ * address (SRV target the node's name), the service's own IP (target `<hex>.addr`), or a hostname
+ * (the service's, or the node's when the service has none; target the hostname, A answered by CNAME).
+ * A service address equal to the question's name falls back to the node's IP.
+ */
+function instanceAddress(
+  node: CatalogNode,
+  s: NodeService,
+  qn: string,
+): { kind: 'node' | 'ip' | 'hostname'; addr: string } {
+  const nodeIp = addressType(node.Address) !== null;
+  if (s.Address === '') return { kind: nodeIp ? 'node' : 'hostname', addr: node.Address };
+  if (addressType(s.Address) !== null) return { kind: 'ip', addr: s.Address };
+  if (nodeIp && fqdnOf(s.Address).toLowerCase() === qn.toLowerCase())
+    return { kind: 'node', addr: node.Address };
+  return { kind: 'hostname', addr: s.Address };
 }
 
 /**
@@ -360,15 +454,19 @@ function instancesAnswer(
   const additionals: Rr[] = [];
   const seen = new Set<string>();
   for (const { node, service: s, warning } of rows) {
-    const addr = s.Address || node.Address;
+    const where = instanceAddress(node, s, qn);
+    if (where.addr === '') continue;
     if (qtype === 'SRV') {
-      const explicit = s.Address !== '' && IPV4.test(s.Address);
-      const target = explicit
-        ? `${hexAddr(s.Address)}.addr.${dc}.${zone}`
-        : `${node.Node}.node.${dc}.${zone}`;
-      const key = `${target}:${s.Port}`;
+      // One SRV per node, address and port, as Consul.
+      const key = `${node.Node}:${s.Address}:${s.Port}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      const target =
+        where.kind === 'node'
+          ? `${node.Node}.node.${dc}.${zone}`
+          : where.kind === 'ip'
+            ? `${hexAddr(where.addr)}.addr.${dc}.${zone}`
+            : fqdnOf(where.addr);
       const weight = warning ? s.Weights.Warning : s.Weights.Passing;
       answers.push({
         name: qn,
@@ -377,12 +475,32 @@ function instancesAnswer(
         class: 'IN',
         data: { priority: 1, weight, port: s.Port, target },
       });
-      if (IPV4.test(addr)) additionals.push({ name: target, type: 'A', ttl, class: 'IN', data: addr });
+      if (where.kind === 'hostname')
+        additionals.push(...resolveHostname(target, ctx).map((r) => ({ ...r, ttl })));
+      else
+        additionals.push({
+          name: target,
+          type: addressType(where.addr)!,
+          ttl,
+          class: 'IN',
+          data: where.addr,
+        });
+      // Then the node's meta as TXT under its name (enable_additional_node_meta_txt), as Consul.
+      if (cfg.dnsConfig.enableAdditionalNodeMetaTxt)
+        additionals.push(...metaTxt(node, `${node.Node}.node.${dc}.${zone}`, ttl));
+    } else if (where.kind === 'hostname') {
+      // A hostname address: a CNAME to it (what it resolves to follows), for address questions.
+      if (qtype !== 'A' && qtype !== 'AAAA' && qtype !== 'ANY') continue;
+      const target = fqdnOf(where.addr);
+      if (seen.has(target)) continue;
+      seen.add(target);
+      answers.push({ name: qn, type: 'CNAME', ttl, class: 'IN', data: target });
+      answers.push(...resolveHostname(target, ctx).map((r) => ({ ...r, ttl })));
     } else {
-      const type = addressType(addr);
-      if (type === null || (qtype !== type && qtype !== 'ANY') || seen.has(addr)) continue;
-      seen.add(addr);
-      answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
+      const type = addressType(where.addr)!;
+      if ((qtype !== type && qtype !== 'ANY') || seen.has(where.addr)) continue;
+      seen.add(where.addr);
+      answers.push({ name: qn, type, ttl, class: 'IN', data: where.addr });
     }
   }
   const limited =

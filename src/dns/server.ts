@@ -110,6 +110,8 @@ function answerFresh(
   ctx: DnsContext,
   from: string,
 ): Uint8Array | null | Promise<Uint8Array> {
+  const rejected = screenHeader(query);
+  if (rejected !== undefined) return rejected;
   let q: dnsPacket.Packet;
   try {
     q = dnsPacket.decode(Buffer.from(query));
@@ -157,6 +159,32 @@ function answerFresh(
   return respond(query, transport, ctx, q, base, p);
 }
 
+/**
+ * What miekg/dns's default accept function does before Consul sees a message: responses are dropped
+ * (never answer an answer), opcodes other than QUERY and NOTIFY get NOTIMP (UPDATE's sections may hold
+ * anything), and a message without exactly one question, or with more records than a query carries
+ * (answer > 1, authority > 1, additional > 2), gets FORMERR. Either reply is the request's header with
+ * QR set and no sections; FORMERR carries opcode QUERY, NOTIMP the request's. undefined: go on.
+ */
+function screenHeader(query: Uint8Array): Uint8Array | null | undefined {
+  if (query.length < 12) return null;
+  if (query[2]! & 0x80) return null;
+  const opcode = (query[2]! >> 3) & 0x0f;
+  const count = (i: number) => (query[i]! << 8) | query[i + 1]!;
+  let rcode: number;
+  if (opcode !== 0 && opcode !== 4) rcode = RCODES.NOTIMP;
+  else if (count(4) !== 1 || count(6) > 1 || count(8) > 1 || count(10) > 2) rcode = RCODES.FORMERR;
+  else return undefined;
+  const out = new Uint8Array(12);
+  out[0] = query[0]!;
+  out[1] = query[1]!;
+  // QR, the opcode (QUERY for FORMERR), RD and TC kept as sent; AA, Z cleared.
+  const op = rcode === RCODES.NOTIMP ? opcode : 0;
+  out[2] = 0x80 | (op << 3) | (query[2]! & 0x03);
+  out[3] = (query[3]! & 0x30) | rcode;
+  return out;
+}
+
 /** The EDNS Client Subnet address, which Consul prefers over the peer's for near "_ip". */
 function clientSubnet(q: dnsPacket.Packet): string | null {
   for (const a of q.additionals ?? []) {
@@ -180,13 +208,15 @@ function respond(
   // As miekg's SetReply: RD is echoed; RA says recursors are configured.
   const rd = (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
   if (p.recurse && cfg.recursors.length > 0) return recurse(query, transport, ctx, base, opt, rd);
-  const ra = rd | (cfg.recursors.length > 0 ? dnsPacket.RECURSION_AVAILABLE : 0);
+  // The opcode goes back as it came (a NOTIFY is answered like a query, as Consul does).
+  const ra = rd | ((q.flags ?? 0) & 0x7800) | (cfg.recursors.length > 0 ? dnsPacket.RECURSION_AVAILABLE : 0);
   let answers = p.answers;
   let additionals = p.additionals;
   let truncated = false;
   if (transport === 'udp') {
     const maxSize = opt ? Math.min(Math.max(opt.udpPayloadSize ?? 512, 512), 65467) : 512;
-    if (!opt) {
+    // Consul counts answers down whenever the reply must fit 512 bytes, EDNS or not.
+    if (maxSize <= 512) {
       const limit = Math.min(8, cfg.dnsConfig.udpAnswerLimit > 0 ? cfg.dnsConfig.udpAnswerLimit : 8);
       if (answers.length > limit) {
         answers = answers.slice(0, limit);
@@ -202,14 +232,27 @@ function respond(
       truncated = true;
       out = encodeNow();
     }
-    // Keep SRV additionals only for the targets still answered.
-    const targets = new Set(
-      answers.map((a) => (a.type === 'SRV' ? (a.data as { target: string }).target : '')),
-    );
-    if (answers.some((a) => a.type === 'SRV')) additionals = additionals.filter((a) => targets.has(a.name));
+    // Once cut, keep SRV additionals only for the targets still answered (and the CNAMEs they lead
+    // through), as Consul's syncExtra; an answer not cut keeps them all (node meta TXT included).
+    if (truncated && answers.some((a) => a.type === 'SRV')) additionals = forTargets(answers, additionals);
     return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
   }
   return encode(base, p, answers, additionals, false, opt, ra);
+}
+
+function forTargets(answers: Plan['answers'], additionals: Plan['additionals']): Plan['additionals'] {
+  const keep = new Set<string>();
+  for (const a of answers) {
+    if (a.type !== 'SRV') continue;
+    let t = (a.data as { target: string }).target.toLowerCase();
+    while (!keep.has(t)) {
+      keep.add(t);
+      const cname = additionals.find((x) => x.type === 'CNAME' && x.name.toLowerCase() === t);
+      if (!cname) break;
+      t = String(cname.data).toLowerCase();
+    }
+  }
+  return additionals.filter((a) => keep.has(a.name.toLowerCase()));
 }
 
 function encode(

@@ -37,7 +37,7 @@ test('malformed queries get FORMERR or are dropped, never an exception', async (
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {
       const out = now(answerQuery(b, 'udp', c));
-      if (out === null) assert.ok(b.length < 12);
+      if (out === null) assert.ok(b.length < 12 || (b[2]! & 0x80) !== 0, 'only short or QR=1 dropped');
       else dnsPacket.decode(Buffer.from(out)); // a well-formed response
     }),
     { numRuns: 3000 },
@@ -45,6 +45,7 @@ test('malformed queries get FORMERR or are dropped, never an exception', async (
   const bad = new Uint8Array(20).fill(0xff);
   bad[0] = 0x12;
   bad[1] = 0x34;
+  bad[2] = 0x01; // a query (QR=0, opcode QUERY) with garbage after the header
   const resp = dnsPacket.decode(Buffer.from(now(answerQuery(bad, 'udp', c))!));
   assert.equal(resp.id, 0x1234);
   assert.equal((resp as { rcode?: string }).rcode, 'FORMERR');
@@ -238,4 +239,223 @@ test('the answer cache: same question, new ID patched in; a catalog change or th
   assert.equal(nx(3).authorities?.[0]?.data.serial, 1_700_000_000);
   second++;
   assert.equal(nx(4).authorities?.[0]?.data.serial, 1_700_000_001);
+});
+
+/** A query's bytes with header fields rewritten: flag byte 2 and the four section counts. */
+function raw(
+  name: string,
+  patch: { byte2?: number; qd?: number; an?: number; ns?: number; ar?: number } = {},
+): Uint8Array {
+  const q = new Uint8Array(
+    dnsPacket.encode({
+      type: 'query',
+      id: 0x4321,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: 'A', name }],
+    }),
+  );
+  if (patch.byte2 !== undefined) q[2] = patch.byte2;
+  const set = (i: number, v: number | undefined) => {
+    if (v === undefined) return;
+    q[i] = v >> 8;
+    q[i + 1] = v & 0xff;
+  };
+  set(4, patch.qd);
+  set(6, patch.an);
+  set(8, patch.ns);
+  set(10, patch.ar);
+  return q;
+}
+
+function header(out: Uint8Array | null) {
+  assert.ok(out !== null, 'answered');
+  return {
+    id: (out[0]! << 8) | out[1]!,
+    qr: (out[2]! & 0x80) !== 0,
+    opcode: (out[2]! >> 3) & 0x0f,
+    aa: (out[2]! & 0x04) !== 0,
+    rd: (out[2]! & 0x01) !== 0,
+    rcode: out[3]! & 0x0f,
+    counts: [4, 6, 8, 10].map((i) => (out[i]! << 8) | out[i + 1]!),
+  };
+}
+
+test('wire strictness: a response (QR=1) is dropped, never answered', async () => {
+  const c = await ctx();
+  assert.equal(now(answerQuery(raw('web.service.consul', { byte2: 0x81 }), 'udp', c)), null);
+  assert.equal(now(answerQuery(raw('web.service.consul', { byte2: 0x80 }), 'tcp', c)), null);
+});
+
+test('wire strictness: opcodes other than QUERY and NOTIFY get NOTIMP with the opcode echoed', async () => {
+  const c = await ctx();
+  for (const opcode of [1, 2, 3, 5, 6, 15]) {
+    const h = header(now(answerQuery(raw('web.service.consul', { byte2: (opcode << 3) | 1 }), 'udp', c)));
+    assert.deepEqual(
+      { ...h, counts: h.counts },
+      { id: 0x4321, qr: true, opcode, aa: false, rd: true, rcode: 4, counts: [0, 0, 0, 0] },
+      `opcode ${opcode}`,
+    );
+  }
+  // NOTIFY passes the DNS library and is answered like a query (opcode echoed), as Consul does.
+  const notify = header(now(answerQuery(raw('web.service.consul', { byte2: (4 << 3) | 1 }), 'udp', c)));
+  assert.equal(notify.opcode, 4);
+  assert.equal(notify.rcode, 0);
+  assert.equal(notify.counts[1], 1);
+});
+
+test('wire strictness: QDCOUNT other than 1, or extra records, is FORMERR with no sections', async () => {
+  const c = await ctx();
+  const cases: Array<Parameters<typeof raw>[1]> = [{ qd: 0 }, { qd: 2 }, { an: 2 }, { ns: 2 }, { ar: 3 }];
+  for (const patch of cases) {
+    const h = header(now(answerQuery(raw('web.service.consul', patch), 'udp', c)));
+    assert.equal(h.rcode, 1, JSON.stringify(patch));
+    assert.equal(h.opcode, 0);
+    assert.equal(h.id, 0x4321);
+    assert.deepEqual(h.counts, [0, 0, 0, 0]);
+  }
+});
+
+test('udp_answer_limit also applies when the EDNS payload size is 512 or less', async () => {
+  const c = await ctx(['-hcl', 'dns_config { udp_answer_limit = 2 }']);
+  for (let i = 2; i <= 6; i++)
+    c.catalog().register(
+      i,
+      { Node: `n${i}`, Address: `10.0.0.${i}`, Service: { Service: 'web', Port: 80 } },
+      'dc1',
+    );
+  const askEdns = (size: number) => {
+    const q = dnsPacket.encode({
+      type: 'query',
+      id: 9,
+      questions: [{ type: 'A', name: 'web.service.consul' }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: size } as unknown as dnsPacket.Answer],
+    });
+    return dnsPacket.decode(Buffer.from(now(answerQuery(new Uint8Array(q), 'udp', c))!));
+  };
+  assert.equal(askEdns(512).answers?.length, 2);
+  assert.equal(askEdns(400).answers?.length, 2);
+  assert.equal(askEdns(1232).answers?.length, 6);
+  assert.equal(ask(c, 'web.service.consul', 'A').answers?.length, 2);
+});
+
+test('catalog lookups ignore case; answers echo the question name as asked (0x20)', async () => {
+  const c = await ctx();
+  c.catalog().register(
+    2,
+    {
+      Node: 'Web-1',
+      Address: '10.0.1.1',
+      Service: { Service: 'Api', Tags: ['Primary'], Port: 8080 },
+    },
+    'dc1',
+  );
+  const node = ask(c, 'wEB-1.NoDe.Dc1.cOnSuL', 'A');
+  assert.equal(node.rcode, 'NOERROR');
+  assert.deepEqual(
+    node.answers?.map((a) => [a.name, (a as { data: string }).data]),
+    [['wEB-1.NoDe.Dc1.cOnSuL', '10.0.1.1']],
+  );
+  for (const name of ['api.service.consul', 'API.SERVICE.CONSUL', 'pRiMaRy.aPi.service.consul']) {
+    const r = ask(c, name, 'A');
+    assert.deepEqual(
+      r.answers?.map((a) => [a.name, (a as { data: string }).data]),
+      [[name, '10.0.1.1']],
+      name,
+    );
+  }
+  const srv = ask(c, '_Api._Primary.Service.Consul', 'SRV');
+  assert.deepEqual(
+    srv.answers?.map((a) => [a.name, (a as { data: { target: string } }).data.target]),
+    [['_Api._Primary.Service.Consul', 'Web-1.node.dc1.consul']],
+  );
+  assert.equal(ask(c, 'secondary.api.service.consul', 'A').rcode, 'NXDOMAIN');
+  const ptr = ask(c, '1.1.0.10.IN-ADDR.ARPA', 'PTR');
+  assert.deepEqual(
+    ptr.answers?.map((a) => [a.name, (a as { data: string }).data]),
+    [['1.1.0.10.IN-ADDR.ARPA', 'Web-1.node.dc1.consul']],
+  );
+});
+
+test('SRV targets: <hex>.addr for a service IPv6 address (AAAA additional), the node for an IPv6 node', async () => {
+  const c = await ctx();
+  c.catalog().register(
+    2,
+    { Node: 'six', Address: '2001:db8::9', Service: { Service: 'v6', Address: '2001:db8::1:2', Port: 81 } },
+    'dc1',
+  );
+  c.catalog().register(
+    3,
+    { Node: 'six', Address: '2001:db8::9', Service: { Service: 'n6', Port: 82 } },
+    'dc1',
+  );
+  const rows = (r: dnsPacket.Packet, sect: 'answers' | 'additionals') =>
+    (r[sect] ?? []).map((a) => [a.name, a.type, (a as { data: unknown }).data]);
+  const v6 = ask(c, 'v6.service.consul', 'SRV');
+  const hex = '20010db8000000000000000000010002.addr.dc1.consul';
+  assert.deepEqual(rows(v6, 'answers'), [
+    ['v6.service.consul', 'SRV', { priority: 1, weight: 1, port: 81, target: hex }],
+  ]);
+  assert.deepEqual(rows(v6, 'additionals'), [[hex, 'AAAA', '2001:db8::1:2']]);
+  // The hex name decodes back to the address.
+  assert.deepEqual(rows(ask(c, `${hex}`, 'AAAA'), 'answers'), [[hex, 'AAAA', '2001:db8::1:2']]);
+  assert.deepEqual(rows(ask(c, 'v6.service.consul', 'AAAA'), 'answers'), [
+    ['v6.service.consul', 'AAAA', '2001:db8::1:2'],
+  ]);
+  const n6 = ask(c, 'n6.service.consul', 'SRV');
+  assert.deepEqual(rows(n6, 'answers'), [
+    ['n6.service.consul', 'SRV', { priority: 1, weight: 1, port: 82, target: 'six.node.dc1.consul' }],
+  ]);
+  assert.deepEqual(rows(n6, 'additionals'), [['six.node.dc1.consul', 'AAAA', '2001:db8::9']]);
+});
+
+test('hostname service addresses: SRV target is the hostname; A is a CNAME (resolved inside the domain)', async () => {
+  const c = await ctx();
+  c.catalog().register(
+    2,
+    {
+      Node: 'ext',
+      Address: '10.0.0.9',
+      Service: { Service: 'search', Address: 'search.example.com', Port: 443 },
+    },
+    'dc1',
+  );
+  c.catalog().register(
+    3,
+    {
+      Node: 'ext2',
+      Address: '10.0.0.10',
+      Service: { Service: 'alias', Address: 'web.service.consul', Port: 80 },
+    },
+    'dc1',
+  );
+  c.catalog().register(
+    4,
+    { Node: 'extnode', Address: 'db.example.net', Service: { Service: 'rds', Port: 5432 } },
+    'dc1',
+  );
+  const rows = (r: dnsPacket.Packet, sect: 'answers' | 'additionals') =>
+    (r[sect] ?? []).map((a) => [a.name, a.type, (a as { data: unknown }).data]);
+  const srv = ask(c, 'search.service.consul', 'SRV');
+  assert.deepEqual(rows(srv, 'answers'), [
+    ['search.service.consul', 'SRV', { priority: 1, weight: 1, port: 443, target: 'search.example.com' }],
+  ]);
+  assert.deepEqual(rows(srv, 'additionals'), []);
+  assert.deepEqual(rows(ask(c, 'search.service.consul', 'A'), 'answers'), [
+    ['search.service.consul', 'CNAME', 'search.example.com'],
+  ]);
+  // A hostname inside the domain is resolved here: CNAME, then its A records.
+  assert.deepEqual(rows(ask(c, 'alias.service.consul', 'A'), 'answers'), [
+    ['alias.service.consul', 'CNAME', 'web.service.consul'],
+    ['web.service.consul', 'A', '10.0.0.1'],
+  ]);
+  const aliasSrv = ask(c, 'alias.service.consul', 'SRV');
+  assert.deepEqual(rows(aliasSrv, 'additionals'), [['web.service.consul', 'A', '10.0.0.1']]);
+  // No service address and a hostname node address: the node's hostname.
+  assert.equal(
+    (ask(c, 'rds.service.consul', 'SRV').answers?.[0] as { data: { target: string } }).data.target,
+    'db.example.net',
+  );
+  assert.deepEqual(rows(ask(c, 'extnode.node.consul', 'A'), 'answers'), [
+    ['extnode.node.consul', 'CNAME', 'db.example.net'],
+  ]);
 });
