@@ -47,6 +47,7 @@ interface LocalService {
   port: number;
   address: string;
   meta: Record<string, string>;
+  weights: { Passing: number; Warning: number };
 }
 
 interface LocalCheck {
@@ -137,6 +138,13 @@ function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckD
 export const NODE_MAINTENANCE = '_node_maintenance';
 export const serviceMaintenanceId = (serviceId: string) => `_service_maintenance:${serviceId}`;
 
+/** A service's `weights` ({passing, warning}); Consul's defaults are 1 and 1. */
+function weightsOf(v: unknown): { Passing: number; Warning: number } {
+  const w = v && typeof v === 'object' ? (v as Raw) : {};
+  const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 1);
+  return { Passing: n(w.passing), Warning: n(w.warning) };
+}
+
 /** Services and checks as the config defines them, with Consul's default IDs and names. */
 export function localDefinitions(c: RuntimeConfig): { services: LocalService[]; checks: CheckDef[] } {
   const services: LocalService[] = [];
@@ -154,6 +162,7 @@ export function localDefinitions(c: RuntimeConfig): { services: LocalService[]; 
         s.meta && typeof s.meta === 'object'
           ? Object.fromEntries(Object.entries(s.meta as Raw).map(([k, v]) => [k, String(v)]))
           : {},
+      weights: weightsOf(s.weights),
     });
     const list: Raw[] = [];
     if (s.check && typeof s.check === 'object') list.push(s.check as Raw);
@@ -698,6 +707,7 @@ export class LocalState {
           tags: [],
           port: c.ports.server,
           address: '',
+          weights: { Passing: 1, Warning: 1 },
           meta: {
             non_voter: 'false',
             raft_version: '3',
@@ -717,7 +727,9 @@ export class LocalState {
           have.Port === s.port &&
           have.Address === s.address &&
           JSON.stringify(have.Tags) === JSON.stringify(s.tags) &&
-          sameMeta(have.Meta ?? {}, s.meta);
+          sameMeta(have.Meta ?? {}, s.meta) &&
+          have.Weights?.Passing === s.weights.Passing &&
+          have.Weights?.Warning === s.weights.Warning;
         if (!same) {
           // The service goes in with its checks in one registration (as Consul's syncService does), so
           // it is never visible as healthy before its checks are.
@@ -732,6 +744,7 @@ export class LocalState {
               Port: s.port,
               Address: s.address,
               Meta: s.meta,
+              Weights: s.weights,
             },
             ...(checks.length > 0 ? { Checks: checks.map(([id, lc]) => checkBody(id, lc)) } : {}),
           });
@@ -793,7 +806,7 @@ export class LocalState {
         Meta: s.meta,
         Port: s.port,
         Address: s.address,
-        Weights: { Passing: 1, Warning: 1 },
+        Weights: s.weights,
         EnableTagOverride: false,
         Datacenter: this.config.datacenter,
       };

@@ -14,6 +14,12 @@ import { queryMetaHeaders } from './query-meta.js';
 
 const MAX_BODY = 512 * 1024;
 
+/** A registration's Weights, when it gives them (Consul keeps 1/1 otherwise). */
+function weights(w: unknown): { Weights?: { Passing: number; Warning: number } } {
+  if (!isObj(w)) return {};
+  return { Weights: { Passing: num(field(w, 'Passing')) ?? 1, Warning: num(field(w, 'Warning')) ?? 1 } };
+}
+
 function parseRegister(v: unknown): RegisterRequest {
   const svc = field(v, 'Service');
   const check = (c: unknown): Partial<HealthCheck> => ({
@@ -42,6 +48,7 @@ function parseRegister(v: unknown): RegisterRequest {
           Meta: strMap(field(svc, 'Meta')),
           Port: num(field(svc, 'Port')),
           EnableTagOverride: field(svc, 'EnableTagOverride') === true,
+          ...weights(field(svc, 'Weights')),
         }
       : undefined,
     Check: isObj(field(v, 'Check')) ? check(field(v, 'Check')) : undefined,

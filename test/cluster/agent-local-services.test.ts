@@ -137,3 +137,36 @@ test('anti-entropy puts back a service deleted from the catalog behind the agent
   assert.equal(await inCatalog(), 0);
   await waitFor('web back in the catalog', async () => (await inCatalog()) === 1, 10_000);
 });
+
+test('service weights reach the agent view and the catalog, from the agent API and catalog register', async () => {
+  const r = await fetch(`${H}/v1/agent/service/register`, {
+    method: 'PUT',
+    body: JSON.stringify({ Name: 'weighted', Port: 81, Weights: { Passing: 5, Warning: 2 } }),
+  });
+  assert.equal(r.status, 200);
+  const agentView = JSON.parse((await get('/v1/agent/service/weighted')).text) as { Weights: unknown };
+  assert.deepEqual(agentView.Weights, { Passing: 5, Warning: 2 });
+  await waitFor(
+    'the weights in the catalog',
+    async () => {
+      const c = (await (await fetch(`${H}/v1/catalog/service/weighted`)).json()) as Array<{
+        ServiceWeights: { Passing: number; Warning: number };
+      }>;
+      return c[0]?.ServiceWeights.Passing === 5 && c[0].ServiceWeights.Warning === 2;
+    },
+    10_000,
+  );
+  const reg = await fetch(`${H}/v1/catalog/register`, {
+    method: 'PUT',
+    body: JSON.stringify({
+      Node: 'ext',
+      Address: '10.1.1.1',
+      Service: { Service: 'heavy', Port: 1, Weights: { Passing: 7, Warning: 3 } },
+    }),
+  });
+  assert.equal(reg.status, 200);
+  const heavy = (await (await fetch(`${H}/v1/catalog/service/heavy`)).json()) as Array<{
+    ServiceWeights: unknown;
+  }>;
+  assert.deepEqual(heavy[0]?.ServiceWeights, { Passing: 7, Warning: 3 });
+});
