@@ -2,6 +2,7 @@
 // /v1/operator/keyring (gossip keyring operations on every pool, through Serf queries).
 
 import type { Agent } from '../agent/agent.js';
+import type { KeyringResponse } from '../agent/gossip.js';
 import type { Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
 import { decodeBody, field, isObj, num, str } from './decode.js';
@@ -185,12 +186,50 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
     return { relayFactor, localOnly };
   };
 
+  /**
+   * Consul's KeyringOperation: the WAN pool and this datacenter's LAN pool here, then (from a server,
+   * unless local-only) every other datacenter's LAN pools through one of its servers. A request that
+   * came from another datacenter does its LAN pools only.
+   */
+  const keyringEverywhere = async (
+    req: Request,
+    op: 'list' | 'install' | 'use' | 'remove',
+    key: string,
+    p: { relayFactor: number; localOnly: boolean },
+  ): Promise<KeyringResponse[]> => {
+    const g = agent.gossip!;
+    const fromDc = req.ex.headers[KEYRING_FORWARDED] === '1';
+    const here = await g.keyring(op, key, { ...p, localOnly: p.localOnly || fromDc });
+    if (fromDc || p.localOnly || !agent.server) return here;
+    const others = agent.datacenters().filter((dc) => dc !== agent.config.datacenter);
+    const remote = await Promise.all(
+      others.map(async (dc) => {
+        const q = new URLSearchParams();
+        if (p.relayFactor) q.set('relay-factor', String(p.relayFactor));
+        const a = await agent.forwardToDatacenter(dc, {
+          method: req.method,
+          url: `/v1/operator/keyring${q.size ? `?${q}` : ''}`,
+          headers: new Map([
+            [KEYRING_FORWARDED, '1'],
+            ['content-type', 'application/json'],
+          ]),
+          body: op === 'list' ? new Uint8Array() : new TextEncoder().encode(JSON.stringify({ Key: key })),
+        });
+        const text = new TextDecoder().decode(a.body);
+        if (op === 'list' && a.status === 200) return JSON.parse(text) as KeyringResponse[];
+        if (op !== 'list' && a.status === 200) return [];
+        return [keyringFailure(dc, a.status === 500 ? text.trim() : `Unexpected response code: ${a.status}`)];
+      }),
+    );
+    return [...here, ...remote.flat()];
+  };
+
   r.on('GET', '/v1/operator/keyring', async (req: Request) => {
     const g = agent.gossip;
     if (!g) return { status: 500, text: NO_SERVERS };
     const p = keyringParams(req);
     if (!('relayFactor' in p)) return p;
-    return { json: await g.keyring('list', '', p) };
+    return { json: await keyringEverywhere(req, 'list', '', p) };
   });
 
   const change =
@@ -206,7 +245,7 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
         return { status: 400, text: `Request decode failed: ${body ? body.error : 'body too large'}` };
       const key = (body.value as { Key?: unknown } | null)?.Key;
       if (typeof key !== 'string') return { status: 400, text: 'Request decode failed: missing Key' };
-      const res = await g.keyring(op, key, p);
+      const res = await keyringEverywhere(req, op, key, p);
       const errs = res.flatMap((x) => Object.entries(x.Messages).map(([node, m]) => `${node}: ${m}`));
       if (errs.length > 0) return { status: 500, text: errs.join('\n') };
       return { json: null };
@@ -214,6 +253,25 @@ export function registerOperatorEndpoints(r: Router, agent: Agent): void {
   r.on('POST', '/v1/operator/keyring', change('install'));
   r.on('PUT', '/v1/operator/keyring', change('use'));
   r.on('DELETE', '/v1/operator/keyring', change('remove'));
+}
+
+/** Marks a keyring request a server of another datacenter sent for its LAN pools only. */
+const KEYRING_FORWARDED = 'x-proconsul-keyring-forwarded';
+
+/** A datacenter whose keyring operation could not be asked or failed as a whole. */
+function keyringFailure(dc: string, message: string): KeyringResponse {
+  return {
+    WAN: false,
+    Datacenter: dc,
+    Segment: '',
+    Partition: 'default',
+    Keys: {},
+    PrimaryKeys: {},
+    NumNodes: 0,
+    NumResp: 0,
+    NumErr: 1,
+    Messages: { [dc]: message },
+  };
 }
 
 /** Go's strconv.Atoi, with its error text (null-free: a string is the error). */

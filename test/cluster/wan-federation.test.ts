@@ -13,8 +13,10 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+// Every agent shares one gossip key, so keyring operations can be shown across both datacenters.
+const KEY = consul(['keygen']).out.trim();
 const agent = (name: string, ip: string, extra: string[] = []): Proc =>
-  startNodeAgent(name, ip, extra, { procs, dirs }, 'proconsul-wan-');
+  startNodeAgent(name, ip, ['-encrypt', KEY, ...extra], { procs, dirs }, 'proconsul-wan-');
 
 const up = (ip: string) => agentUp(ip);
 const json = async (ip: string, p: string) =>
@@ -88,5 +90,22 @@ test(
     const nope = await httpGet('http://127.0.0.244:8500/v1/kv/where?dc=dc9');
     assert.equal(nope.status, 500);
     assert.equal(nope.body, 'No path to datacenter\n');
+
+    // consul keyring reaches every datacenter: the WAN pool once, then each datacenter's LAN pool.
+    const listed = consul(['keyring', '-list', '-http-addr=127.0.0.244:8500']);
+    assert.equal(listed.code, 0, listed.err);
+    assert.equal(
+      listed.out,
+      `==> Gathering installed encryption keys...\n\nWAN:\n  ${KEY} [4/4]\n\ndc1 (LAN):\n  ${KEY} [4/4]\n\ndc2 (LAN):\n  ${KEY} [1/1]\n`,
+    );
+    const k2 = consul(['keygen']).out.trim();
+    assert.equal(consul(['keyring', '-install', k2, '-http-addr=127.0.0.240:8500']).code, 0);
+    // dc2's own LAN pool (asked locally there) learnt the key from dc1's request.
+    const inDc2 = consul(['keyring', '-list', '-local-only', '-http-addr=127.0.0.243:8500']);
+    assert.match(
+      inDc2.out,
+      new RegExp(`dc2 \\(LAN\\):\\n(  .*\\n)*  ${k2.replace(/[+/=]/g, '\\$&')} \\[1/1\\]`),
+    );
+    assert.doesNotMatch(inDc2.out, /WAN:/);
   },
 );
