@@ -223,7 +223,12 @@ export class AgentGossip {
     const driver = new GossipDriver(
       serf,
       { packets: d.packets, streams: d.streams, clock: d.clock, timers: d.timers, log: logger },
-      () => ({ keys: serf.keys(), label: '', verifyIncoming: c.encryptVerifyIncoming }),
+      // The label memberlist puts on what it sends is the one it expects on what it receives.
+      () => ({
+        keys: serf.keys(),
+        label: serf.config.memberlist.label,
+        verifyIncoming: c.encryptVerifyIncoming,
+      }),
     );
     serf.start();
     await driver.start({ ip: bindIp, port });

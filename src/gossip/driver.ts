@@ -163,7 +163,7 @@ export class GossipDriver {
       if (done) return;
       buf = append(buf, chunk);
       if (buf.length > MAX_STREAM_BYTES) return finish('stream too large');
-      const w = this.wire();
+      const w = { ...this.wire(), inbound: true };
       const mismatch = encryptionMismatch(buf, w);
       if (mismatch) return this.replyErr(c, mismatch, finish);
       const r = readStreamSoFar(buf, w);

@@ -157,7 +157,7 @@ export class GossipCluster {
       },
       () => ({
         keys: serf.keys(),
-        label: '',
+        label: serf.config.memberlist.label,
         verifyIncoming: true,
       }),
     );

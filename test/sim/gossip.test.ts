@@ -77,3 +77,26 @@ forEachSeed('gossip: user events and queries reach every node once', [1, 2], asy
   assert.deepEqual([...h.responses.map((r) => r.from)].sort(), ['n0', 'n1', 'n2', 'n3']);
   assert.deepEqual([...h.acks].sort(), ['n0', 'n1', 'n2', 'n3']);
 });
+
+forEachSeed(
+  'gossip labels: nodes sharing a label pool; a node with another label is refused',
+  [1],
+  async (seed) => {
+    const c = new GossipCluster(seed);
+    const a = await c.add('a', {}, { memberlist: { label: 'blue' } });
+    const b = await c.add('b', {}, { memberlist: { label: 'blue' } });
+    const other = await c.add('other', {}, { memberlist: { label: 'green' } });
+    const plain = await c.add('plain');
+    assert.deepEqual(await c.join(b, a), { n: 1, err: null });
+    assert.notEqual(await c.until(() => c.view(a).b === 'alive' && c.view(b).a === 'alive', 10_000), null);
+    // Another label, or none, is not the same pool: the push/pull is refused and nothing merges.
+    for (const n of [other, plain]) {
+      const r = await c.join(n, a);
+      assert.equal(r.n, 0, `${n.name} joined a labelled pool`);
+      assert.ok(r.err, `${n.name}: no error`);
+    }
+    await c.until(() => false, 5_000);
+    assert.deepEqual(Object.keys(c.view(a)).sort(), ['a', 'b']);
+    assert.deepEqual(Object.keys(c.view(other)), ['other']);
+  },
+);

@@ -34,6 +34,8 @@ export interface WireOptions {
   label?: string;
   /** go-msgpack integer rule to write with (v0.5 peers vs current memberlist). */
   intRule?: IntRule;
+  /** An accepted stream: its label header must be this node's label (memberlist's inbound check). */
+  inbound?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -209,6 +211,8 @@ export function decodeStream(buf: Uint8Array, opts: WireOptions = {}): Stream {
     header = dec.decode(rest.subarray(2, 2 + rest[1]!));
     rest = rest.subarray(2 + rest[1]!);
   }
+  if (opts.inbound && header !== (opts.label ?? ''))
+    throw new WireError(`discarding stream with unacceptable label ${JSON.stringify(header)}`);
   const label = header || (opts.label ?? '');
   const messages: StreamMessage[] = [];
   let off = 0;
