@@ -83,12 +83,24 @@ type SeedFn = (seed: number, t: TestContext) => void | Promise<void>;
  * <file>` both as a test diagnostic and at the head of the error.
  */
 export function forEachSeed(name: string, seeds: readonly number[], fn: SeedFn): void;
-export function forEachSeed(name: string, seeds: readonly number[], importMetaUrl: string, fn: SeedFn): void;
-export function forEachSeed(name: string, seeds: readonly number[], a: string | SeedFn, b?: SeedFn): void {
+export function forEachSeed(
+  name: string,
+  seeds: readonly number[],
+  importMetaUrl: string,
+  fn: SeedFn,
+  opts?: { timeout?: number },
+): void;
+export function forEachSeed(
+  name: string,
+  seeds: readonly number[],
+  a: string | SeedFn,
+  b?: SeedFn,
+  opts: { timeout?: number } = {},
+): void {
   const file = typeof a === 'string' ? fileURLToPath(a) : callerFile();
   const fn = typeof a === 'string' ? b! : a;
   for (const seed of seedsFromEnv(seeds)) {
-    test(`${name} [seed ${seed}]`, async (t) => {
+    test(`${name} [seed ${seed}]`, opts, async (t) => {
       try {
         await fn(seed, t);
       } catch (e) {
