@@ -25,6 +25,7 @@ import { bannerLines } from './banner.js';
 import { lockDataDir, type DataDirLock } from './data-dir.js';
 import { resolveNodeId } from './node-id.js';
 import { Server } from './server.js';
+import { TokenStore } from './tokens.js';
 import { LocalState, type CatalogApi } from './local-state.js';
 import { AgentGossip } from './gossip.js';
 import { memberTags } from './self.js';
@@ -133,6 +134,8 @@ export class Agent {
   server: Server | null = null;
   /** This agent's services and checks (from config) and their sync to the catalog. */
   localState: LocalState | null = null;
+  /** ACL tokens set in config or through /v1/agent/token (held for the ACL work). */
+  tokens: TokenStore | null = null;
   /** The LAN pool (every agent) and the WAN pool (servers). */
   gossip: AgentGossip | null = null;
   private retryJoins: Array<{ cancel(): void }> = [];
@@ -291,6 +294,16 @@ export class Agent {
     );
     this.localState.start();
     await this.localState.restore();
+    this.tokens = new TokenStore(
+      c.acl,
+      d.disk,
+      c.acl.enableTokenPersistence && c.dataDir !== '' && !c.devMode ? `${c.dataDir}/acl-tokens.json` : '',
+    );
+    try {
+      await this.tokens.load();
+    } catch (e) {
+      return fail(new Error(`Failed to load tokens file: ${(e as Error).message}`));
+    }
     const err = await this.listen(c.httpAddrs);
     if (err) return fail(err);
     const dnsErr = await this.listenDns(c.dnsAddrs);

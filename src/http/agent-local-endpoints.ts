@@ -5,6 +5,7 @@
 import type { Agent } from '../agent/agent.js';
 type CheckStatus = 'passing' | 'warning' | 'critical';
 import { decodeBody } from './decode.js';
+import { tokenKind } from '../agent/tokens.js';
 import type { Reply, Request, Router } from './router.js';
 
 type Obj = Record<string, unknown>;
@@ -106,6 +107,25 @@ export function registerAgentLocalEndpoints(r: Router, agent: Agent): void {
     if (f.includes(raw)) return false;
     return { status: 400, text: `Invalid value for enable: ${JSON.stringify(raw)}` };
   };
+
+  // PUT /v1/agent/token/:type {"Token": "…"}: replaces one of the agent's ACL tokens.
+  r.on('PUT', '/v1/agent/token/:type', async (req) => {
+    if (!agent.config.acl.enabled) return { status: 401, text: 'ACL support disabled' };
+    const name = req.params.type ?? '';
+    const kind = tokenKind(name);
+    if (!kind) return { status: 404, text: `Token "${name}" is unknown` };
+    const body = await jsonBody(req);
+    if (!body.ok) return body.reply;
+    const token = (body.value as { token?: unknown } | null)?.token;
+    const store = agent.tokens;
+    if (!store) return { status: 500, text: 'agent not started' };
+    try {
+      await store.set(kind, typeof token === 'string' ? token : '');
+    } catch (e) {
+      return { status: 500, text: `Failed to persist tokens - ${(e as Error).message}` };
+    }
+    return { json: null };
+  });
 
   r.on('PUT', '/v1/agent/maintenance', async (req) => {
     const enable = enableParam(req);

@@ -35,6 +35,7 @@ import {
 import { leaveCommand, reloadCommand } from './simple.js';
 import { lockCommand } from './lock.js';
 import { maintCommand } from './maint.js';
+import { aclCommand, aclSetAgentTokenCommand } from './acl.js';
 import { servicesCommand, servicesDeregisterCommand, servicesRegisterCommand } from './services.js';
 import { configtestCommand, validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
@@ -54,6 +55,8 @@ import {
 
 export function allCommands(): Map<string, Command> {
   return new Map<string, Command>([
+    ['acl', aclCommand],
+    ['acl set-agent-token', aclSetAgentTokenCommand],
     ['agent', agentCommand],
     ['catalog', catalogCommand],
     ['catalog datacenters', catalogDatacentersCommand],
