@@ -48,6 +48,8 @@ interface LocalService {
   address: string;
   meta: Record<string, string>;
   weights: { Passing: number; Warning: number };
+  /** enable_tag_override: tags changed in the catalog are adopted, not overwritten. */
+  tagOverride: boolean;
 }
 
 interface LocalCheck {
@@ -163,6 +165,7 @@ export function localDefinitions(c: RuntimeConfig): { services: LocalService[]; 
           ? Object.fromEntries(Object.entries(s.meta as Raw).map(([k, v]) => [k, String(v)]))
           : {},
       weights: weightsOf(s.weights),
+      tagOverride: s.enable_tag_override === true,
     });
     const list: Raw[] = [];
     if (s.check && typeof s.check === 'object') list.push(s.check as Raw);
@@ -708,6 +711,7 @@ export class LocalState {
           port: c.ports.server,
           address: '',
           weights: { Passing: 1, Warning: 1 },
+          tagOverride: false,
           meta: {
             non_voter: 'false',
             raft_version: '3',
@@ -721,6 +725,9 @@ export class LocalState {
       const synced = new Map<string, string>();
       for (const s of desired) {
         const have = current?.services.find((x) => x.ID === s.id);
+        // With enable_tag_override the catalog's tags win (Consul's syncChanges adopts them).
+        if (have && s.tagOverride && JSON.stringify(have.Tags) !== JSON.stringify(s.tags))
+          s.tags = [...have.Tags];
         const same =
           have &&
           have.Service === s.name &&
@@ -745,6 +752,7 @@ export class LocalState {
               Address: s.address,
               Meta: s.meta,
               Weights: s.weights,
+              EnableTagOverride: s.tagOverride,
             },
             ...(checks.length > 0 ? { Checks: checks.map(([id, lc]) => checkBody(id, lc)) } : {}),
           });
@@ -807,7 +815,7 @@ export class LocalState {
         Port: s.port,
         Address: s.address,
         Weights: s.weights,
-        EnableTagOverride: false,
+        EnableTagOverride: s.tagOverride,
         Datacenter: this.config.datacenter,
       };
     return out;

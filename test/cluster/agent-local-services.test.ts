@@ -170,3 +170,45 @@ test('service weights reach the agent view and the catalog, from the agent API a
   }>;
   assert.deepEqual(heavy[0]?.ServiceWeights, { Passing: 7, Warning: 3 });
 });
+
+test('enable_tag_override: tags changed in the catalog are kept, not overwritten by anti-entropy', async () => {
+  for (const [name, override] of [
+    ['tagged-own', false],
+    ['tagged-free', true],
+  ] as const) {
+    const r = await fetch(`${H}/v1/agent/service/register`, {
+      method: 'PUT',
+      body: JSON.stringify({ Name: name, Port: 82, Tags: ['local'], EnableTagOverride: override }),
+    });
+    assert.equal(r.status, 200);
+  }
+  const catalogTags = async (name: string) =>
+    ((await (await fetch(`${H}/v1/catalog/service/${name}`)).json()) as Array<{ ServiceTags: string[] }>)[0]
+      ?.ServiceTags;
+  await waitFor('both in the catalog', async () => (await catalogTags('tagged-free')) !== undefined, 10_000);
+  await waitFor('both in the catalog', async () => (await catalogTags('tagged-own')) !== undefined, 10_000);
+  // Someone rewrites the tags in the catalog directly (as an external tool would).
+  for (const name of ['tagged-own', 'tagged-free']) {
+    const r = await fetch(`${H}/v1/catalog/register`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        Node: 'local-svc',
+        Address: IP,
+        SkipNodeUpdate: true,
+        Service: { ID: name, Service: name, Port: 82, Tags: ['external'] },
+      }),
+    });
+    assert.equal(r.status, 200);
+  }
+  await waitFor(
+    'the agent restores its own tags',
+    async () => (await catalogTags('tagged-own'))?.[0] === 'local',
+    10_000,
+  );
+  assert.deepEqual(await catalogTags('tagged-free'), ['external']);
+  const local = JSON.parse((await get('/v1/agent/service/tagged-free')).text) as {
+    Tags: string[];
+    EnableTagOverride: boolean;
+  };
+  assert.deepEqual([local.Tags, local.EnableTagOverride], [['external'], true]);
+});
