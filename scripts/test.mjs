@@ -28,9 +28,10 @@ if (files.length === 0) {
   console.error('no test files found under dist/test');
   process.exit(1);
 }
+// Per test (and per file) at most 15 minutes: the 1,000-node simulation takes several by itself.
 const r = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=900000', ...files],
   {
     stdio: 'inherit',
   },

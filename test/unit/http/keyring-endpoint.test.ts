@@ -26,7 +26,7 @@ function endpoint() {
       path: '/v1/operator/keyring',
       params: {},
       query: new URLSearchParams(qs),
-      ex: { readBody: async () => new TextEncoder().encode(body) },
+      ex: { headers: {}, readBody: async () => new TextEncoder().encode(body) },
     } as unknown as Request;
     return hit.handler(req);
   };
