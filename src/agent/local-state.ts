@@ -203,6 +203,8 @@ export class LocalState {
   private remoteAlias = new Map<string, { status: CheckStatus; output: string }>();
   private syncing = false;
   private stopped = false;
+  /** When each check's output last went to the catalog (check_update_interval defers the next). */
+  private outputSyncedAt = new Map<string, number>();
   /** The sync in progress (or the last one), so a leave can wait for its writes. */
   private inflight: Promise<void> = Promise.resolve();
 
@@ -756,21 +758,25 @@ export class LocalState {
             },
             ...(checks.length > 0 ? { Checks: checks.map(([id, lc]) => checkBody(id, lc)) } : {}),
           });
-          for (const [id, lc] of checks) synced.set(id, `${lc.status}\u0000${lc.output}`);
+          for (const [id, lc] of checks) {
+            synced.set(id, `${lc.status}\u0000${lc.output}`);
+            this.outputSyncedAt.set(id, this.now());
+          }
           this.log.info('Synced service', 'service', s.id);
         }
       }
       for (const [id, lc] of this.checks) {
         if (synced.get(id) === `${lc.status}\u0000${lc.output}`) continue;
         const have = currentChecks.get(id);
-        if (
-          have &&
-          have.Status === lc.status &&
-          have.Output === lc.output &&
-          have.ServiceID === lc.def.serviceId
-        )
+        const steady = have && have.Status === lc.status && have.ServiceID === lc.def.serviceId;
+        if (steady && have.Output === lc.output) continue;
+        // check_update_interval: a check whose status holds syncs new output at most that often.
+        const every = c.checkUpdateIntervalNs / 1e6;
+        const last = this.outputSyncedAt.get(id);
+        if (steady && every > 0 && this.ports.clock && last !== undefined && this.now() - last < every)
           continue;
         await srv.register({ ...base, SkipNodeUpdate: true, Check: checkBody(id, lc) });
+        this.outputSyncedAt.set(id, this.now());
         this.log.info('Synced check', 'check', id);
       }
       // Services and checks this agent no longer has leave the catalog.

@@ -25,6 +25,8 @@ before(async () => {
     '-dns-port=18746',
     '-grpc-port=-1',
     '-node=local-svc',
+    '-hcl',
+    'check_update_interval = "3s"',
   ]);
   assert.ok(await agentUp(IP, PORT), agent.err());
   await waitFor('a leader', async () => (await (await fetch(`${H}/v1/status/leader`)).json()) !== '', 10_000);
@@ -211,4 +213,28 @@ test('enable_tag_override: tags changed in the catalog are kept, not overwritten
     EnableTagOverride: boolean;
   };
   assert.deepEqual([local.Tags, local.EnableTagOverride], [['external'], true]);
+});
+
+test('check_update_interval: new output of a check whose status holds reaches the catalog at most that often', async () => {
+  const reg = await fetch(`${H}/v1/agent/service/register`, {
+    method: 'PUT',
+    body: JSON.stringify({ Name: 'steady', Port: 83, Check: { TTL: '10m' } }),
+  });
+  assert.equal(reg.status, 200);
+  const catalogOutput = async () =>
+    ((await (await fetch(`${H}/v1/health/checks/steady`)).json()) as Array<{ Output: string }>)[0]?.Output;
+  // A status change goes at once.
+  await fetch(`${H}/v1/agent/check/pass/service:steady?note=first`, { method: 'PUT' });
+  await waitFor('the first output in the catalog', async () => (await catalogOutput()) === 'first', 5_000);
+  // Same status, new output: held back (the agent has it; the catalog still shows the old one).
+  await fetch(`${H}/v1/agent/check/pass/service:steady?note=second`, { method: 'PUT' });
+  await new Promise((r) => setTimeout(r, 1500));
+  const local = JSON.parse((await get('/v1/agent/checks')).text) as Record<string, { Output: string }>;
+  assert.equal(local['service:steady']?.Output, 'second');
+  assert.equal(await catalogOutput(), 'first');
+  await waitFor(
+    'the second output once the interval passed',
+    async () => (await catalogOutput()) === 'second',
+    6_000,
+  );
 });
