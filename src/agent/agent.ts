@@ -90,6 +90,8 @@ export interface AgentDeps {
   httpClient: HttpClient;
   /** Child processes (script checks); without it script checks report critical. */
   processes?: ProcessRunner;
+  /** The agent's $SHELL: `consul exec` commands run through it (else /bin/sh), as Consul's do. */
+  shell?: string;
   /** HTTP/2 (grpc and h2ping checks). */
   http2?: Http2Client;
   /** Builds the DNS handler for this agent (the dns/ layer, wired by main.ts). */
@@ -514,6 +516,7 @@ export class Agent {
       processes: this.deps.processes,
       timers: this.deps.timers,
       logger: this.logger,
+      ...(this.deps.shell ? { shell: this.deps.shell } : {}),
     };
   }
 

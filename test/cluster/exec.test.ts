@@ -3,7 +3,8 @@
 // CLI leaves nothing behind under _rexec/.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentUp, consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { spawnSync } from 'node:child_process';
+import { agentUp, consul, MAIN, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
 
 const IP = '127.0.0.100';
 const PORT = 19300;
@@ -63,6 +64,19 @@ test('consul exec runs on an agent with remote exec enabled, and nobody acks whe
     ].join('\n'),
   );
   assert.equal(await rexecKeys(), 0, 'the job, ack, output and exit keys are gone');
+
+  // A script on stdin (`-`) runs through the shell; a node filter that matches nobody gets no acks.
+  const script = spawnSync(process.execPath, [MAIN, 'exec', '-wait=500ms', '-'], {
+    env: { ...process.env, ...env },
+    input: 'echo one\necho two >&2\n',
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(script.status, 0, script.stderr);
+  assert.match(script.stdout, /^ {4}rexec-on: one$/m);
+  assert.match(script.stdout, /^ {4}rexec-on: two$/m);
+  const filtered = consul(['exec', '-wait=500ms', '-node=^other$', 'echo hello'], env);
+  assert.deepEqual(filtered, { code: 0, out: '0 / 0 node(s) completed / acknowledged\n', err: '' });
 
   // A failing command makes the CLI exit 2 (Consul's "bad exit").
   const bad = consul(['exec', '-wait=500ms', 'exit 7'], env);

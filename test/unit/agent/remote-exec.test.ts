@@ -196,6 +196,13 @@ test('remote exec: Args run without a shell; Script (base64) runs through the sh
   s.child().exit(0);
   await d2;
   assert.deepEqual(s.spawned, [['/bin/sh', '-c', 'echo from script\n']]);
+
+  const b = rig({ Command: 'echo $0', Wait: 2e9 });
+  const d3 = handleRemoteExec(EV, { ...b.ports, shell: '/bin/bash' });
+  await b.timers.advance(0);
+  b.child().exit(0);
+  await d3;
+  assert.deepEqual(b.spawned, [['/bin/bash', '-c', 'echo $0']], "the agent's $SHELL runs commands");
 });
 
 test('remote exec: a stale miss retries consistently; a missing job or session is not acked or run', async () => {
