@@ -472,7 +472,9 @@ export class Agent {
           'event_id',
           ev.ID,
         );
-      void handleRemoteExec(ev, this.remoteExecPorts());
+      void handleRemoteExec(ev, this.remoteExecPorts()).catch((e: Error) =>
+        this.logger.error('remote exec failed', 'error', e.message),
+      );
       return;
     }
     if (this.events.add({ ...ev, LTime: ltime }))

@@ -64,6 +64,8 @@ test('consul exec runs on an agent with remote exec enabled, and nobody acks whe
     ].join('\n'),
   );
   assert.equal(await rexecKeys(), 0, 'the job, ack, output and exit keys are gone');
+  const listed = await (await fetch(`http://${IP}:${PORT}/v1/event/list`)).json();
+  assert.deepEqual(listed, [], 'remote exec events are not user events in /v1/event/list');
 
   // A script on stdin (`-`) runs through the shell; a node filter that matches nobody gets no acks.
   const script = spawnSync(process.execPath, [MAIN, 'exec', '-wait=500ms', '-'], {
