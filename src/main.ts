@@ -84,6 +84,7 @@ async function startAgent(launch: AgentLaunch): Promise<AgentHandle> {
     packets: nodeUdp,
     httpClient: nodeHttpClient,
     processes: nodeProcessRunner,
+    ...(process.env.SHELL ? { shell: process.env.SHELL } : {}),
     http2: nodeHttp2Client,
     dnsHandler: createDnsHandler,
     raftStorage: (cfg) =>

@@ -56,6 +56,7 @@ import {
   EVENT_PREFIX,
   type UserEvent,
 } from './events.js';
+import { handleRemoteExec, REXEC_EVENT, type RemoteExecPorts } from './remote-exec.js';
 import type { RaftStorage } from '../raft/storage.js';
 import type { MetricsRegistry } from '../runtime/metrics-registry.js';
 import { GAUGE_INTERVAL_MS, GaugeSampler, metricsRegistryFor } from './metrics.js';
@@ -90,6 +91,8 @@ export interface AgentDeps {
   httpClient: HttpClient;
   /** Child processes (script checks); without it script checks report critical. */
   processes?: ProcessRunner;
+  /** The agent's $SHELL: `consul exec` commands run through it (else /bin/sh), as Consul's do. */
+  shell?: string;
   /** HTTP/2 (grpc and h2ping checks). */
   http2?: Http2Client;
   /** Builds the DNS handler for this agent (the dns/ layer, wired by main.ts). */
@@ -472,8 +475,64 @@ export class Agent {
     const ev = decodeUserEvent(payload);
     if (!ev) return this.logger.warn('Failed to decode event');
     if (!accepts(ev, this.cfg.nodeName, this.localState?.serviceTags() ?? [])) return;
+    // Remote exec requests are handled, never buffered for /v1/event/list (as Consul does).
+    if (ev.Name === REXEC_EVENT) {
+      if (!this.cfg.enableRemoteExec)
+        return this.logger.info(
+          'ignoring remote exec event, disabled.',
+          'event_name',
+          ev.Name,
+          'event_id',
+          ev.ID,
+        );
+      void handleRemoteExec(ev, this.remoteExecPorts()).catch((e: Error) =>
+        this.logger.error('remote exec failed', 'error', e.message),
+      );
+      return;
+    }
     if (this.events.add({ ...ev, LTime: ltime }))
       this.logger.debug('new event', 'event_name', ev.Name, 'event_id', ev.ID);
+  }
+
+  /** KV access for remote exec jobs, through this agent's own API with the agent token. */
+  private remoteExecPorts(): RemoteExecPorts {
+    const headers = () => {
+      const h = new Map<string, string>();
+      if (this.cfg.acl.tokens.agent !== '') h.set('x-consul-token', this.cfg.acl.tokens.agent);
+      return h;
+    };
+    const url = (key: string, q: string) => `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}${q}`;
+    return {
+      node: this.cfg.nodeName,
+      kvGet: async (key, stale) => {
+        const a = await this.localHttp({
+          method: 'GET',
+          url: url(key, stale ? '?stale' : ''),
+          headers: headers(),
+          body: new Uint8Array(),
+        });
+        if (a.status === 404) return null;
+        const body = new TextDecoder().decode(a.body);
+        if (a.status !== 200) throw new Error(body.trim());
+        const [e] = JSON.parse(body) as Array<{ Value: string | null }>;
+        return e ? new Uint8Array(Buffer.from(e.Value ?? '', 'base64')) : null;
+      },
+      kvAcquire: async (key, value, session) => {
+        const a = await this.localHttp({
+          method: 'PUT',
+          url: url(key, `?acquire=${encodeURIComponent(session)}`),
+          headers: headers(),
+          body: value,
+        });
+        const body = new TextDecoder().decode(a.body).trim();
+        if (a.status !== 200) throw new Error(body);
+        return body === 'true';
+      },
+      processes: this.deps.processes,
+      timers: this.deps.timers,
+      logger: this.logger,
+      ...(this.deps.shell ? { shell: this.deps.shell } : {}),
+    };
   }
 
   /** Fires a user event into the LAN pool; an error text (Serf's size limits) or null. */

@@ -11,6 +11,7 @@ import {
   catalogServicesCommand,
 } from './catalog.js';
 import { eventCommand } from './event.js';
+import { execCommand } from './exec.js';
 import { forceLeaveCommand } from './force-leave.js';
 import { joinCommand } from './join.js';
 import { keygenCommand } from './keygen.js';
@@ -64,6 +65,7 @@ export function allCommands(): Map<string, Command> {
     ['catalog services', catalogServicesCommand],
     ['configtest', configtestCommand],
     ['event', eventCommand],
+    ['exec', execCommand],
     ['force-leave', forceLeaveCommand],
     ['info', infoCommand],
     ['join', joinCommand],
