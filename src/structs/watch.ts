@@ -339,7 +339,9 @@ export async function runWatch(plan: WatchPlan, ports: WatchLoopPorts, signal: A
   while (!signal.aborted) {
     let outcome: { index: bigint; data: JsonValue } | Error;
     try {
-      const a = await ports.fetch(plan.request(st.waitIndex), signal);
+      const req = plan.request(st.waitIndex);
+      if (st.waitIndex > 0n) req.query.index = st.waitIndex.toString();
+      const a = await ports.fetch(req, signal);
       const data = plan.result(a.status, a.body, st.last);
       outcome = data instanceof Error ? data : { index: parseIndex(a.index), data };
     } catch (e) {

@@ -11,6 +11,7 @@ import {
   catalogServicesCommand,
 } from './catalog.js';
 import { eventCommand } from './event.js';
+import { watchCommand } from './watch.js';
 import { forceLeaveCommand } from './force-leave.js';
 import { joinCommand } from './join.js';
 import { keygenCommand } from './keygen.js';
@@ -97,5 +98,6 @@ export function allCommands(): Map<string, Command> {
     ['snapshot save', snapshotSaveCommand],
     ['validate', validateCommand],
     ['version', versionCommand],
+    ['watch', watchCommand],
   ]);
 }
