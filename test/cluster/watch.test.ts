@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import path from 'node:path';
 import { agentUp, consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
 
@@ -14,19 +15,36 @@ const H = `http://${IP}:${PORT}`;
 const env = { CONSUL_HTTP_ADDR: `${IP}:${PORT}` };
 const dir = mkdtempSync(path.join(tmpdir(), 'watch-'));
 const agentOut = path.join(dir, 'agent-watch.out');
+const reloadedOut = path.join(dir, 'reloaded-watch.out');
+const cfg = path.join(dir, 'watches.json');
+const HOOK = `http://${IP}:19220/hook`;
+const hooks: Array<{ method: string; headers: IncomingHttpHeaders; body: string }> = [];
+let hookServer: Server;
 let agent: Proc;
 const watchers: Proc[] = [];
 
+const script = (file: string) => ['sh', '-c', `{ cat; echo "index=$CONSUL_INDEX"; } >> ${file}`];
+
 before(async () => {
-  const cfg = path.join(dir, 'watches.json');
+  hookServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      hooks.push({ method: req.method ?? '', headers: req.headers, body });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hookServer.listen(19220, IP, r));
   writeFileSync(
     cfg,
     JSON.stringify({
       watches: [
+        { type: 'key', key: 'cfg/flag', args: script(agentOut) },
         {
-          type: 'key',
-          key: 'cfg/flag',
-          args: ['sh', '-c', `{ cat; echo "index=$CONSUL_INDEX"; } >> ${agentOut}`],
+          type: 'keyprefix',
+          prefix: 'hook/',
+          handler_type: 'http',
+          http_handler_config: { path: HOOK, method: 'PUT', header: { 'X-Test': ['yes'] } },
         },
       ],
     }),
@@ -51,6 +69,7 @@ before(async () => {
 after(async () => {
   for (const w of watchers) await stop(w);
   await stop(agent);
+  await new Promise((r) => hookServer.close(r));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -133,4 +152,38 @@ test('a watches entry in the agent config runs its script handler on each change
   assert.equal(pair.Key, 'cfg/flag');
   assert.equal(Buffer.from(pair.Value, 'base64').toString(), 'on');
   assert.equal(runs()[3], `index=${pair.ModifyIndex}`);
+});
+
+test('an http handler receives the JSON with X-Consul-Index and its configured method and headers', async () => {
+  await waitFor('the first hook at agent start', () => hooks.length >= 1, 10_000);
+  assert.equal(hooks[0]!.body, 'null');
+  await put('hook/a', 'A');
+  await waitFor('a hook for hook/a', () => hooks.length >= 2, 10_000);
+  const h = hooks[1]!;
+  assert.equal(h.method, 'PUT');
+  assert.equal(h.headers['x-test'], 'yes');
+  assert.equal(h.headers['content-type'], 'application/json');
+  const pairs = JSON.parse(h.body) as Array<{ Key: string; ModifyIndex: number }>;
+  assert.deepEqual(
+    pairs.map((p) => p.Key),
+    ['hook/a'],
+  );
+  assert.equal(h.headers['x-consul-index'], String(pairs[0]!.ModifyIndex));
+});
+
+test('consul reload replaces the configured watches', async () => {
+  writeFileSync(
+    cfg,
+    JSON.stringify({ watches: [{ type: 'key', key: 'cfg/other', args: script(reloadedOut) }] }),
+  );
+  const r = consul(['reload'], env);
+  assert.equal(r.code, 0, r.err);
+  const runs = () => (existsSync(reloadedOut) ? readFileSync(reloadedOut, 'utf8').trim().split('\n') : []);
+  await waitFor('the new watch to start', () => runs().length === 2, 10_000);
+  const before = readFileSync(agentOut, 'utf8');
+  await put('cfg/flag', 'off');
+  await put('cfg/other', 'x');
+  await waitFor('a run for cfg/other', () => runs().length === 4, 10_000);
+  assert.equal((JSON.parse(runs()[2]!) as { Key: string }).Key, 'cfg/other');
+  assert.equal(readFileSync(agentOut, 'utf8'), before, 'the removed watch no longer runs');
 });
