@@ -289,8 +289,8 @@ export class WatchState {
     this.failures = 0;
     if (this.last !== null && index === this.last) return false;
     const old = this.last;
-    // An index that went backwards (a restored snapshot, a new leader) restarts blocking from 0.
-    this.last = old !== null && index < old ? 0n : index;
+    // No reset when the index goes down: event indexes are hashes of IDs, not ordered (as in Consul).
+    this.last = index;
     const encoded = canonical(data);
     if (old !== null && encoded === this.lastResult) return false;
     this.lastResult = encoded;

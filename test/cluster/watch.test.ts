@@ -187,3 +187,27 @@ test('consul reload replaces the configured watches', async () => {
   assert.equal((JSON.parse(runs()[2]!) as { Key: string }).Key, 'cfg/other');
   assert.equal(readFileSync(agentOut, 'utf8'), before, 'the removed watch no longer runs');
 });
+
+test('an event watch blocks while there are none and hands out each new event once', async () => {
+  const empty = await fetch(`${H}/v1/event/list?name=deploy`);
+  assert.equal(empty.headers.get('x-consul-index'), '1', 'a non-zero index, so watches block');
+  await empty.text();
+  const file = path.join(dir, 'events.out');
+  const w = startConsul(['watch', '-type=event', '-name=deploy', `cat >> ${file}`], env);
+  watchers.push(w);
+  const runs = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
+  await waitFor('the first run', () => runs().length === 1, 10_000);
+  assert.equal(runs()[0], '[]');
+  assert.equal(consul(['event', '-name=deploy', 'one'], env).code, 0);
+  await waitFor('a run for the first event', () => runs().length === 2, 10_000);
+  assert.equal(consul(['event', '-name=deploy', 'two'], env).code, 0);
+  await waitFor('a run for the second event', () => runs().length === 3, 10_000);
+  const payloads = runs()
+    .slice(1)
+    .map((l) =>
+      (JSON.parse(l) as Array<{ Payload: string }>).map((e) => Buffer.from(e.Payload, 'base64').toString()),
+    );
+  assert.deepEqual(payloads, [['one'], ['two']]);
+  w.child.kill('SIGINT');
+  assert.equal(await w.exited, 0, w.err());
+});
