@@ -61,6 +61,7 @@ import type { RaftStorage } from '../raft/storage.js';
 import type { MetricsRegistry } from '../runtime/metrics-registry.js';
 import { GAUGE_INTERVAL_MS, GaugeSampler, metricsRegistryFor } from './metrics.js';
 import { TcpFramer, frame } from '../lib/dns-framing.js';
+import { AgentWatches, planAgentWatches } from './watch.js';
 
 export type AgentSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGPIPE';
 
@@ -154,6 +155,8 @@ export class Agent {
   /** The last 256 user events this agent accepted (/v1/event/list). */
   readonly events = new EventBuffer();
   private listeners: HttpListener[] = [];
+  /** The config's `watches`, run against this agent's HTTP API. */
+  private watches: AgentWatches | null = null;
   private dnsSockets: Array<PacketSocket | StreamListener> = [];
   private pidWritten = false;
   private leaving = false;
@@ -307,6 +310,8 @@ export class Agent {
     } catch (e) {
       return fail(new Error(`Failed to load tokens file: ${(e as Error).message}`));
     }
+    const watches = planAgentWatches(c.watches, c.httpAddrs);
+    if (watches instanceof Error) return fail(watches);
     const err = await this.listen(c.httpAddrs);
     if (err) return fail(err);
     const dnsErr = await this.listenDns(c.dnsAddrs);
@@ -319,6 +324,13 @@ export class Agent {
     d.onBannerDone?.();
     for (const w of this.warnings) this.logger.warn(w);
     this.logger.info('Consul agent running!');
+    this.watches = new AgentWatches({
+      http: d.httpClient,
+      ...(d.processes ? { processes: d.processes } : {}),
+      timers: d.timers,
+      logger: this.logger.named('watch'),
+    });
+    this.watches.start(watches, c.httpAddrs);
     if (!c.serverMode) void this.mirrorCatalog();
     // Agents report their LAN coordinate to the servers (Consul: every sync_coordinate_interval_min).
     const every = c.devMode ? 1000 : 15_000;
@@ -792,6 +804,8 @@ export class Agent {
   async reload(): Promise<Error | null> {
     const r = await this.deps.reloadConfig();
     if (!r.ok) return new Error(r.error);
+    const watches = planAgentWatches(r.config.watches, r.config.httpAddrs);
+    if (watches instanceof Error) return new Error(`Failed reloading watches: ${watches.message}`);
     const next: Record<string, unknown> = { ...this.cfg };
     for (const k of RELOADABLE_FIELDS) next[k] = r.config[k];
     const prev = this.cfg;
@@ -805,6 +819,9 @@ export class Agent {
       const err = await this.listen(this.cfg.httpAddrs);
       if (err) return err;
     }
+    // Consul stops every watch and starts the new set, changed or not.
+    this.watches?.stopAll();
+    this.watches?.start(watches, this.cfg.httpAddrs);
     for (const w of r.warnings) this.logger.warn(w);
     return null;
   }
@@ -885,6 +902,8 @@ export class Agent {
 
   private async cleanup(): Promise<void> {
     this.mirrorStop = true;
+    this.watches?.stopAll();
+    this.watches = null;
     this.coordTimer?.cancel();
     this.gaugeTimer?.cancel();
     for (const r of this.retryJoins) r.cancel();

@@ -47,8 +47,10 @@ export function registerEventEndpoints(r: Router, agent: Agent): void {
     if (bp instanceof Error) return { status: 400, text: bp.message };
     const idx = req.query.get('index');
     const want = idx !== null && /^\d+$/.test(idx) ? BigInt(idx) : 0n;
+    // No matching event still reports index 1, so that a watch blocks instead of looping hot.
+    const indexOf = (l: readonly UserEvent[]) => (l.length === 0 ? 1n : EventBuffer.index(l));
     let list = agent.events.list(name);
-    if (want !== 0n && EventBuffer.index(list) === want) {
+    if (want !== 0n && indexOf(list) === want) {
       // Block until a new event arrives or the wait runs out (the index is opaque, so only "changed").
       let timer: { cancel(): void } | null = null;
       await Promise.race([
@@ -58,6 +60,6 @@ export function registerEventEndpoints(r: Router, agent: Agent): void {
       (timer as { cancel(): void } | null)?.cancel();
       list = agent.events.list(name);
     }
-    return { json: list.map(eventJson), headers: { 'x-consul-index': String(EventBuffer.index(list)) } };
+    return { json: list.map(eventJson), headers: { 'x-consul-index': String(indexOf(list)) } };
   });
 }

@@ -229,3 +229,31 @@ export function parseGoJson(text: string): JsonResult {
     return { ok: false, error: { message: e.message, line, column, offset: e.offset } };
   }
 }
+
+const BIG = '\u0000u64:';
+
+/**
+ * Encodes as Go's encoding/json does for what watches hand out: bigints as exact numbers, `<`, `>`,
+ * `&`, U+2028 and U+2029 escaped (Go's HTML-safe default); `indent` as json.MarshalIndent's.
+ */
+export function stringifyGoJson(v: unknown, indent = ''): string {
+  let sawBig = false;
+  const s = JSON.stringify(
+    v,
+    (_k, x: unknown) => {
+      if (typeof x !== 'bigint') return x;
+      sawBig = true;
+      return `${BIG}${x.toString()}`;
+    },
+    indent || undefined,
+  );
+  // These characters only ever occur inside strings in the encoded text, so a textual pass is safe.
+  let out = s
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+  if (sawBig) out = out.replace(/"\\u0000u64:(-?\d+)"/g, '$1');
+  return out;
+}

@@ -2,6 +2,8 @@
 
 export interface SpawnOptions {
   env?: Record<string, string>;
+  /** Variables added to the inherited environment (ignored when `env` is given). */
+  extraEnv?: Record<string, string>;
   cwd?: string;
   /** Bytes written to the child's stdin, then stdin is closed. */
   stdin?: Uint8Array | string;

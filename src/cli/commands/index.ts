@@ -12,6 +12,7 @@ import {
 } from './catalog.js';
 import { eventCommand } from './event.js';
 import { execCommand } from './exec.js';
+import { watchCommand } from './watch.js';
 import { forceLeaveCommand } from './force-leave.js';
 import { joinCommand } from './join.js';
 import { keygenCommand } from './keygen.js';
@@ -102,5 +103,6 @@ export function allCommands(): Map<string, Command> {
     ['snapshot save', snapshotSaveCommand],
     ['validate', validateCommand],
     ['version', versionCommand],
+    ['watch', watchCommand],
   ]);
 }

@@ -6,7 +6,7 @@ import type { ChildProcess, ProcessRunner, SpawnOptions } from '../../runtime/pr
 export const nodeProcessRunner: ProcessRunner = {
   spawn(file: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
     const cp = spawn(file, [...args], {
-      env: opts.env,
+      env: opts.env ?? (opts.extraEnv ? { ...process.env, ...opts.extraEnv } : undefined),
       cwd: opts.cwd,
       detached: opts.group === true,
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
