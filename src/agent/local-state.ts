@@ -609,12 +609,19 @@ export class LocalState {
   /** `consul reload`: services and checks follow the new config; runners restart. */
   reload(config: RuntimeConfig): void {
     this.config = config;
-    this.load(config);
+    // As Consul's reload: every check is unloaded and loaded again, so each runs anew.
+    this.load(config, true);
     void this.sync();
   }
 
-  private load(c: RuntimeConfig): void {
-    for (const r of this.runners) r.stop();
+  private load(c: RuntimeConfig, restartAll = false): void {
+    // An API registration touches only its own checks: a runner whose definition did not change
+    // keeps running (its interval is not reset); every other one stops, and new ones start.
+    const old = new Map(this.runners.map((r) => [r.def.id, r]));
+    if (restartAll) {
+      for (const r of old.values()) r.stop();
+      old.clear();
+    }
     this.runners = [];
     const defs = localDefinitions(c);
     // API registrations win over config entries with the same ID (Consul keeps the latest).
@@ -623,7 +630,7 @@ export class LocalState {
     defs.services = [...defs.services.filter((x) => !apiIds.has(x.id)), ...this.api.services];
     defs.checks = [...defs.checks.filter((x) => !apiChecks.has(x.id)), ...this.api.checks];
     this.services = defs.services;
-    const old = this.checks;
+    const prevChecks = this.checks;
     this.checks = new Map();
     const cap = this.config.checkOutputMaxSize > 0 ? this.config.checkOutputMaxSize : 4096;
     const apiDefs = new Set(this.api.checks);
@@ -634,7 +641,7 @@ export class LocalState {
         this.log.error('Failed to register check', 'check', def.id, 'error', LOCAL_SCRIPTS_DISABLED);
         continue;
       }
-      const prev = old.get(def.id);
+      const prev = prevChecks.get(def.id);
       const status = def.maintenance ? 'critical' : (prev?.status ?? def.initialStatus ?? 'critical');
       const lc: LocalCheck = {
         def,
@@ -645,16 +652,26 @@ export class LocalState {
       this.checks.set(def.id, lc);
       if (def.ttlNs !== undefined && !prev) this.armTtl(def.id);
       if (!INTERVAL_KINDS.has(checkKind(def))) continue;
+      const kept = old.get(def.id);
+      if (kept && sameDef(kept.def, def)) {
+        old.delete(def.id);
+        this.runners.push(kept);
+        continue;
+      }
       const runner = new CheckRunner(def, this.ports, (status, output) => {
+        // The check's current entry: a later load may have replaced it (and kept this runner).
+        const cur = this.checks.get(def.id);
+        if (!cur) return;
         // Consul warns on every failing run (the seed's log shows it repeating until the web server is up).
         if (status !== 'passing') this.log.warn(`Check is now ${status}`, 'check', def.id);
-        else if (status !== lc.status)
+        else if (status !== cur.status)
           this.log.debug('Check status updated', 'check', def.id, 'status', status);
-        this.setStatus(lc, status, output);
+        this.setStatus(cur, status, output);
       });
       this.runners.push(runner);
       runner.start();
     }
+    for (const r of old.values()) r.stop();
     this.updateAliases();
   }
 
@@ -862,6 +879,11 @@ export class LocalState {
 }
 
 const checkType = checkKind;
+
+/** Two check definitions that would run the same way (a runner for one serves the other). */
+function sameDef(a: CheckDef, b: CheckDef): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
 
 function sameMeta(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a);

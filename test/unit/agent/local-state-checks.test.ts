@@ -198,3 +198,27 @@ test('deregister_critical_service_after: the reaper removes the service (never b
   assert.ok(ls.servicesJson().api);
   ls.stop();
 });
+
+test('registering another check leaves running checks on their interval; reload runs every check anew', async () => {
+  const { ls, sched, procs } = await agent(['-enable-script-checks']);
+  const runs = new Map<string, number>();
+  procs.define('/count', (p) => {
+    const id = p.args[0] ?? '';
+    runs.set(id, (runs.get(id) ?? 0) + 1);
+    p.exit(0);
+  });
+  assert.equal(ls.registerCheck({ name: 'a', args: ['/count', 'a'], interval: '10s' }), null);
+  await sched.runForAsync(10);
+  assert.equal(runs.get('a'), 1, 'a ran once at registration');
+  await sched.runForAsync(3000);
+  // A second registration used to restart every runner (each ran again at once, intervals reset).
+  assert.equal(ls.registerCheck({ name: 'b', args: ['/count', 'b'], interval: '10s' }), null);
+  await sched.runForAsync(10);
+  assert.deepEqual([runs.get('a'), runs.get('b')], [1, 1]);
+  await sched.runForAsync(7000);
+  assert.equal(runs.get('a'), 2, 'a kept its own rhythm');
+  ls.reload(ls['config']);
+  await sched.runForAsync(10);
+  assert.deepEqual([runs.get('a'), runs.get('b')], [3, 2], 'reload runs both anew');
+  ls.stop();
+});
