@@ -112,6 +112,7 @@ function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckD
     ...(asStr(raw.grpc) ? { grpc: asStr(raw.grpc), grpcUseTls: raw.grpc_use_tls === true } : {}),
     ...(asStr(raw.h2ping) ? { h2ping: asStr(raw.h2ping), h2pingUseTls: raw.h2ping_use_tls !== false } : {}),
     ...(raw.tls_skip_verify === true ? { tlsSkipVerify: true } : {}),
+    ...(typeof raw.body === 'string' ? { body: raw.body } : {}),
     ...(asStr(raw.tls_server_name) ? { tlsServerName: asStr(raw.tls_server_name) } : {}),
     ...(asStr(raw.alias_service) ? { aliasService: asStr(raw.alias_service) } : {}),
     ...(asStr(raw.alias_node) ? { aliasNode: asStr(raw.alias_node) } : {}),

@@ -36,6 +36,8 @@ export interface CheckDef {
   h2pingUseTls?: boolean;
   tlsSkipVerify?: boolean;
   tlsServerName?: string;
+  /** An HTTP check's request body (Consul's `body`). */
+  body?: string;
   aliasService?: string;
   aliasNode?: string;
   thresholds?: Thresholds;
@@ -127,8 +129,24 @@ export async function runCheck(
         accept: 'text/plain, text/*, */*',
       };
       for (const [k, v] of Object.entries(def.header ?? {})) headers[k.toLowerCase()] = v.join(', ');
-      const r = await ports.http.request({ method, url: def.http, headers, signal: ctrl.signal });
-      const body = dec.decode((await r.body()).subarray(0, OUTPUT_MAX));
+      const tls =
+        def.tlsSkipVerify || def.tlsServerName
+          ? {
+              tls: {
+                ...(def.tlsSkipVerify ? { insecure: true } : {}),
+                ...(def.tlsServerName ? { serverName: def.tlsServerName } : {}),
+              },
+            }
+          : {};
+      const r = await ports.http.request({
+        method,
+        url: def.http,
+        headers,
+        signal: ctrl.signal,
+        ...(def.body !== undefined ? { body: def.body } : {}),
+        ...tls,
+      });
+      const body = dec.decode((await r.body()).subarray(0, def.outputMax ?? OUTPUT_MAX));
       const line = `HTTP ${method} ${def.http}: ${r.status} ${statusText(r.status)} Output: ${body}`;
       if (r.status >= 200 && r.status <= 299) return { status: 'passing', output: line };
       if (r.status === 429) return { status: 'warning', output: line };
