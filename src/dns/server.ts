@@ -37,6 +37,20 @@ export interface DnsContext {
 
 const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
+const utf8 = new TextEncoder();
+
+/** Whether a decoded name encodes back within DNS's limits (63 bytes a label, 255 a name). */
+function encodable(name: string): boolean {
+  if (name === '' || name === '.') return true;
+  let total = 1;
+  for (const label of name.replace(/\.$/, '').split('.')) {
+    const n = utf8.encode(label).length;
+    if (n === 0 || n > 63) return false;
+    total += n + 1;
+  }
+  return total <= 255;
+}
+
 /** Orderings kept per question: answers still come back shuffled, from this many permutations. */
 const VARIANTS = 4;
 const MAX_CACHED = 4096;
@@ -122,6 +136,12 @@ function answerFresh(
     return new Uint8Array(dnsPacket.encode({ id, type: 'response', flags: RCODES.FORMERR, questions: [] }));
   }
   const question = q.questions?.[0];
+  // A name whose labels do not survive a round trip through text (bytes that are not UTF-8 grow when
+  // re-encoded, past 63 per label) cannot be echoed back: FORMERR without the question.
+  if (question && !encodable(question.name)) {
+    const id = q.id ?? 0;
+    return new Uint8Array(dnsPacket.encode({ id, type: 'response', flags: RCODES.FORMERR, questions: [] }));
+  }
   const base = { id: q.id ?? 0, type: 'response' as const, questions: q.questions ?? [] };
   if (!question || q.type !== 'query') {
     return new Uint8Array(dnsPacket.encode({ ...base, flags: RCODES.FORMERR }));

@@ -51,6 +51,17 @@ test('malformed queries get FORMERR or are dropped, never an exception', async (
   assert.equal((resp as { rcode?: string }).rcode, 'FORMERR');
 });
 
+test('a question name that does not survive re-encoding (non-UTF-8 label bytes) is FORMERR, still decodable', async () => {
+  const c = await ctx();
+  // One 40-byte label of 0xff: as text each byte becomes U+FFFD (3 bytes), past 63 if echoed back.
+  const label = new Uint8Array(40).fill(0xff);
+  const q = new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 40, ...label, 0, 0, 1, 0, 1]);
+  const out = now(answerQuery(q, 'udp', c));
+  assert.ok(out !== null);
+  const resp = dnsPacket.decode(Buffer.from(out)) as { id?: number; rcode?: string };
+  assert.deepEqual([resp.id, resp.rcode], [7, 'FORMERR']);
+});
+
 test('a name compression loop is refused, not followed', async () => {
   const c = await ctx();
   // Header with one question whose name is a pointer to itself (offset 12).
