@@ -204,6 +204,14 @@ export class LocalState {
   private remoteAlias = new Map<string, { status: CheckStatus; output: string }>();
   private syncing = false;
   private stopped = false;
+  /** Checks whose status or output changed since the last pass (a partial sync looks at these). */
+  private dirty = new Set<string>();
+  /** A full sync was asked for and has not run yet. */
+  private fullPending = true;
+  /** A sync was asked for while one ran. */
+  private again = false;
+  /** How many alias checks the last load found. */
+  private aliasCount = 0;
   /** When each check's output last went to the catalog (check_update_interval defers the next). */
   private outputSyncedAt = new Map<string, number>();
   /** The sync in progress (or the last one), so a leave can wait for its writes. */
@@ -238,11 +246,14 @@ export class LocalState {
     lc.output = output;
     if (!changed) return;
     if (checkKind(lc.def) !== 'alias') this.updateAliases();
-    void this.sync();
+    this.dirty.add(lc.def.id);
+    void this.sync(false);
   }
 
   /** Local aliases follow the checks of the aliased service on this agent. */
   private updateAliases(): void {
+    // Most agents have no alias checks: then a status change costs nothing here (thousands of checks).
+    if (this.aliasCount === 0) return;
     const aliases = [...this.checks].filter(([, lc]) => checkKind(lc.def) === 'alias');
     if (aliases.length === 0) return;
     const mine: Array<AliasedCheck & { id: string }> = [...this.checks].map(([id, c]) => ({
@@ -673,12 +684,23 @@ export class LocalState {
       runner.start();
     }
     for (const r of old.values()) r.stop();
+    this.aliasCount = [...this.checks.values()].filter((lc) => checkKind(lc.def) === 'alias').length;
     this.updateAliases();
   }
 
   /** Registers this node, its services and checks where the catalog differs (nothing if equal). */
-  sync(): Promise<void> {
-    if (this.syncing || this.stopped) return this.inflight;
+  /**
+   * A full sync compares the node, every service and every check with the catalog; a partial one (a
+   * check's status or output changed) only the checks marked dirty since the last pass, so thousands
+   * of checks reporting do not each walk all the others. Requests during a pass run once it ends.
+   */
+  sync(full = true): Promise<void> {
+    if (full) this.fullPending = true;
+    if (this.stopped) return this.inflight;
+    if (this.syncing) {
+      this.again = true;
+      return this.inflight;
+    }
     this.syncing = true;
     this.inflight = this.syncOnce();
     return this.inflight;
@@ -691,10 +713,19 @@ export class LocalState {
 
   private async syncOnce(): Promise<void> {
     const srv = this.catalogApi;
+    const full = this.fullPending;
+    this.fullPending = false;
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    this.again = false;
     try {
       const c = this.config;
       const view = await srv.nodeView(c.nodeName);
-      if (!view) return;
+      if (!view) {
+        // No server answered: the next tick's full sync sends what this pass should have.
+        this.fullPending = true;
+        return;
+      }
       const base: RegisterRequest = {
         ID: this.nodeId,
         Node: c.nodeName,
@@ -717,7 +748,7 @@ export class LocalState {
         JSON.stringify(current.node.TaggedAddresses) === JSON.stringify(base.TaggedAddresses);
       // The node's serfHealth check is the servers' (the leader sets it from the LAN pool); the agent
       // syncs only its node's addresses and meta, as Consul's syncNodeInfo does.
-      if (!nodeSame) {
+      if (full && !nodeSame) {
         await srv.register(base);
         this.log.info('Synced node info');
       }
@@ -743,7 +774,7 @@ export class LocalState {
           },
         });
       const synced = new Map<string, string>();
-      for (const s of desired) {
+      for (const s of full ? desired : []) {
         const have = current?.services.find((x) => x.ID === s.id);
         // With enable_tag_override the catalog's tags win (Consul's syncChanges adopts them).
         if (have && s.tagOverride && JSON.stringify(have.Tags) !== JSON.stringify(s.tags))
@@ -783,8 +814,15 @@ export class LocalState {
           this.log.info('Synced service', 'service', s.id);
         }
       }
-      for (const [id, lc] of this.checks) {
-        if (synced.get(id) === `${lc.status}\u0000${lc.output}`) continue;
+      const todo = full
+        ? [...this.checks]
+        : [...dirty].flatMap((id) => {
+            const lc = this.checks.get(id);
+            return lc ? [[id, lc] as const] : [];
+          });
+      const changedChecks: Array<readonly [string, LocalCheck]> = [];
+      for (const [id, lc] of todo) {
+        if (synced.size > 0 && synced.get(id) === `${lc.status}\u0000${lc.output}`) continue;
         const have = currentChecks.get(id);
         const steady = have && have.Status === lc.status && have.ServiceID === lc.def.serviceId;
         if (steady && have.Output === lc.output) continue;
@@ -793,11 +831,24 @@ export class LocalState {
         const last = this.outputSyncedAt.get(id);
         if (steady && every > 0 && this.ports.clock && last !== undefined && this.now() - last < every)
           continue;
-        await srv.register({ ...base, SkipNodeUpdate: true, Check: checkBody(id, lc) });
-        this.outputSyncedAt.set(id, this.now());
-        this.log.info('Synced check', 'check', id);
+        changedChecks.push([id, lc]);
+      }
+      // Changed checks go in registrations of up to CHECKS_PER_REGISTER (one Raft entry each), not
+      // one each: thousands of checks turning passing at start are then a few writes.
+      for (let i = 0; i < changedChecks.length; i += CHECKS_PER_REGISTER) {
+        const chunk = changedChecks.slice(i, i + CHECKS_PER_REGISTER);
+        await srv.register({
+          ...base,
+          SkipNodeUpdate: true,
+          Checks: chunk.map(([id, lc]) => checkBody(id, lc)),
+        });
+        for (const [id] of chunk) {
+          this.outputSyncedAt.set(id, this.now());
+          this.log.info('Synced check', 'check', id);
+        }
       }
       // Services and checks this agent no longer has leave the catalog.
+      if (!full) return;
       for (const s of current?.services ?? []) {
         if (!desired.some((x) => x.id === s.ID)) {
           await srv.deregister({ Node: c.nodeName, ServiceID: s.ID });
@@ -811,9 +862,11 @@ export class LocalState {
         }
       }
     } catch {
-      // Leadership lost mid-sync: the next tick tries again.
+      // Leadership lost mid-sync: the next tick tries again (the full sync covers what this missed).
+      this.fullPending = true;
     } finally {
       this.syncing = false;
+      if (!this.stopped && (this.again || this.dirty.size > 0)) void this.sync(this.fullPending);
     }
   }
 
@@ -880,6 +933,9 @@ export class LocalState {
 }
 
 const checkType = checkKind;
+
+/** Checks sent in one catalog registration at most (one Raft entry). */
+const CHECKS_PER_REGISTER = 64;
 
 /** Two check definitions that would run the same way (a runner for one serves the other). */
 function sameDef(a: CheckDef, b: CheckDef): boolean {
