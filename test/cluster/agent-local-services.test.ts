@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agentUp, consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { consul, stop, waitFor, type Proc, startDevAgent } from '../helpers/process.js';
 
 const IP = '127.0.0.245';
 const PORT = 18745;
@@ -16,20 +16,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'local-svc-'));
 let agent: Proc;
 
 before(async () => {
-  agent = startConsul([
-    'agent',
-    '-dev',
-    `-bind=${IP}`,
-    `-client=${IP}`,
-    `-http-port=${PORT}`,
-    '-dns-port=18746',
-    '-grpc-port=-1',
-    '-node=local-svc',
-    '-hcl',
-    'check_update_interval = "3s"',
-  ]);
-  assert.ok(await agentUp(IP, PORT), agent.err());
-  await waitFor('a leader', async () => (await (await fetch(`${H}/v1/status/leader`)).json()) !== '', 10_000);
+  agent = await startDevAgent(IP, PORT, 18746, ['-node=local-svc', '-hcl', 'check_update_interval = "3s"']);
 });
 
 after(async () => {

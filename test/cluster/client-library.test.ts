@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type ConsulClient from 'consul';
-import { startConsul, stop, waitFor, agentUp, type Proc } from '../helpers/process.js';
+import { stop, waitFor, type Proc, startDevAgent } from '../helpers/process.js';
 
 const IP = '127.0.0.160';
 const PORT = 18660;
@@ -16,19 +16,7 @@ const Consul = createRequire(import.meta.url)('consul') as typeof ConsulClient;
 let consul: InstanceType<typeof ConsulClient>;
 
 before(async () => {
-  agent = startConsul([
-    'agent',
-    '-dev',
-    `-bind=${IP}`,
-    `-client=${IP}`,
-    `-http-port=${PORT}`,
-    '-dns-port=18661',
-    '-grpc-port=-1',
-    '-node=lib-node',
-    '-hcl',
-    'session_ttl_min = "1s"',
-  ]);
-  assert.ok(await agentUp(IP, PORT), agent.err());
+  agent = await startDevAgent(IP, PORT, 18661, ['-node=lib-node', '-hcl', 'session_ttl_min = "1s"']);
   consul = new Consul({ host: IP, port: PORT });
   // The node's serfHealth check must exist before sessions can bind to it.
   await waitFor(

@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { consul, startConsul, stop, waitFor, agentUp, type Proc } from '../helpers/process.js';
+import { consul, startConsul, stop, waitFor, agentUp, type Proc, startDevAgent } from '../helpers/process.js';
 
 const IP = '127.0.0.130';
 const PORT = 19130;
@@ -17,18 +17,7 @@ const NODE = 'http-node';
 let agent: Proc;
 
 before(async () => {
-  agent = startConsul([
-    'agent',
-    '-dev',
-    `-bind=${IP}`,
-    `-client=${IP}`,
-    `-http-port=${PORT}`,
-    '-dns-port=19131',
-    '-grpc-port=-1',
-    `-node=${NODE}`,
-  ]);
-  assert.ok(await agentUp(IP, PORT), agent.err());
-  await waitFor('leader', async () => (await http('GET', '/v1/status/leader')).text.length > 4);
+  agent = await startDevAgent(IP, PORT, 19131, [`-node=${NODE}`]);
 });
 
 after(async () => {

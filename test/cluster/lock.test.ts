@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agentUp, consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { consul, startConsul, stop, waitFor, type Proc, startDevAgent } from '../helpers/process.js';
 
 const IP = '127.0.0.162';
 const PORT = 18662;
@@ -16,17 +16,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'lock-'));
 let agent: Proc;
 
 before(async () => {
-  agent = startConsul([
-    'agent',
-    '-dev',
-    `-bind=${IP}`,
-    `-client=${IP}`,
-    `-http-port=${PORT}`,
-    '-dns-port=18663',
-    '-grpc-port=-1',
-  ]);
-  assert.ok(await agentUp(IP, PORT), agent.err());
-  await waitFor('a leader', async () => (await (await fetch(`${H}/v1/status/leader`)).json()) !== '', 10_000);
+  agent = await startDevAgent(IP, PORT, 18663);
 });
 
 after(async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { agentUp, consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { consul, stop, waitFor, type Proc, startDevAgent } from '../helpers/process.js';
 
 const IP = '127.0.0.161';
 const PORT = 18670;
@@ -17,18 +17,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'snap-'));
 let agent: Proc;
 
 before(async () => {
-  agent = startConsul([
-    'agent',
-    '-dev',
-    `-bind=${IP}`,
-    `-client=${IP}`,
-    `-http-port=${PORT}`,
-    '-dns-port=18671',
-    '-grpc-port=-1',
-    '-node=snap-node',
-  ]);
-  assert.ok(await agentUp(IP, PORT), agent.err());
-  await waitFor('a leader', async () => (await (await fetch(`${H}/v1/status/leader`)).json()) !== '', 10_000);
+  agent = await startDevAgent(IP, PORT, 18671, ['-node=snap-node']);
   // The agent registers itself (node, serfHealth, the consul service) on its own; let that settle so
   // the saves compare only what the test wrote.
   await waitFor(

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import path from 'node:path';
-import { agentUp, consul, startConsul, stop, waitFor, type Proc } from '../helpers/process.js';
+import { consul, startConsul, stop, waitFor, type Proc, startDevAgent } from '../helpers/process.js';
 
 const IP = '127.0.0.110';
 const PORT = 19210;
@@ -49,21 +49,12 @@ before(async () => {
       ],
     }),
   );
-  agent = startConsul([
-    'agent',
-    '-dev',
-    `-bind=${IP}`,
-    `-client=${IP}`,
-    `-http-port=${PORT}`,
-    '-dns-port=19211',
+  agent = await startDevAgent(IP, PORT, 19211, [
     '-serf-lan-port=19212',
     '-serf-wan-port=19213',
     '-server-port=19214',
-    '-grpc-port=-1',
     `-config-file=${cfg}`,
   ]);
-  assert.ok(await agentUp(IP, PORT), agent.err());
-  await waitFor('a leader', async () => (await (await fetch(`${H}/v1/status/leader`)).json()) !== '', 10_000);
 });
 
 after(async () => {

@@ -110,3 +110,32 @@ export function startNodeAgent(
   track.procs.push(p);
   return p;
 }
+
+/**
+ * `consul agent -dev` on `ip` (HTTP on `port`, DNS on `dnsPort`, no gRPC) plus `extra` flags, once it
+ * answers and leads itself; throws with its stderr when it does not come up.
+ */
+export async function startDevAgent(
+  ip: string,
+  port: number,
+  dnsPort: number,
+  extra: string[] = [],
+): Promise<Proc> {
+  const p = startConsul([
+    'agent',
+    '-dev',
+    `-bind=${ip}`,
+    `-client=${ip}`,
+    `-http-port=${port}`,
+    `-dns-port=${dnsPort}`,
+    '-grpc-port=-1',
+    ...extra,
+  ]);
+  if (!(await agentUp(ip, port).catch(() => false))) throw new Error(`agent on ${ip}:${port}: ${p.err()}`);
+  await waitFor(
+    'a leader',
+    async () => ((await (await fetch(`http://${ip}:${port}/v1/status/leader`)).json()) as string) !== '',
+    10_000,
+  );
+  return p;
+}
