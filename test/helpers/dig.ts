@@ -1,5 +1,6 @@
 // dig (Debian's bind9-dnsutils) for tests: installed with apt-get when missing, run against our DNS
 // server, and its output read back into sections of records.
+import { aptInstall } from './apt.js';
 import { spawnSync } from 'node:child_process';
 
 let available: string | null | undefined;
@@ -9,22 +10,9 @@ export function ensureDig(): string | null {
   if (available !== undefined) return available;
   const has = () => spawnSync('dig', ['-v'], { encoding: 'utf8' }).error === undefined;
   if (has()) return (available = null);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-q', 'bind9-dnsutils'], {
-      env,
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
-  let r = install();
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { env, encoding: 'utf8', timeout: 300_000 });
-    r = install();
-  }
+  const why = aptInstall(['bind9-dnsutils']);
   if (has()) return (available = null);
-  return (available = `dig is missing and apt-get could not install bind9-dnsutils: ${
-    r.error?.message ?? r.stderr.trim().split('\n').pop()
-  }`);
+  return (available = `dig is missing and apt-get could not install bind9-dnsutils: ${why ?? 'no dig after install'}`);
 }
 
 export interface DigRecord {

@@ -2,9 +2,10 @@
 // our Serf/memberlist over real UDP and TCP. Both sides must see each other alive, failed after a kill,
 // left after a graceful leave; user events and queries cross both ways; the same encrypted, and after
 // a key rotation done through Serf's internal keyring queries. The test installs serf when missing.
+import { aptInstall } from '../helpers/apt.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,16 +32,9 @@ after(async () => {
 /** The serf binary, installed from Debian when missing (CI machines start without it). */
 function serfBinary(): string {
   for (const p of ['/usr/bin/serf', '/usr/local/bin/serf']) if (existsSync(p)) return p;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = spawnSync('apt-get', ['install', '-y', '-q', 'serf'], { env, encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { env, encoding: 'utf8', timeout: 300_000 });
-    r = spawnSync('apt-get', ['install', '-y', '-q', 'serf'], { env, encoding: 'utf8', timeout: 300_000 });
-  }
+  const why = aptInstall(['serf']);
   if (!existsSync('/usr/bin/serf'))
-    throw new Error(
-      `serf is not installed and apt-get could not install it: ${r.stderr ?? r.error?.message}`,
-    );
+    throw new Error(`serf is not installed and apt-get could not install it: ${why}`);
   return '/usr/bin/serf';
 }
 

@@ -2,9 +2,10 @@
 // section): three registered instances all receive traffic; an instance whose check turns critical
 // drops out of DNS and out of rotation, and comes back when it passes again. The test installs
 // Debian's haproxy when missing.
+import { aptInstall } from '../helpers/apt.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,20 +25,9 @@ const servers: http.Server[] = [];
 
 function haproxyBinary(): string {
   for (const p of ['/usr/sbin/haproxy', '/usr/bin/haproxy']) if (existsSync(p)) return p;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = spawnSync('apt-get', ['install', '-y', '-q', 'haproxy'], {
-    env,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { env, encoding: 'utf8', timeout: 300_000 });
-    r = spawnSync('apt-get', ['install', '-y', '-q', 'haproxy'], { env, encoding: 'utf8', timeout: 300_000 });
-  }
+  const why = aptInstall(['haproxy']);
   if (!existsSync('/usr/sbin/haproxy'))
-    throw new Error(
-      `haproxy is not installed and apt-get could not install it: ${r.stderr ?? r.error?.message}`,
-    );
+    throw new Error(`haproxy is not installed and apt-get could not install it: ${why}`);
   return '/usr/sbin/haproxy';
 }
 

@@ -1,9 +1,10 @@
 // Debian's Prometheus scraping our agent's /v1/agent/metrics?format=prometheus, configured as Consul's
 // docs say (metrics_path + params.format): the target comes up (up == 1) and Consul's metric names are
 // queryable. The test installs Debian's prometheus when missing and is skipped, saying why, when it cannot.
+import { aptInstall } from '../helpers/apt.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,20 +18,8 @@ const BIN = '/usr/bin/prometheus';
 /** The prometheus binary, installed with apt-get if missing; else the reason it cannot be had. */
 function prometheusBinary(): { bin: string } | { skip: string } {
   if (existsSync(BIN)) return { bin: BIN };
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'prometheus'], {
-      env,
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
-  let r = install();
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { env, encoding: 'utf8', timeout: 300_000 });
-    r = install();
-  }
+  const why = aptInstall(['--no-install-recommends', 'prometheus']);
   if (existsSync(BIN)) return { bin: BIN };
-  const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-2).join(' ');
   return { skip: `Debian's prometheus is not installed and apt-get could not install it: ${why}` };
 }
 
