@@ -1,9 +1,9 @@
 // /v1/catalog/*: register, deregister, datacenters, nodes, services, service/:name, node/:node.
 
+import { blockingRead } from './query-meta.js';
 import type { Agent } from '../agent/agent.js';
 import { NoLeaderError, type DeregisterRequest, type RegisterRequest } from '../agent/server.js';
 import { Catalog, type CatalogNode, type HealthCheck, type NodeService } from '../state/catalog.js';
-import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { countServiceQuery } from './service-query-metrics.js';
@@ -170,18 +170,9 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
   r.on('GET', '/v1/catalog/datacenters', () => ({ json: agent.datacenters() }));
 
   const read = <T extends { index: number }>(req: Request, query: () => T, reply: (t: T) => Reply) => {
-    const s = agent.server;
-    if (!s) return { status: 500, text: NO_SERVERS } as Reply;
-    const bp = blockingParams(req.query, agent.config.defaultQueryTimeNs, agent.config.maxQueryTimeNs);
-    if (bp instanceof Error) return { status: 400, text: bp.message } as Reply;
-    return blockingQuery(
-      bp,
-      { timers: agent.timers, rng: agent.rng },
-      s.state.catalog.watches,
-      { key: 'catalog', prefix: false },
-      query,
-      (fn) => req.ex.onClose(fn),
-    ).then((t) => ({ ...reply(t), headers: queryMetaHeaders(agent, req.query, t.index) }));
+    const r = blockingRead(agent, req, (s) => s.state.catalog.watches, 'catalog', query);
+    if (!(r instanceof Promise)) return r;
+    return r.then((t) => ({ ...reply(t), headers: queryMetaHeaders(agent, req.query, t.index) }));
   };
 
   // The whole catalog for a client agent's mirror (proconsul's own, not a Consul endpoint).

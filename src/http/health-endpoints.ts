@@ -1,12 +1,11 @@
 // /v1/health/*: node checks, a service's checks, service instances with their checks (?passing),
 // and checks by state.
 
+import { blockingRead } from './query-meta.js';
 import type { Agent } from '../agent/agent.js';
 import type { Catalog, HealthCheck } from '../state/catalog.js';
-import { blockingParams, blockingQuery } from './blocking.js';
 import type { Reply, Request, Router } from './router.js';
 import { countServiceQuery } from './service-query-metrics.js';
-import { NO_SERVERS } from './status-endpoints.js';
 import { nearSorter } from './near.js';
 import { matchesNodeMeta, nodeMetaPairs } from './filter.js';
 import { queryMetaHeaders } from './query-meta.js';
@@ -49,19 +48,19 @@ function checkJson(c: HealthCheck): Record<string, unknown> {
 
 export function registerHealthEndpoints(r: Router, agent: Agent): void {
   const read = <T>(req: Request, q: (c: Catalog) => T, reply: (t: T) => Reply): Reply | Promise<Reply> => {
-    const s = agent.server;
-    if (!s) return { status: 500, text: NO_SERVERS };
-    const bp = blockingParams(req.query, agent.config.defaultQueryTimeNs, agent.config.maxQueryTimeNs);
-    if (bp instanceof Error) return { status: 400, text: bp.message };
-    const c = s.state.catalog;
-    return blockingQuery(
-      bp,
-      { timers: agent.timers, rng: agent.rng },
-      c.watches,
-      { key: 'catalog', prefix: false },
-      () => ({ index: c.index, value: q(c) }),
-      (fn) => req.ex.onClose(fn),
-    ).then((t) => ({
+    const c = agent.server?.state.catalog;
+    const r = blockingRead(
+      agent,
+      req,
+      (s) => s.state.catalog.watches,
+      'catalog',
+      () => ({
+        index: c!.index,
+        value: q(c!),
+      }),
+    );
+    if (!(r instanceof Promise)) return r;
+    return r.then((t) => ({
       ...reply(t.value),
       headers: queryMetaHeaders(agent, req.query, t.index),
     }));

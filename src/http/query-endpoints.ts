@@ -2,6 +2,7 @@
 // execute (?near, ?limit) and explain (the rendered template), with Consul's texts: 404 "Query not
 // found", 500 for what PreparedQuery.Apply refuses, 400 "Request decode failed: …".
 
+import { blockingRead } from './query-meta.js';
 import type { Agent } from '../agent/agent.js';
 import { ApplyError, NoLeaderError } from '../agent/server.js';
 import {
@@ -13,7 +14,6 @@ import {
 import { QUERIES_WATCH, type PreparedQuery, type QueryFailoverTarget } from '../state/prepared-queries.js';
 import type { ExecuteResult } from '../state/query-execute.js';
 import type { JsonValue } from '../lib/gojson.js';
-import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
@@ -179,19 +179,19 @@ export function registerQueryEndpoints(r: Router, agent: Agent): void {
 
   /** A blocking read of the queries table. */
   const read = async <T>(req: Request, q: () => T, reply: (t: T) => Reply): Promise<Reply> => {
-    const s = agent.server;
-    if (!s) return { status: 500, text: NO_SERVERS };
-    const bp = blockingParams(req.query, agent.config.defaultQueryTimeNs, agent.config.maxQueryTimeNs);
-    if (bp instanceof Error) return { status: 400, text: bp.message };
-    const t = s.state.queries;
-    const res = await blockingQuery(
-      bp,
-      { timers: agent.timers, rng: agent.rng },
-      t.watches,
-      { key: QUERIES_WATCH, prefix: false },
-      () => ({ index: t.index, value: q() }),
-      (fn) => req.ex.onClose(fn),
+    const t = agent.server?.state.queries;
+    const r = blockingRead(
+      agent,
+      req,
+      (s) => s.state.queries.watches,
+      QUERIES_WATCH,
+      () => ({
+        index: t!.index,
+        value: q(),
+      }),
     );
+    if (!(r instanceof Promise)) return r;
+    const res = await r;
     return { ...reply(res.value), headers: headers(res.index) };
   };
 

@@ -2,13 +2,13 @@
 // "release"), destroy, renew (404 when unknown), info ([] when unknown), node, list — blocking on the
 // sessions table, with Consul's validation texts.
 
+import { blockingRead } from './query-meta.js';
 import type { Agent } from '../agent/agent.js';
 import { ApplyError, NoLeaderError } from '../agent/server.js';
 import type { Session, ServiceCheckRef } from '../state/sessions.js';
 import { SESSIONS_WATCH } from '../state/sessions.js';
 import { formatGoDuration, parseGoDuration } from '../lib/duration.js';
 import type { JsonValue } from '../lib/gojson.js';
-import { blockingParams, blockingQuery } from './blocking.js';
 import { decodeBody, field, isObj, str, strList } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
@@ -179,19 +179,19 @@ export function registerSessionEndpoints(r: Router, agent: Agent): void {
   });
 
   const read = async (req: Request, query: () => Session[]): Promise<Reply> => {
-    const s = agent.server;
-    if (!s) return { status: 500, text: NO_SERVERS };
-    const bp = blockingParams(req.query, agent.config.defaultQueryTimeNs, agent.config.maxQueryTimeNs);
-    if (bp instanceof Error) return { status: 400, text: bp.message };
-    const t = s.state.sessions;
-    const res = await blockingQuery(
-      bp,
-      { timers: agent.timers, rng: agent.rng },
-      t.watches,
-      { key: SESSIONS_WATCH, prefix: false },
-      () => ({ index: t.index, rows: query() }),
-      (fn) => req.ex.onClose(fn),
+    const t = agent.server?.state.sessions;
+    const r = blockingRead(
+      agent,
+      req,
+      (s) => s.state.sessions.watches,
+      SESSIONS_WATCH,
+      () => ({
+        index: t!.index,
+        rows: query(),
+      }),
     );
+    if (!(r instanceof Promise)) return r;
+    const res = await r;
     return { json: res.rows.map(sessionJson), headers: headers(res.index) };
   };
 
