@@ -250,18 +250,23 @@ async function watch(
   }
 }
 
-/** Watches a held key until it is no longer ours; resolves then. */
+/**
+ * Watches a held key until it is no longer ours; resolves then. It starts from the read made
+ * after acquiring, which is checked first: the lock can be lost (its session destroyed) before
+ * that read, and a watch from its index alone would then wait for a change that never comes.
+ */
 function monitor(
   client: ApiClient,
   key: string,
   stillOurs: (p: KvPair | null) => boolean,
-  index: string,
+  held: { pair: KvPair | null; index: string },
   ctx: CommandContext,
   retries: number,
 ): { lost: Promise<void>; stop: () => void } {
   const ac = new AbortController();
   const lost = (async () => {
-    let idx = index;
+    if (!stillOurs(held.pair)) return;
+    let idx = held.index;
     for (;;) {
       try {
         const r = await watch(client, key, idx, ac.signal, ctx, retries);
@@ -294,7 +299,7 @@ async function acquireLock(
       const ok = await putKey(client, key, { acquire: session, flags: LOCK_FLAG_VALUE.toString() }, '');
       if (ok) {
         const held = await getKey(client, key);
-        const m = monitor(client, key, (p) => p?.Session === session, held.index, ctx, retries);
+        const m = monitor(client, key, (p) => p?.Session === session, held, ctx, retries);
         return {
           lost: m.lost,
           release: async () => {
@@ -377,7 +382,7 @@ async function acquireSemaphore(
             const s = JSON.parse(Buffer.from(p.Value ?? '', 'base64').toString() || '{}') as SemaphoreLock;
             return Boolean(s.Holders?.[session]);
           },
-          held.index,
+          held,
           ctx,
           retries,
         );
