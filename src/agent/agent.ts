@@ -261,7 +261,11 @@ export class Agent {
       (pool, e) => {
         this.countSerfEvent(e);
         this.server?.onSerfEvent(pool, e);
-        if (pool === 'lan' && e.type === 'member-join') for (const m of e.members) void this.floodJoin(m);
+        if (pool === 'lan' && e.type === 'member-join') {
+          for (const m of e.members) void this.floodJoin(m);
+          // Consul's ServerUp: a server in our pool means anti-entropy can go through soon.
+          if (e.members.some((m) => m.tags.get('role') === 'consul')) this.localState?.serverUp();
+        }
         if (pool === 'lan' && e.type === 'user' && e.name.startsWith(EVENT_PREFIX))
           this.userEvent(e.payload, e.ltime);
       },
@@ -293,12 +297,15 @@ export class Agent {
         streams: d.streams,
         packets: d.packets,
         disk: d.disk,
+        rng: d.rng.fork('anti-entropy'),
+        clusterSize: () => this.gossip?.members('lan').length ?? 1,
         ...(d.processes ? { processes: d.processes } : {}),
         ...(d.http2 ? { http2: d.http2 } : {}),
       },
       this.logger,
     );
     this.localState.start();
+    if (this.server) this.server.onLeaderKnown = () => this.localState?.serverUp();
     await this.localState.restore();
     this.tokens = new TokenStore(
       c.acl,

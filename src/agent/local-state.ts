@@ -20,6 +20,8 @@ import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
 import type { Disk } from '../runtime/disk.js';
+import type { Rng } from '../runtime/rng.js';
+import { FullSyncSchedule } from './anti-entropy.js';
 import { createHash } from 'node:crypto';
 import type {
   CatalogNode,
@@ -197,7 +199,7 @@ export class LocalState {
   private ttlTimers = new Map<string, TimerHandle>();
   /** Registration files being written; the API answers once they are on disk. */
   private pending: Array<Promise<void>> = [];
-  private ticker: TimerHandle | null = null;
+  private schedule: FullSyncSchedule | null = null;
   private reaper: TimerHandle | null = null;
   private aliasPoller: TimerHandle | null = null;
   /** Last results of aliases of other nodes (alias_node), by check ID. */
@@ -221,13 +223,33 @@ export class LocalState {
     private config: RuntimeConfig,
     private readonly nodeId: string,
     private readonly catalogApi: CatalogApi,
-    private readonly ports: CheckPorts & { timers: Timers; disk?: Disk; clock?: Clock },
+    private readonly ports: CheckPorts & {
+      timers: Timers;
+      disk?: Disk;
+      clock?: Clock;
+      /** Staggers full syncs (none without it). */
+      rng?: Rng;
+      /** LAN members, which scale the staggers (1 without it). */
+      clusterSize?: () => number;
+    },
     private readonly log: Logger,
   ) {}
 
   start(): void {
     this.load(this.config);
-    this.ticker = this.ports.timers.every(1000, () => void this.sync());
+    const noStagger: Rng = {
+      float: () => 0,
+      int: () => 0,
+      bytes: (n) => new Uint8Array(n),
+      fork: () => noStagger,
+    };
+    this.schedule = new FullSyncSchedule(
+      this.ports.timers,
+      this.ports.rng ?? noStagger,
+      this.ports.clusterSize ?? (() => 1),
+      this.config.aeIntervalNs / 1e6,
+      () => void this.sync(),
+    );
     this.reaper = this.ports.timers.every(REAP_INTERVAL_MS, () => this.reap());
     this.aliasPoller = this.ports.timers.every(ALIAS_REMOTE_POLL_MS, () => void this.pollRemoteAliases());
     void this.sync();
@@ -718,12 +740,12 @@ export class LocalState {
     const dirty = this.dirty;
     this.dirty = new Set();
     this.again = false;
+    let failure: string | null = null;
     try {
       const c = this.config;
       const view = await srv.nodeView(c.nodeName);
       if (!view) {
-        // No server answered: the next tick's full sync sends what this pass should have.
-        this.fullPending = true;
+        failure = 'No known Consul servers';
         return;
       }
       const base: RegisterRequest = {
@@ -861,13 +883,26 @@ export class LocalState {
           this.log.info('Deregistered check', 'check', id);
         }
       }
-    } catch {
-      // Leadership lost mid-sync: the next tick tries again (the full sync covers what this missed).
-      this.fullPending = true;
+    } catch (e) {
+      failure = (e as Error).message;
     } finally {
+      // A failed pass leaves the next one full (it covers what this one missed); a failed full pass is
+      // retried on the schedule, a good one puts the next periodic full sync an interval away.
+      if (failure !== null) {
+        this.fullPending = true;
+        if (!this.stopped) {
+          this.log.error(full ? 'failed to sync remote state' : 'failed to sync changes', 'error', failure);
+          if (full) this.schedule?.failed();
+        }
+      } else if (full) this.schedule?.succeeded();
       this.syncing = false;
       if (!this.stopped && (this.again || this.dirty.size > 0)) void this.sync(this.fullPending);
     }
+  }
+
+  /** A server joined the LAN pool or a leader was elected: a full sync within a few seconds. */
+  serverUp(): void {
+    this.schedule?.serverUp();
   }
 
   stop(): void {
@@ -875,7 +910,7 @@ export class LocalState {
     for (const t of this.ttlTimers.values()) t.cancel();
     for (const r of this.runners) r.stop();
     this.runners = [];
-    this.ticker?.cancel();
+    this.schedule?.stop();
     this.reaper?.cancel();
     this.aliasPoller?.cancel();
   }

@@ -179,6 +179,8 @@ export class NoLeaderError extends Error {
 }
 
 export class Server {
+  /** Called whenever this server learns of a (new) leader: the agent's anti-entropy can go through. */
+  onLeaderKnown: (() => void) | null = null;
   readonly raft: RaftNode;
   readonly state: StateStore;
   private readonly fsm: FSM;
@@ -286,6 +288,7 @@ export class Server {
           // Session TTL timers live on the leader and start afresh with each leadership.
           for (const sess of this.state.sessions.list()) this.resetSessionTimer(sess.ID);
         } else this.clearSessionTimers();
+        if (leader !== '') this.onLeaderKnown?.();
         if (leader !== '')
           log.info(
             'New leader elected',

@@ -558,6 +558,7 @@ class Builder {
       enableRemoteExec: !this.bool('disable_remote_exec'),
       checkOutputMaxSize: this.int('check_output_max_size', 4096),
       checkUpdateIntervalNs: this.dur('check_update_interval'),
+      aeIntervalNs: this.dur('ae_interval'),
       discardCheckOutput: this.bool('discard_check_output'),
       services,
       checks,

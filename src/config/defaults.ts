@@ -24,6 +24,8 @@ export function defaultConfig(): Raw {
       min_quorum: 0,
       server_stabilization_time: '10s',
     },
+    // Not in Consul's documented keys (its non-user defaults), kept settable so tests can shorten it.
+    ae_interval: '1m',
     bind_addr: '0.0.0.0',
     bootstrap: false,
     bootstrap_expect: 0,

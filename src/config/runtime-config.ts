@@ -215,6 +215,8 @@ export interface RuntimeConfig {
   enableRemoteExec: boolean;
   checkOutputMaxSize: number;
   checkUpdateIntervalNs: number;
+  /** Anti-entropy full-sync period before staggering (non-user `ae_interval`, 1 min). */
+  aeIntervalNs: number;
   discardCheckOutput: boolean;
   services: ReadonlyArray<Readonly<Record<string, unknown>>>;
   checks: ReadonlyArray<Readonly<Record<string, unknown>>>;

@@ -180,6 +180,7 @@ export const ROOT: ObjectSpec = {
     disable_upgrade_migration: V,
     upgrade_version_tag: V,
   },
+  ae_interval: V,
   bind_addr: V,
   bootstrap: V,
   bootstrap_expect: V,

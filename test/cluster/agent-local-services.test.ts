@@ -16,7 +16,14 @@ const dir = mkdtempSync(path.join(tmpdir(), 'local-svc-'));
 let agent: Proc;
 
 before(async () => {
-  agent = await startDevAgent(IP, PORT, 18746, ['-node=local-svc', '-hcl', 'check_update_interval = "3s"']);
+  agent = await startDevAgent(IP, PORT, 18746, [
+    '-node=local-svc',
+    '-hcl',
+    'check_update_interval = "3s"',
+    // Full syncs every 2 s (plus a stagger of up to 2 s) instead of Consul's minute, for the repair test.
+    '-hcl',
+    'ae_interval = "2s"',
+  ]);
 });
 
 after(async () => {
@@ -114,7 +121,7 @@ test('agent/health/service: 503 critical, 429 warning, 200 passing, 404 unknown;
   await fetch(`${H}/v1/agent/service/maintenance/web?enable=false`, { method: 'PUT' });
 });
 
-test('anti-entropy puts back a service deleted from the catalog behind the agent', async () => {
+test('anti-entropy puts back a service deleted from the catalog behind the agent (next full sync)', async () => {
   const inCatalog = async () =>
     ((await (await fetch(`${H}/v1/catalog/service/web`)).json()) as unknown[]).length;
   await waitFor('web in the catalog', async () => (await inCatalog()) === 1, 10_000);

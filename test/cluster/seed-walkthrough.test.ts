@@ -1,7 +1,7 @@
 // The seed document, step by step, with real processes on 127.0.0.210–213 and Consul's default ports:
 // three servers (the first with -bootstrap), `consul join`, `consul members`, /v1/status/leader|peers,
 // a client that joins at start, a service file + `consul reload` seen through the catalog and DNS,
-// kill -9 of the leader with no KV data lost, graceful leave and rejoin of the client.
+// kill -9 of the leader with no KV data lost, graceful leave and rejoin of the client (its service back).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -286,6 +286,18 @@ test(
       'client alive again',
       () => memberRows(survivors[1]!).some((l) => /^consul-client01 .* alive +client/.test(l)),
       20_000,
+    );
+    // The restart keeps web.json's service: back in the catalog, its check passing, and in DNS.
+    await waitFor(
+      'web passing again after the restart',
+      async () =>
+        ((await get(survivors[1]!, '/v1/health/service/web?passing')).json as unknown[]).length === 1,
+      20_000,
+    );
+    await waitFor(
+      'web SRV after the restart',
+      async () => ((await dnsQuery(IP.c1, 8600, 'web.service.consul', 'SRV')).answers?.length ?? 0) === 1,
+      10_000,
     );
   },
 );
