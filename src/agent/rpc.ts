@@ -87,7 +87,15 @@ export function serveRpc(
       }
       if (!pair) return;
       buf = buf.subarray(pair.used);
-      const h = readStruct(pair.header, REQUEST_HEADER);
+      let h;
+      try {
+        h = readStruct(pair.header, REQUEST_HEADER);
+      } catch (e) {
+        // Not a request header: a confused or hostile peer. Drop it, never the server.
+        log.warn('rpc: failed to decode request header', 'error', e);
+        conn.destroy();
+        return;
+      }
       const name = String(h.ServiceMethod);
       const m = methods.get(name);
       const respond = (err: string, write: ((w: MsgWriter) => void) | null) => {

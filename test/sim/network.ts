@@ -498,7 +498,8 @@ class ConnEnd implements StreamConn {
   private receive(chunk: Uint8Array): void {
     if (this.closed) return;
     if (this.dataFns.length === 0) this.pending.push(chunk);
-    else for (const fn of this.dataFns) fn(chunk);
+    // A copy, as Node's emit: a listener added by another listener sees only later chunks.
+    else for (const fn of [...this.dataFns]) fn(chunk);
   }
 
   private finish(err?: Error): void {
