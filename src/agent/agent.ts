@@ -270,7 +270,10 @@ export class Agent {
           this.userEvent(e.payload, e.ltime);
       },
     );
-    this.server?.attachGossip(() => this.gossip?.members('lan') ?? []);
+    this.server?.attachGossip(
+      () => this.gossip?.members('lan') ?? [],
+      (name) => void this.gossip?.forceLeave(name, false, 'lan'),
+    );
     const sampler = new GaugeSampler(this.metrics, d.host, d.clock);
     this.gaugeTimer = d.timers.every(GAUGE_INTERVAL_MS, () => sampler.sample(this.server, this.gossip));
     this.api = d.httpHandler(this);

@@ -51,6 +51,13 @@ import type { StreamTransport } from '../runtime/transport.js';
 import { parseAddr, RaftTransport } from '../raft/transport.js';
 import type { Coord } from '../state/coordinates.js';
 import { RPC_CONSUL, serveRpc, type RpcMethod } from './rpc.js';
+import {
+  AUTOPILOT_RECONCILE_MS,
+  AUTOPILOT_UPDATE_MS,
+  promotions,
+  removals,
+  type AutopilotServer,
+} from './autopilot.js';
 import { MemberStatus, type Member, type SerfEvent } from '../gossip/serf/serf.js';
 import type { Logger } from '../runtime/logger.js';
 import { noMetrics, type Metrics } from '../runtime/metrics.js';
@@ -191,9 +198,16 @@ export class Server {
 
   private transport: RaftTransport | null = null;
   private lanMembers: () => Member[] = () => [];
+  /** Serf force-leave of a failed LAN member (autopilot's dead-server cleanup). */
+  private forceLeave: (name: string) => void = () => {};
+  /** Autopilot's timers while this server leads, and since when (wall ms) it has run. */
+  private autopilotTimers: Array<{ cancel(): void }> = [];
+  private autopilotSince = 0;
   private readonly log: Logger;
   private reconcileTimer: { cancel(): void } | null = null;
   private changing = false;
+  /** Server reconcile was asked for while a configuration change was in progress. */
+  private reconcileAgain = false;
   private readonly timings: RaftTimings;
   /** Server RPC methods by ServiceMethod name (the agent adds Proconsul.HTTP). */
   readonly rpcMethods = new Map<string, RpcMethod>();
@@ -281,13 +295,17 @@ export class Server {
       onLeaderChange: (leader) => {
         if (leader === nodeId) {
           log.info('cluster leadership acquired');
+          this.startAutopilot();
           void this.reconcileAll();
           // The first leader seeds autopilot's configuration from this agent's `autopilot {}`.
           if (!this.state.autopilot.config)
             this.setAutopilot({ ...this.defaultAutopilot(), ModifyIndex: 0 }, true).catch(() => {});
           // Session TTL timers live on the leader and start afresh with each leadership.
           for (const sess of this.state.sessions.list()) this.resetSessionTimer(sess.ID);
-        } else this.clearSessionTimers();
+        } else {
+          this.clearSessionTimers();
+          this.stopAutopilot();
+        }
         if (leader !== '') this.onLeaderKnown?.();
         if (leader !== '')
           log.info(
@@ -488,9 +506,11 @@ export class Server {
       const lastContactMs = self ? 0 : (contact.get(sv.id) ?? Infinity);
       const lastIndex = self ? core.lastIndex : (matches.get(sv.id) ?? 0);
       const serfStatus = self ? 'alive' : statusName(serf.get(sv.id));
+      // Contact is the leader's view: between heartbeats it grows by up to one heartbeat interval on a
+      // healthy link (500 ms at raft_multiplier 5), which is not held against LastContactThreshold.
       const healthy =
         serfStatus === 'alive' &&
-        lastContactMs <= thresholdMs &&
+        lastContactMs <= thresholdMs + this.timings.heartbeatTimeoutMs / 10 &&
         core.lastIndex - lastIndex <= ap.MaxTrailingLogs;
       if (!healthy) this.healthySince.delete(sv.id);
       else if (!this.healthySince.has(sv.id)) this.healthySince.set(sv.id, wallMs);
@@ -784,8 +804,14 @@ export class Server {
    * voters; servers that left are removed. One change at a time, as Raft allows.
    */
   private async reconcileServers(): Promise<void> {
-    if (!this.isLeader() || this.changing) return;
+    if (!this.isLeader()) return;
+    if (this.changing) {
+      // One change at a time: run again once the one in progress is done.
+      this.reconcileAgain = true;
+      return;
+    }
     this.changing = true;
+    this.reconcileAgain = false;
     try {
       for (;;) {
         const conf = this.configured();
@@ -802,7 +828,8 @@ export class Server {
             'server',
             `${add.m.name} (Addr: tcp/${add.address}) (DC: ${this.config.datacenter})`,
           );
-          await this.raft.changeConfiguration([...conf, { id: add.id, address: add.address, voter: true }]);
+          // As Consul with autopilot: a new server joins without a vote; autopilot promotes it once stable.
+          await this.raft.changeConfiguration([...conf, { id: add.id, address: add.address, voter: false }]);
         } else if (gone) {
           this.log.info('removing server by ID', 'id', gone.id);
           await this.raft.changeConfiguration(conf.filter((sv) => sv.id !== gone.id));
@@ -813,12 +840,82 @@ export class Server {
       this.log.error('failed to reconcile servers', 'error', e);
     } finally {
       this.changing = false;
+      if (this.reconcileAgain) void this.reconcileServers();
     }
   }
 
   /** Where the LAN members come from (the agent's gossip pool). */
-  attachGossip(lanMembers: () => Member[]): void {
+  attachGossip(lanMembers: () => Member[], forceLeave?: (name: string) => void): void {
     this.lanMembers = lanMembers;
+    if (forceLeave) this.forceLeave = forceLeave;
+  }
+
+  /** Autopilot runs on the leader: health every 2 s, promotions and dead-server cleanup every 10 s. */
+  private startAutopilot(): void {
+    this.stopAutopilot();
+    this.autopilotSince = this.deps.clock.wallMs();
+    this.healthySince.clear();
+    const now = () => [this.deps.clock.monotonicMs(), this.deps.clock.wallMs()] as const;
+    this.autopilotTimers = [
+      this.deps.timers.every(AUTOPILOT_UPDATE_MS, () => void this.autopilotHealth(...now())),
+      this.deps.timers.every(AUTOPILOT_RECONCILE_MS, () => void this.autopilotReconcile()),
+    ];
+  }
+
+  private stopAutopilot(): void {
+    for (const t of this.autopilotTimers) t.cancel();
+    this.autopilotTimers = [];
+  }
+
+  /** One autopilot round: promote stable nonvoters, then remove dead servers if so configured. */
+  private async autopilotReconcile(): Promise<void> {
+    if (!this.isLeader() || this.changing) return;
+    const ap = this.autopilotConfig();
+    const stab = parseGoDuration(ap.ServerStabilizationTime);
+    const rules = {
+      cleanupDeadServers: ap.CleanupDeadServers,
+      stabilizationMs: stab instanceof Error ? 10_000 : stab / 1e6,
+      minQuorum: ap.MinQuorum,
+    };
+    const wall = this.deps.clock.wallMs();
+    const health = this.autopilotHealth(this.deps.clock.monotonicMs(), wall);
+    const known = new Map(this.lanServers().map((x) => [x.id, x.m]));
+    const servers: AutopilotServer[] = health.Servers.map((h) => ({
+      id: h.ID,
+      name: known.get(h.ID)?.name ?? h.Name,
+      voter: h.Voter,
+      known: h.ID === this.nodeId || known.has(h.ID),
+      alive: h.ID === this.nodeId || known.get(h.ID)?.status === MemberStatus.alive,
+      healthy: h.Healthy,
+      ...(this.healthySince.has(h.ID) ? { healthySinceMs: this.healthySince.get(h.ID)! } : {}),
+    }));
+    const alog = this.deps.hub.logger('agent.server.autopilot');
+    this.changing = true;
+    try {
+      for (const id of promotions(rules, servers, wall, this.autopilotSince)) {
+        const address = this.configured().find((x) => x.id === id)?.address ?? '';
+        alog.info('Promoting server', 'id', id, 'address', address, 'name', this.names.get(id) ?? '');
+        await this.raft.addVoter(id, address);
+        if (!this.isLeader()) return;
+      }
+      const dead = removals(rules, servers);
+      for (const id of dead.stale) {
+        alog.debug('removing server by ID', 'id', id);
+        await this.raft.removeServer(id);
+        alog.info('removed server', 'id', id);
+        if (!this.isLeader()) return;
+      }
+      // A failed server is force-left; the member reconcile then takes it out of Raft.
+      for (const name of dead.failed) {
+        alog.info('Attempting removal of failed server node', 'name', name);
+        this.forceLeave(name);
+      }
+    } catch (e) {
+      alog.error('Failed to reconcile current state with the desired state', 'error', e);
+    } finally {
+      this.changing = false;
+      if (this.reconcileAgain) void this.reconcileServers();
+    }
   }
 
   isLeader(): boolean {
@@ -918,6 +1015,7 @@ export class Server {
 
   async stop(): Promise<void> {
     this.reconcileTimer?.cancel();
+    this.stopAutopilot();
     this.clearSessionTimers();
     await this.transport?.close();
     await this.raft.stop();

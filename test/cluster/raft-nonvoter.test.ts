@@ -31,6 +31,10 @@ function start(i: number): void {
     `-http-port=${18670 + i}`,
     '-hcl',
     'performance { raft_multiplier = 1 }',
+    // These servers never join each other's LAN pool, so autopilot would count them stale and
+    // remove the nonvoter (as Consul does); this test is about the peers.json configuration.
+    '-hcl',
+    'autopilot { cleanup_dead_servers = false }',
   ]);
 }
 

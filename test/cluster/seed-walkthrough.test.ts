@@ -131,6 +131,16 @@ test(
     assert.equal(leader, `${IP.s1}:8300`, 'the bootstrap server leads');
     await waitFor('leader log lines', () => /cluster leadership acquired/.test(procsBy[leader]!.out()), 5000);
     assert.match(procsBy[leader]!.out(), /member joined, marking health alive: member=consul-server02/);
+    // Joined servers start without a vote; autopilot promotes them once healthy (Consul 1.16).
+    await waitFor(
+      'autopilot promotes both joined servers to voters',
+      () => {
+        const lp = consul(['operator', 'raft', 'list-peers', `-http-addr=${IP.s1}:8500`]);
+        return lp.code === 0 && lp.out.split('\n').filter((l) => / true +3 /.test(l)).length === 3;
+      },
+      30_000,
+    );
+    assert.match(procsBy[leader]!.out(), /Promoting server: id=.* name=consul-server02/);
 
     // Step 8: node lookups over DNS.
     const a = await dnsQuery(IP.s1, 8600, 'consul-server01.node.consul', 'A');
@@ -209,6 +219,17 @@ test(
       [IP.c1],
     );
 
+    // The operator keeps dead servers for remove-peer below: autopilot would otherwise force-leave
+    // the killed one (cleanup_dead_servers, on by default).
+    const ap = consul([
+      'operator',
+      'autopilot',
+      'set-config',
+      '-cleanup-dead-servers=false',
+      `-http-addr=${IP.s2}:8500`,
+    ]);
+    assert.equal(ap.code, 0, ap.err);
+    assert.equal(ap.out, 'Configuration updated!\n');
     // KV written through the client, then kill -9 of the leader: a new leader, nothing lost.
     for (let i = 0; i < 5; i++) assert.equal((await put(IP.c1, `/v1/kv/seed/k${i}`, `v${i}`)).text, 'true');
     procsBy[leader]!.child.kill('SIGKILL');

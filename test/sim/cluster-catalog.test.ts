@@ -129,10 +129,41 @@ forEachSeed(
     await sched.settle(leaver.leave(), 30_000);
     await converge('after crashes, restarts and a leave', 120_000);
 
-    const view = catalogView(servers.find((s) => s.agent?.server?.isLeader())!.agent!);
+    const leaderOf = () => servers.find((s) => s.agent?.server?.isLeader())!;
+    /** The leader's Raft configuration: node name → voter. */
+    const raftConf = () =>
+      new Map(
+        leaderOf()
+          .agent!.server!.raftConfiguration('')
+          .Servers.map((x) => [String(x.Node), x.Voter === true] as const),
+      );
+    /** Runs virtual time until `ok`, or fails with what the leader's configuration was. */
+    const until = async (what: string, ok: () => boolean, maxMs: number) => {
+      const end = sched.now() + maxMs;
+      while (!ok()) {
+        if (sched.now() > end)
+          assert.fail(
+            `${what} by t=${sched.now()} ms: ${show(new Map([...raftConf()].map(([k, v]) => [k, String(v)])))} leader=${leaderOf().name} members=${leaderOf().agent!.gossip!.members('lan').filter((m) => m.tags.get('role') === 'consul').map((m) => `${m.name}:${m.status}:${m.tags.get('id')}`).join(',')} conf=${JSON.stringify(leaderOf().agent!.server!.raftConfiguration('').Servers.map((x) => x.ID))}`,
+          );
+        await sched.runForAsync(1_000);
+      }
+    };
+    // Autopilot: a server that was removed while down comes back as a nonvoter and is promoted again.
+    await until('five voters', () => [...raftConf().values()].filter(Boolean).length === SERVERS, 60_000);
+
+    const view = catalogView(leaderOf().agent!);
     assert.equal(view.get(crashed[0]!.name), 'critical', 'the dead client is failed, not removed');
     assert.equal(view.has(leaver.name), false, 'the client that left is deregistered');
     for (const c of crashed.slice(1)) assert.equal(view.get(c.name), 'passing', `${c.name} is back`);
+
+    // A server dies for good: autopilot's cleanup_dead_servers force-leaves it (one of five may go),
+    // which takes it out of Raft and, as a member that left, out of the catalog.
+    const dead = servers.find((s) => s.agent && !s.agent.server!.isLeader())!;
+    dead.crash();
+    await until('the dead server removed from Raft', () => !raftConf().has(dead.name), 60_000);
+    assert.equal(raftConf().size, SERVERS - 1);
+    await converge('after autopilot removed the dead server', 60_000);
+    assert.equal(catalogView(leaderOf().agent!).has(dead.name), false);
     for (const m of all) m.crash();
   },
   { timeout: 600_000 },
