@@ -38,7 +38,9 @@ export function promotions(
 ): string[] {
   const stable = nowMs - runningSinceMs > rules.stabilizationMs * 1.1 ? rules.stabilizationMs : 0;
   return servers
-    .filter((s) => !s.voter && s.healthy && s.healthySinceMs !== undefined && nowMs - s.healthySinceMs >= stable)
+    .filter(
+      (s) => !s.voter && s.healthy && s.healthySinceMs !== undefined && nowMs - s.healthySinceMs >= stable,
+    )
     .map((s) => s.id)
     .sort();
 }

@@ -143,7 +143,15 @@ forEachSeed(
       while (!ok()) {
         if (sched.now() > end)
           assert.fail(
-            `${what} by t=${sched.now()} ms: ${show(new Map([...raftConf()].map(([k, v]) => [k, String(v)])))} leader=${leaderOf().name} members=${leaderOf().agent!.gossip!.members('lan').filter((m) => m.tags.get('role') === 'consul').map((m) => `${m.name}:${m.status}:${m.tags.get('id')}`).join(',')} conf=${JSON.stringify(leaderOf().agent!.server!.raftConfiguration('').Servers.map((x) => x.ID))}`,
+            `${what} by t=${sched.now()} ms: ${show(new Map([...raftConf()].map(([k, v]) => [k, String(v)])))} leader=${leaderOf().name} members=${leaderOf()
+              .agent!.gossip!.members('lan')
+              .filter((m) => m.tags.get('role') === 'consul')
+              .map((m) => `${m.name}:${m.status}:${m.tags.get('id')}`)
+              .join(',')} conf=${JSON.stringify(
+              leaderOf()
+                .agent!.server!.raftConfiguration('')
+                .Servers.map((x) => x.ID),
+            )}`,
           );
         await sched.runForAsync(1_000);
       }

@@ -38,10 +38,10 @@ test('cleanup: a failed voter of three goes, one at a time; none of two', () => 
     failed: ['n-c'],
   });
   // Of three, at most (3 − 1) / 2 = 1 goes at a time, however many failed.
-  assert.deepEqual(
-    removals(rules, [srv('a'), srv('b', { alive: false }), srv('c', { alive: false })]),
-    { stale: [], failed: ['n-b'] },
-  );
+  assert.deepEqual(removals(rules, [srv('a'), srv('b', { alive: false }), srv('c', { alive: false })]), {
+    stale: [],
+    failed: ['n-b'],
+  });
   // Two voters: none can go ((2 − 1) / 2 = 0).
   assert.deepEqual(removals(rules, [srv('a'), srv('b', { alive: false })]).failed, []);
   // Five voters: two failed can go (leaving three), not three.
