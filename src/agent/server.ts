@@ -237,26 +237,25 @@ export class Server {
     }
     if (initial) log.info('restored from snapshot', 'index', initial.meta.index, 'term', initial.meta.term);
     const srv = new Server(config, nodeId, deps, peers, storage, store, initial);
-    if (!config.devMode) {
-      const me = {
-        id: nodeId,
-        addr: srv.addresses.get(nodeId) ?? `${config.advertiseAddrLan}:${config.ports.server}`,
-      };
-      const t = new RaftTransport(
-        me,
-        deps.streams,
-        (id) => srv.addresses.get(id),
-        (env) => srv.raft.step(env),
-        log.named('raft'),
-        (byte, conn, rest) => {
-          if (byte === RPC_CONSUL) serveRpc(conn, rest, srv.rpcMethods, log.named('rpc'));
-          else conn.destroy();
-        },
-        { clock: deps.clock, timers: deps.timers },
-      );
-      await t.listen({ ip: config.bindAddr, port: config.ports.server });
-      srv.transport = t;
-    }
+    // Every server listens for RPC and Raft, -dev too: clients that join a dev agent forward to it.
+    const me = {
+      id: nodeId,
+      addr: srv.addresses.get(nodeId) ?? `${config.advertiseAddrLan}:${config.ports.server}`,
+    };
+    const t = new RaftTransport(
+      me,
+      deps.streams,
+      (id) => srv.addresses.get(id),
+      (env) => srv.raft.step(env),
+      log.named('raft'),
+      (byte, conn, rest) => {
+        if (byte === RPC_CONSUL) serveRpc(conn, rest, srv.rpcMethods, log.named('rpc'));
+        else conn.destroy();
+      },
+      { clock: deps.clock, timers: deps.timers },
+    );
+    await t.listen({ ip: config.bindAddr, port: config.ports.server });
+    srv.transport = t;
     return srv;
   }
 
