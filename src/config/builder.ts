@@ -869,6 +869,10 @@ class Builder {
       const bad = base64Error(rt.encryptKey);
       if (bad !== null) throw new Fatal(`encrypt has invalid key: ${bad}`);
     }
+    // Network segments are Consul Enterprise; community Consul refuses them (validateSegments).
+    const segments = this.get('segments');
+    if (this.str('segment') !== '' || (Array.isArray(segments) && segments.length > 0))
+      throw new Fatal('Network segments are not supported in this version of Consul');
     const primaryGateways = this.strList('primary_gateways');
     if (primaryGateways.length > 0) {
       if (!rt.serverMode) throw new Fatal("'primary_gateways' requires 'server = true'");

@@ -26,6 +26,10 @@ export function registerAgentEndpoints(r: Router, agent: Agent): void {
     const wan = flag(req.query, 'wan');
     if (wan && req.query.has('segment'))
       return { status: 400, text: 'Cannot provide a segment with wan=true' };
+    // One LAN segment only (community Consul): the default ('') or all of them ('_all').
+    const segment = req.query.get('segment') ?? '';
+    if (segment !== '' && segment !== '_all')
+      return { status: 500, text: 'Network segments are not supported in this version of Consul' };
     const g = agent.gossip;
     if (!g)
       return { json: wan ? (agent.server ? [memberJson(agent, true)] : []) : [memberJson(agent, false)] };

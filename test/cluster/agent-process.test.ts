@@ -794,6 +794,13 @@ test('consul members on an agent that has joined nobody: one row, as the seed sh
     consul(['members', '-wan', '-http-addr=127.0.0.95:8500']).out,
     /\nconsul-server01\.dc1 +127\.0\.0\.95:8302 +alive +server/,
   );
+  // Community Consul has one LAN segment: all of them (`_all`) is that one, any other is refused.
+  assert.equal(consul(['members', '-segment=_all', '-http-addr=127.0.0.95:8500']).code, 0);
+  assert.deepEqual(consul(['members', '-segment=alpha', '-http-addr=127.0.0.95:8500']), {
+    code: 1,
+    out: '',
+    err: 'Error retrieving members: Unexpected response code: 500 (Network segments are not supported in this version of Consul)\n',
+  });
   p.child.kill('SIGKILL');
   await p.exited;
 });

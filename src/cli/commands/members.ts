@@ -66,7 +66,10 @@ export const membersCommand: Command = {
       ui,
       'Error retrieving members',
       '/v1/agent/members',
-      o.wan.value ? { wan: '1' } : {},
+      {
+        ...(o.wan.value ? { wan: '1' } : {}),
+        ...(o.segment.value !== '' ? { segment: o.segment.value } : {}),
+      },
     );
     if (members === null) return 1;
     const rows = members

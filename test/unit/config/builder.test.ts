@@ -235,6 +235,11 @@ test('-dev defaults: an in-memory loopback server with fast gossip, the UI and d
 test("every validation error, with Consul's text", () => {
   const cases: Array<[Raw, string, Raw?]> = [
     [{ raft_protocol: 2 }, 'raft_protocol version 2 is not supported by this version of Consul'],
+    [{ segment: 'alpha' }, 'Network segments are not supported in this version of Consul'],
+    [
+      { segments: [{ name: 'alpha', port: 8303 }] },
+      'Network segments are not supported in this version of Consul',
+    ],
     [
       { datacenter: 'dc 1' },
       'datacenter can only contain lowercase alphanumeric, - or _ characters. received: "dc 1"',
