@@ -696,18 +696,16 @@ export class Agent {
           const n = cat.node(name);
           return { node: n?.node ?? null, services: n?.services ?? [], checks: cat.nodeChecks(name) };
         }
-        try {
-          const node = JSON.parse(await call('GET', `/v1/catalog/node/${encodeURIComponent(name)}`)) as {
-            Node: CatalogNode;
-            Services: Record<string, NodeService>;
-          } | null;
-          const checks = JSON.parse(
-            await call('GET', `/v1/health/node/${encodeURIComponent(name)}`),
-          ) as HealthCheck[];
-          return { node: node?.Node ?? null, services: Object.values(node?.Services ?? {}), checks };
-        } catch {
-          return null;
-        }
+        // A failure throws the server's text ("No cluster leader", "No known Consul servers"), which
+        // anti-entropy logs as Consul does.
+        const node = JSON.parse(await call('GET', `/v1/catalog/node/${encodeURIComponent(name)}`)) as {
+          Node: CatalogNode;
+          Services: Record<string, NodeService>;
+        } | null;
+        const checks = JSON.parse(
+          await call('GET', `/v1/health/node/${encodeURIComponent(name)}`),
+        ) as HealthCheck[];
+        return { node: node?.Node ?? null, services: Object.values(node?.Services ?? {}), checks };
       },
       register: async (req) => {
         if (leading()) return this.server!.catalogRegister(req);

@@ -33,7 +33,7 @@ import type {
 
 /** The catalog as anti-entropy sees it: local on the leader, through a server everywhere else. */
 export interface CatalogApi {
-  /** This node's entry, or null when no server can be reached. */
+  /** This node's entry; null or a rejection with the server's text when it cannot be read. */
   nodeView(
     name: string,
   ): Promise<{ node: CatalogNode | null; services: NodeService[]; checks: HealthCheck[] } | null>;

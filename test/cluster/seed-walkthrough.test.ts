@@ -140,7 +140,11 @@ test(
       },
       30_000,
     );
-    assert.match(procsBy[leader]!.out(), /Promoting server: id=.* name=consul-server02/);
+    await waitFor(
+      'the promotion logged',
+      () => /Promoting server: id=.* name=consul-server02/.test(procsBy[leader]!.out()),
+      5000,
+    );
 
     // Step 8: node lookups over DNS.
     const a = await dnsQuery(IP.s1, 8600, 'consul-server01.node.consul', 'A');
