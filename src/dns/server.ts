@@ -6,6 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Catalog } from '../state/catalog.js';
 import { plan, queryPlan, type Plan, type PlanContext } from './planner.js';
+import { compressMessage } from './compress.js';
 import type { ExecuteResult } from '../state/query-execute.js';
 
 export interface DnsContext {
@@ -233,18 +234,33 @@ function respond(
   let answers = p.answers;
   let additionals = p.additionals;
   let truncated = false;
+  // miekg's Compress, on unless disable_compression.
+  const compress = !cfg.dnsConfig.disableCompression;
   if (transport === 'udp') {
     const maxSize = opt ? Math.min(Math.max(opt.udpPayloadSize ?? 512, 512), 65467) : 512;
+    // The size is measured as sent (compressed), except, as Consul's trimUDPResponse, once a
+    // 512-byte reply has been cut to udp_answer_limit: then uncompressed, the conservative measure.
+    let measureCompressed = compress;
     // Consul counts answers down whenever the reply must fit 512 bytes, EDNS or not.
     if (maxSize <= 512) {
       const limit = Math.min(8, cfg.dnsConfig.udpAnswerLimit > 0 ? cfg.dnsConfig.udpAnswerLimit : 8);
       if (answers.length > limit) {
         answers = answers.slice(0, limit);
         truncated = true;
+        measureCompressed = false;
       }
     }
     const encodeNow = () =>
-      encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
+      encode(
+        base,
+        p,
+        answers,
+        additionals,
+        truncated && cfg.dnsConfig.enableTruncate,
+        opt,
+        ra,
+        measureCompressed,
+      );
     let out = encodeNow();
     while (out.length > maxSize && (additionals.length > 0 || answers.length > 0)) {
       if (additionals.length > 0) additionals = additionals.slice(0, -1);
@@ -255,9 +271,18 @@ function respond(
     // Once cut, keep SRV additionals only for the targets still answered (and the CNAMEs they lead
     // through), as Consul's syncExtra; an answer not cut keeps them all (node meta TXT included).
     if (truncated && answers.some((a) => a.type === 'SRV')) additionals = forTargets(answers, additionals);
-    return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
+    return encode(
+      base,
+      p,
+      answers,
+      additionals,
+      truncated && cfg.dnsConfig.enableTruncate,
+      opt,
+      ra,
+      compress,
+    );
   }
-  return encode(base, p, answers, additionals, false, opt, ra);
+  return encode(base, p, answers, additionals, false, opt, ra, compress);
 }
 
 function forTargets(answers: Plan['answers'], additionals: Plan['additionals']): Plan['additionals'] {
@@ -283,6 +308,7 @@ function encode(
   tc: boolean,
   opt: { udpPayloadSize?: number } | undefined,
   extraFlags: number,
+  compress: boolean,
 ): Uint8Array {
   let flags = RCODES[p.rcode] | extraFlags;
   if (p.authoritative) flags |= dnsPacket.AUTHORITATIVE_ANSWER;
@@ -296,7 +322,7 @@ function encode(
       flags: 0,
       options: [],
     } as unknown as dnsPacket.Answer);
-  return new Uint8Array(
+  const out = new Uint8Array(
     dnsPacket.encode({
       ...base,
       flags,
@@ -305,6 +331,7 @@ function encode(
       additionals: extra,
     }),
   );
+  return compress ? compressMessage(out) : out;
 }
 
 /**
