@@ -11,7 +11,7 @@ export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
 
 export interface Rr {
   name: string;
-  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR' | 'CNAME';
+  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR' | 'CNAME' | 'NS';
   ttl: number;
   class: 'IN';
   data: unknown;
@@ -132,11 +132,16 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   }
   const zone = `${used}.`;
   const nx = (): Plan => ({ ...empty('NXDOMAIN'), authorities: [soa(ctx, zone)] });
-  const labels = name === used ? [] : name.slice(0, -(used.length + 1)).split('.');
-  if (labels.length === 0) {
-    if (qtype === 'SOA' || qtype === 'ANY') return { ...empty('NOERROR'), answers: [soa(ctx, zone)] };
-    return { ...empty('NOERROR'), authorities: [soa(ctx, zone)] };
+  // As Consul's handleQuery: an SOA or NS question for any name in the domain is about the zone. SOA:
+  // the SOA, the servers as NS in authority, their addresses in additional; NS: the NS and the glue.
+  if (qtype === 'SOA' || qtype === 'NS') {
+    const { ns, glue } = nameservers(ctx, asked.slice(asked.length - zone.length));
+    if (qtype === 'NS') return { ...empty('NOERROR'), answers: ns, additionals: glue };
+    return { ...empty('NOERROR'), answers: [soa(ctx, zone)], authorities: ns, additionals: glue };
   }
+  const labels = name === used ? [] : name.slice(0, -(used.length + 1)).split('.');
+  // The apex asked for anything else has no keyword: NXDOMAIN with the SOA, as Consul's dispatch.
+  if (labels.length === 0) return nx();
   if (!ctx.catalog) return empty('SERVFAIL');
   let kw = -1;
   for (let i = labels.length - 1; i >= 0; i--) {
@@ -245,8 +250,18 @@ function nodeAnswer(
   const entry = findNode(ctx.catalog!, node);
   if (!entry) return nx();
   const ttl = ttlOf(ctx.config.dnsConfig.nodeTtlNs);
+  const answers = nodeRecords(entry.node, qtype, qn, ttl, ctx);
+  // Node meta: the answer to TXT and ANY; with enable_additional_node_meta_txt, additional elsewhere.
+  if (qtype === 'TXT' || qtype === 'ANY')
+    return { ...empty('NOERROR'), answers: [...answers, ...metaTxt(entry.node, qn, ttl)] };
+  const additionals = ctx.config.dnsConfig.enableAdditionalNodeMetaTxt ? metaTxt(entry.node, qn, ttl) : [];
+  return { ...empty('NOERROR'), answers, additionals };
+}
+
+/** A node's address records under `qn`: A/AAAA for an IP, a CNAME (and what it resolves to) for a hostname. */
+function nodeRecords(node: CatalogNode, qtype: RecordType, qn: string, ttl: number, ctx: PlanContext): Rr[] {
   const answers: Rr[] = [];
-  const addr = entry.node.Address;
+  const addr = node.Address;
   const type = addressType(addr);
   if (type !== null && (qtype === type || qtype === 'ANY'))
     answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
@@ -256,11 +271,37 @@ function nodeAnswer(
     answers.push({ name: qn, type: 'CNAME', ttl, class: 'IN', data: target });
     answers.push(...resolveHostname(target, ctx));
   }
-  // Node meta: the answer to TXT and ANY; with enable_additional_node_meta_txt, additional elsewhere.
-  if (qtype === 'TXT' || qtype === 'ANY')
-    return { ...empty('NOERROR'), answers: [...answers, ...metaTxt(entry.node, qn, ttl)] };
-  const additionals = ctx.config.dnsConfig.enableAdditionalNodeMetaTxt ? metaTxt(entry.node, qn, ttl) : [];
-  return { ...empty('NOERROR'), answers, additionals };
+  return answers;
+}
+
+/** Node names that cannot be a DNS label (Consul's InvalidNameRe) are never named as nameservers. */
+const INVALID_LABEL = /[^A-Za-z0-9-]/;
+/** Consul names at most this many servers as the zone's nameservers. */
+const MAX_NAMESERVERS = 3;
+
+/**
+ * Consul's getNameserversAndNodeRecord: up to 3 of the healthy `consul` service instances of our
+ * datacenter, shuffled, as NS records `<node>.node.<dc>.<domain>.` (lower case) owned by the domain as
+ * the question spelled it, with node_ttl; the glue is each node's address records under that name.
+ */
+function nameservers(ctx: PlanContext, owner: string): { ns: Rr[]; glue: Rr[] } {
+  const ns: Rr[] = [];
+  const glue: Rr[] = [];
+  if (!ctx.catalog) return { ns, glue };
+  const cfg = ctx.config;
+  const ttl = ttlOf(cfg.dnsConfig.nodeTtlNs);
+  const servers = findInstances(ctx.catalog, 'consul', '').filter(({ node, service }) => {
+    const h = healthy(ctx, node, service);
+    return h === 'passing' || (h === 'warning' && !cfg.dnsConfig.onlyPassing);
+  });
+  for (const { node } of ctx.shuffle(servers)) {
+    if (INVALID_LABEL.test(node.Node)) continue;
+    const fqdn = `${node.Node}.node.${cfg.datacenter}.${owner}`.toLowerCase();
+    ns.push({ name: owner, type: 'NS', ttl, class: 'IN', data: fqdn });
+    glue.push(...nodeRecords(node, 'ANY', fqdn, ttl, ctx));
+    if (ns.length >= MAX_NAMESERVERS) break;
+  }
+  return { ns, glue };
 }
 
 /** One TXT per node meta pair: RFC 1464 `key=value`, or the bare value for `rfc1035-` keys. */
