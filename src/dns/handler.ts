@@ -1,10 +1,14 @@
 // The agent's DNS entry point: a server answers from its own catalog, a client from its mirror of the
-// servers' catalog (kept current by a blocking query, like Consul's agent cache).
+// servers' catalog (kept current by a blocking query, like Consul's agent cache); another datacenter's
+// lookups, and ours when a stale read will not do (allow_stale, max_stale), are read over the HTTP
+// forwarding the API uses (?dc= to that datacenter's servers, or to our leader).
 
 import type { Agent } from '../agent/agent.js';
 import { AnswerCache, answerQuery } from './server.js';
 import { exchange, recursorAddr } from './recursor.js';
 import { runPreparedQuery } from '../agent/prepared-query.js';
+import { catalogFromFetch, fetchUrl, readHere } from './remote.js';
+import type { CatalogFetch } from './planner.js';
 
 export function createDnsHandler(
   agent: Agent,
@@ -27,6 +31,36 @@ export function createDnsHandler(
       if (r.ok) return r.result;
       if (r.status === 404) return null;
       throw new Error(r.text);
+    },
+    readLocal: () => {
+      const s = agent.server;
+      const how = readHere(
+        agent.config.dnsConfig,
+        s && { leader: s.isLeader(), lastContactMs: s.readMeta(agent.clock.monotonicMs()).lastContactMs },
+      );
+      if (how === 'stale') agent.metrics.incrCounter(['dns', 'stale_queries']);
+      return how !== 'leader';
+    },
+    fetchCatalog: async (f: CatalogFetch, qtype: string) => {
+      const cfg = agent.config;
+      const ours = f.datacenter === cfg.datacenter;
+      const call = {
+        method: 'GET',
+        url: fetchUrl(f, cfg.datacenter, cfg.dnsConfig.allowStale, cfg.dnsConfig.maxStaleNs),
+        headers: new Map<string, string>(),
+        body: new Uint8Array(),
+      };
+      // Another datacenter: a server asks one of its servers, a client asks ours to; our own: the leader.
+      const a =
+        !ours && agent.server
+          ? await agent.forwardToDatacenter(f.datacenter, call)
+          : await agent.forwardHttp(call);
+      const text = new TextDecoder().decode(a.body);
+      if (a.status !== 200) {
+        if (!ours && text.trim() === 'No path to datacenter') return null;
+        throw new Error(text.trim());
+      }
+      return catalogFromFetch(f, JSON.parse(text), !ours && cfg.translateWanAddrs, qtype);
     },
     cache: new AnswerCache(),
     pick: (n: number) => agent.rng.int(n),

@@ -27,6 +27,19 @@ export interface Plan {
   recurse?: boolean;
   /** A prepared query to run; its result is turned into the answer by queryPlan. */
   execute?: QueryLookup;
+  /**
+   * The catalog rows to read elsewhere (another datacenter, or the leader) before this question can
+   * be answered: plan again with them as the catalog. The plan itself is the answer when none can be
+   * read from there (NXDOMAIN, "No path to datacenter").
+   */
+  fetch?: CatalogFetch;
+}
+
+/** What to read from a datacenter's servers: a service's instances with their health, or a node. */
+export interface CatalogFetch {
+  datacenter: string;
+  service?: string;
+  node?: string;
 }
 
 export interface QueryLookup {
@@ -47,6 +60,13 @@ export interface PlanContext {
   shuffle<T>(xs: T[]): T[];
   /** How many more times a hostname inside our domain may be resolved here (Consul allows 3). */
   depth?: number;
+  /** The datacenter `catalog` holds (ours unless it was read from another one). */
+  datacenter?: string;
+  /**
+   * Whether `catalog` may answer for our datacenter (a stale read allowed, or we lead); when false,
+   * service, node and nameserver lookups are fetched from the leader. Default true.
+   */
+  local?: boolean;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -135,6 +155,8 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   // As Consul's handleQuery: an SOA or NS question for any name in the domain is about the zone. SOA:
   // the SOA, the servers as NS in authority, their addresses in additional; NS: the NS and the glue.
   if (qtype === 'SOA' || qtype === 'NS') {
+    if (ctx.local === false)
+      return { ...empty('SERVFAIL'), fetch: { datacenter: cfg.datacenter, service: 'consul' } };
     const { ns, glue } = nameservers(ctx, asked.slice(asked.length - zone.length));
     if (qtype === 'NS') return { ...empty('NOERROR'), answers: ns, additionals: glue };
     return { ...empty('NOERROR'), answers: [soa(ctx, zone)], authorities: ns, additionals: glue };
@@ -142,7 +164,7 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   const labels = name === used ? [] : name.slice(0, -(used.length + 1)).split('.');
   // The apex asked for anything else has no keyword: NXDOMAIN with the SOA, as Consul's dispatch.
   if (labels.length === 0) return nx();
-  if (!ctx.catalog) return empty('SERVFAIL');
+  if (!ctx.catalog && ctx.local !== false) return empty('SERVFAIL');
   let kw = -1;
   for (let i = labels.length - 1; i >= 0; i--) {
     if (labels[i] === 'service' || labels[i] === 'node' || labels[i] === 'addr' || labels[i] === 'query') {
@@ -212,9 +234,34 @@ function localityDatacenter(locality: string[], ctx: PlanContext): string | null
   return locality.length === 1 ? locality[0]! : null;
 }
 
-/** Whether a locality suffix names our datacenter (other datacenters' services are not looked up). */
+/**
+ * Where a service or node lookup is answered: 'here' from ctx.catalog, a fetch from the datacenter's
+ * servers (another datacenter, or our leader when the catalog here may not answer), or null when the
+ * locality is malformed.
+ */
+function lookupWhere(
+  locality: string[],
+  ctx: PlanContext,
+  what: { service?: string; node?: string },
+): 'here' | CatalogFetch | null {
+  const dc = localityDatacenter(locality, ctx);
+  if (dc === null) return null;
+  const held = ctx.datacenter ?? ctx.config.datacenter;
+  if (dc === held && ctx.local !== false) return 'here';
+  return { datacenter: dc, ...what };
+}
+
+/**
+ * A lookup read elsewhere; the plan stands when nothing can be read: NXDOMAIN for another datacenter
+ * (no path to it), SERVFAIL for our own (no leader to read from).
+ */
+function fetchPlan(f: CatalogFetch, ctx: PlanContext, nx: () => Plan): Plan {
+  return { ...(f.datacenter === ctx.config.datacenter ? empty('SERVFAIL') : nx()), fetch: f };
+}
+
+/** Whether a locality suffix names the datacenter the catalog holds. */
 function localityOk(locality: string[], ctx: PlanContext): boolean {
-  return localityDatacenter(locality, ctx) === ctx.config.datacenter;
+  return localityDatacenter(locality, ctx) === (ctx.datacenter ?? ctx.config.datacenter);
 }
 
 /** A node by name, any spelling: Consul's catalog indexes node names case-insensitively. */
@@ -246,7 +293,9 @@ function nodeAnswer(
   locality: string[],
   qn: string,
 ): Plan {
-  if (!localityOk(locality, ctx)) return nx();
+  const where = lookupWhere(locality, ctx, { node });
+  if (where === null) return nx();
+  if (where !== 'here') return fetchPlan(where, ctx, nx);
   const entry = findNode(ctx.catalog!, node);
   if (!entry) return nx();
   const ttl = ttlOf(ctx.config.dnsConfig.nodeTtlNs);
@@ -438,7 +487,9 @@ function serviceAnswer(
   locality: string[],
   qn: string,
 ): Plan {
-  if (!localityOk(locality, ctx)) return nx();
+  const where = lookupWhere(locality, ctx, { service });
+  if (where === null) return nx();
+  if (where !== 'here') return fetchPlan(where, ctx, nx);
   const cfg = ctx.config;
   const rows = findInstances(ctx.catalog!, service, tag).filter(({ node, service: s }) => {
     const h = healthy(ctx, node, s);
@@ -451,7 +502,8 @@ function serviceAnswer(
     warning: healthy(ctx, node, s) === 'warning',
   }));
   const ttl = serviceTtl(cfg, service);
-  return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, cfg.datacenter);
+  const dc = ctx.datacenter ?? cfg.datacenter;
+  return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, dc);
 }
 
 function fqdnOf(host: string): string {

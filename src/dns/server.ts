@@ -5,7 +5,7 @@
 import dnsPacket from 'dns-packet';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Catalog } from '../state/catalog.js';
-import { plan, queryPlan, type Plan, type PlanContext } from './planner.js';
+import { plan, queryPlan, type CatalogFetch, type Plan, type PlanContext } from './planner.js';
 import { compressMessage } from './compress.js';
 import type { ExecuteResult } from '../state/query-execute.js';
 
@@ -27,6 +27,17 @@ export interface DnsContext {
     datacenter: string,
     sourceIp: string,
   ): Promise<ExecuteResult | null> | ExecuteResult | null;
+  /**
+   * Whether the catalog here may answer for our datacenter now (dns_config.allow_stale and max_stale
+   * against this server's last contact with the leader, or we lead). Default: it may.
+   */
+  readLocal?(): boolean;
+  /**
+   * Reads a lookup's rows from a datacenter's servers (another datacenter, or our leader): a catalog
+   * holding them, null when that datacenter cannot be reached ("No path to datacenter"); rejects on
+   * other failures. `qtype` chooses the address a WAN translation takes.
+   */
+  fetchCatalog?(f: CatalogFetch, qtype: string): Promise<Catalog | null>;
   /** Asks one recursor; rejects on timeout or error. */
   exchange(
     recursor: string,
@@ -154,8 +165,31 @@ function answerFresh(
     catalog: ctx.catalog(),
     nowSeconds: ctx.nowSeconds(),
     shuffle: (xs) => ctx.shuffle(xs),
+    local: ctx.readLocal ? ctx.readLocal() : true,
   };
   const p = plan(question.name, question.type, planCtx);
+  const f = p.fetch;
+  const fetch = ctx.fetchCatalog;
+  if (f && fetch) {
+    return (async () => {
+      let answer: Plan;
+      try {
+        const got = await fetch(f, question.type);
+        answer =
+          got === null
+            ? p
+            : plan(question.name, question.type, {
+                ...planCtx,
+                catalog: got,
+                datacenter: f.datacenter,
+                local: true,
+              });
+      } catch {
+        answer = { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [], authoritative: false };
+      }
+      return respond(query, transport, ctx, q, base, answer);
+    })();
+  }
   const ex = p.execute;
   if (ex) {
     // A prepared query runs on a server (or through one, from a client): answered when it returns.
