@@ -96,12 +96,19 @@ export function createDnsHandler(
 /** Whether the first question's name is under .arpa (a PTR lookup), read straight from the wire. */
 function isReverse(q: Uint8Array): boolean {
   let i = 12;
-  let last = '';
+  let last = -1;
   while (i < q.length) {
     const len = q[i]!;
     if (len === 0 || len >= 0xc0) break;
-    last = String.fromCharCode(...q.subarray(i + 1, i + 1 + len));
+    last = i;
     i += 1 + len;
   }
-  return last.toLowerCase() === 'arpa';
+  // The last label, compared byte by byte ("arpa" in any case), without building strings.
+  if (last < 0 || q[last] !== 4 || last + 5 > q.length) return false;
+  return (
+    (q[last + 1]! | 0x20) === 0x61 &&
+    (q[last + 2]! | 0x20) === 0x72 &&
+    (q[last + 3]! | 0x20) === 0x70 &&
+    (q[last + 4]! | 0x20) === 0x61
+  );
 }
