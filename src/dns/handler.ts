@@ -9,11 +9,35 @@ import { exchange, recursorAddr } from './recursor.js';
 import { runPreparedQuery } from '../agent/prepared-query.js';
 import { catalogFromFetch, fetchUrl, readHere } from './remote.js';
 import type { CatalogFetch } from './planner.js';
+import { FetchCache, type FetchAnswer } from './fetch-cache.js';
 
 export function createDnsHandler(
   agent: Agent,
 ): (query: Uint8Array, transport: 'udp' | 'tcp', from?: string) => Uint8Array | null | Promise<Uint8Array> {
   const ports = { packets: agent.packets, streams: agent.streams, timers: agent.timers };
+  /**
+   * A server read over the API's forwarding: another datacenter's through one of its servers (from a
+   * client, through ours), our own through the leader.
+   */
+  const read = async (url: string, dc: string): Promise<FetchAnswer> => {
+    const call = { method: 'GET', url, headers: new Map<string, string>(), body: new Uint8Array() };
+    const a =
+      dc !== agent.config.datacenter && agent.server
+        ? await agent.forwardToDatacenter(dc, call)
+        : await agent.forwardHttp(call);
+    return {
+      status: a.status,
+      index: Number(a.headers.get('x-consul-index') ?? 0) || 0,
+      text: new TextDecoder().decode(a.body),
+    };
+  };
+  const fetches = new FetchCache({
+    fetch: (url) =>
+      read(url, new URLSearchParams(url.split('?')[1] ?? '').get('dc') ?? agent.config.datacenter),
+    nowMs: () => agent.clock.monotonicMs(),
+    after: (ms, fn) => void agent.timers.after(ms, fn),
+    alive: () => !agent.isStopped,
+  });
   const ctx = {
     config: () => agent.config,
     catalog: () => agent.server?.state.catalog ?? agent.catalogMirror,
@@ -44,23 +68,15 @@ export function createDnsHandler(
     fetchCatalog: async (f: CatalogFetch, qtype: string) => {
       const cfg = agent.config;
       const ours = f.datacenter === cfg.datacenter;
-      const call = {
-        method: 'GET',
-        url: fetchUrl(f, cfg.datacenter, cfg.dnsConfig.allowStale, cfg.dnsConfig.maxStaleNs),
-        headers: new Map<string, string>(),
-        body: new Uint8Array(),
-      };
-      // Another datacenter: a server asks one of its servers, a client asks ours to; our own: the leader.
-      const a =
-        !ours && agent.server
-          ? await agent.forwardToDatacenter(f.datacenter, call)
-          : await agent.forwardHttp(call);
-      const text = new TextDecoder().decode(a.body);
+      const d = cfg.dnsConfig;
+      const url = fetchUrl(f, cfg.datacenter, d.allowStale, d.maxStaleNs);
+      // use_cache: from the agent's cache of such reads (kept current in the background).
+      const a = d.useCache ? await fetches.get(url, d.cacheMaxAgeNs / 1e6) : await read(url, f.datacenter);
       if (a.status !== 200) {
-        if (!ours && text.trim() === 'No path to datacenter') return null;
-        throw new Error(text.trim());
+        if (!ours && a.text.trim() === 'No path to datacenter') return null;
+        throw new Error(a.text.trim());
       }
-      return catalogFromFetch(f, JSON.parse(text), !ours && cfg.translateWanAddrs, qtype);
+      return catalogFromFetch(f, JSON.parse(a.text), !ours && cfg.translateWanAddrs, qtype);
     },
     cache: new AnswerCache(),
     pick: (n: number) => agent.rng.int(n),

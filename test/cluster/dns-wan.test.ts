@@ -1,7 +1,8 @@
 // DNS across datacenters, read by dig: two single-server datacenters (dc1 with translate_wan_addrs, dc2 without)
 // federated over WAN; `web.service.dc2.consul` and `<node>.node.dc2.consul` asked of dc1 are answered
 // from dc2's catalog with the WAN addresses, the same names for dc1 asked of dc2 with the LAN ones; an
-// unknown datacenter is NXDOMAIN; NS for the domain names each agent as nameserver with glue.
+// unknown datacenter is NXDOMAIN; NS for the domain names each agent as nameserver with glue; dc2's
+// use_cache entry follows dc1's changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -58,7 +59,7 @@ before(async () => {
   };
   await Promise.all([
     server('one', DC1, ['-hcl', 'translate_wan_addrs = true']),
-    server('two', DC2, ['-datacenter=dc2']),
+    server('two', DC2, ['-datacenter=dc2', '-hcl', 'dns_config { use_cache = true }']),
   ]);
   const j = consul(['join', '-wan', `-http-addr=${DC2}:${HTTP}`, DC1]);
   assert.equal(j.code, 0, j.err);
@@ -150,3 +151,19 @@ for (const transport of ['udp', 'tcp'] as const) {
     },
   );
 }
+
+test(
+  'use_cache: a cached lookup of another datacenter follows its changes (background blocking query)',
+  { skip: skip ?? false },
+  async () => {
+    const names = () => rows(dig(DC2, DNS, ['web.service.dc1.consul', 'A']).answer);
+    assert.equal(names().length, 2);
+    await register(DC1, { Node: 'near3', Address: '10.1.0.3', Service: { Service: 'web', Port: 8003 } });
+    await waitFor('dc2 sees near3 through its cache', () => names().length === 3, 10_000);
+    assert.deepEqual(names(), [
+      'web.service.dc1.consul. 0 A 10.1.0.1',
+      'web.service.dc1.consul. 0 A 10.1.0.2',
+      'web.service.dc1.consul. 0 A 10.1.0.3',
+    ]);
+  },
+);
