@@ -11,6 +11,7 @@ import { dig, ensureDig, type DigRecord } from '../helpers/dig.js';
 
 const DC1 = '127.0.6.10';
 const DC2 = '127.0.6.11';
+const CLIENT = '127.0.6.12';
 const HTTP = 19610;
 const DNS = 19611;
 const skip = ensureDig();
@@ -61,6 +62,22 @@ before(async () => {
     server('one', DC1, ['-hcl', 'translate_wan_addrs = true']),
     server('two', DC2, ['-datacenter=dc2', '-hcl', 'dns_config { use_cache = true }']),
   ]);
+  // A client of dc1 whose reads all go to the servers (allow_stale = false: through the leader).
+  const client = startNodeAgent(
+    'c1',
+    CLIENT,
+    [
+      `-retry-join=${DC1}`,
+      `-http-port=${HTTP}`,
+      `-dns-port=${DNS}`,
+      '-grpc-port=-1',
+      '-hcl',
+      'dns_config { allow_stale = false }',
+    ],
+    { procs, dirs },
+    'proconsul-dns-wan-',
+  );
+  if (!(await agentUp(CLIENT, HTTP).catch(() => false))) throw new Error(`c1: ${client.err()}`);
   const j = consul(['join', '-wan', `-http-addr=${DC2}:${HTTP}`, DC1]);
   assert.equal(j.code, 0, j.err);
   await webNodes(DC1, 'near', '10.1.0', '198.51.100');
@@ -165,5 +182,28 @@ test(
       'web.service.dc1.consul. 0 A 10.1.0.2',
       'web.service.dc1.consul. 0 A 10.1.0.3',
     ]);
+  },
+);
+
+test(
+  'a client answers other datacenters through its servers, and with allow_stale = false its own through the leader',
+  { skip: skip ?? false },
+  async () => {
+    await waitFor(
+      'the client reaches dc2',
+      () => dig(CLIENT, DNS, ['web.service.dc2.consul', 'A']).status === 'NOERROR',
+      20_000,
+    );
+    for (const args of [[], ['+tcp']]) {
+      const D = (...a: string[]) => dig(CLIENT, DNS, [...args, ...a]);
+      assert.deepEqual(rows(D('web.service.dc2.consul', 'A').answer), [
+        'web.service.dc2.consul. 0 A 10.2.0.1',
+        'web.service.dc2.consul. 0 A 10.2.0.2',
+      ]);
+      assert.deepEqual(rows(D('far2.node.dc2.consul', 'A').answer), ['far2.node.dc2.consul. 0 A 10.2.0.2']);
+      assert.deepEqual(rows(D('near1.node.consul', 'A').answer), ['near1.node.consul. 0 A 10.1.0.1']);
+      assert.ok(rows(D('web.service.consul', 'A').answer).includes('web.service.consul. 0 A 10.1.0.2'));
+      assert.equal(D('web.service.dc9.consul', 'A').status, 'NXDOMAIN');
+    }
   },
 );
