@@ -5,7 +5,7 @@
 // full speed and at a fixed load both keep up with. dnsperf and unbound are installed with apt-get
 // (test/helpers/apt.ts) when missing.
 //
-//   npm run build && node bench/dns-perf.mjs [seconds=10] [clients=4]
+//   npm run build && node bench/dns-perf.mjs [seconds=10] [clients=4] [rounds=3]
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CLIENTS = Number(process.argv[3] ?? 4);
+// Runs alternate between the two servers this many times; each figure is the median (a shared
+// machine's load comes and goes).
+const ROUNDS = Number(process.argv[4] ?? 3);
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const AGENT = '127.0.6.20';
 const UNBOUND = '127.0.6.21';
@@ -124,13 +127,23 @@ try {
     });
   await sleep(1000);
   console.log(
-    `dnsperf, ${SECONDS}s per run, ${CLIENTS} clients, ${NODES.length} nodes; node A, service A, SRV`,
+    `dnsperf, ${SECONDS}s per run, ${CLIENTS} clients, ${NODES.length} nodes; node A, service A, SRV; median of ${ROUNDS} alternating runs`,
   );
   console.log('load      target       queries/s   avg ms   p50 ms   p99 ms   lost');
   const ratios = [];
   for (const rate of [0, 2000]) {
-    const ours = dnsperf(AGENT, rate);
-    const theirs = dnsperf(UNBOUND, rate);
+    const runs = { ours: [], theirs: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      runs.ours.push(dnsperf(AGENT, rate));
+      runs.theirs.push(dnsperf(UNBOUND, rate));
+    }
+    const median = (rs) => {
+      const m = (k) => rs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
+      const lost = rs.map((r) => r.lost).join('/');
+      return { qps: m('qps'), lat: m('lat'), p50: m('p50'), p99: m('p99'), lost, raw: rs[0].raw };
+    };
+    const ours = median(runs.ours);
+    const theirs = median(runs.theirs);
     const load = rate ? `${rate}/s` : 'max';
     const ms = (x) => (Number.isFinite(x) ? x.toFixed(3).padStart(8) : '       -');
     for (const [name, r] of [
