@@ -35,11 +35,13 @@ export interface Plan {
   fetch?: CatalogFetch;
 }
 
-/** What to read from a datacenter's servers: a service's instances with their health, or a node. */
+/** What to read from a datacenter's servers: a service's instances with their health, a node, or all. */
 export interface CatalogFetch {
   datacenter: string;
   service?: string;
   node?: string;
+  /** The whole catalog (reverse lookups search every node and service address). */
+  all?: boolean;
 }
 
 export interface QueryLookup {
@@ -434,9 +436,12 @@ function sameIp(a: string, b: string): boolean {
  * recursors: SERVFAIL, as Consul answers.
  */
 function reverse(name: string, asked: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
-  if (!ctx.catalog) return { ...empty('SERVFAIL'), recurse: true };
   const ip = reverseAddress(name);
   if (ip === null || (qtype !== 'PTR' && qtype !== 'ANY')) return { ...empty('SERVFAIL'), recurse: true };
+  // A stale read not allowed here: the nodes and services are read from the leader first.
+  if (ctx.local === false)
+    return { ...empty('SERVFAIL'), fetch: { datacenter: ctx.config.datacenter, all: true } };
+  if (!ctx.catalog) return { ...empty('SERVFAIL'), recurse: true };
   const dc = ctx.config.datacenter;
   const ptr = (target: string): Rr => ({ name: asked, type: 'PTR', ttl: 0, class: 'IN', data: target });
   const nodes = ctx.catalog.listNodes().filter((n) => sameIp(n.Address, ip));

@@ -3,7 +3,7 @@
 // HTTP API returns them, become a small catalog the planner answers from; for another datacenter with
 // translate_wan_addrs the addresses are the WAN ones, as Consul's TranslateAddress picks them.
 
-import { Catalog } from '../state/catalog.js';
+import { Catalog, type CatalogDump } from '../state/catalog.js';
 import type { CatalogFetch } from './planner.js';
 
 /** Consul counts DNS reads answered by a server this far behind the leader (dns.stale_queries). */
@@ -34,8 +34,9 @@ export function fetchUrl(f: CatalogFetch, ours: string, allowStale: boolean, max
     q.set('stale', '');
     q.set('max_stale', `${Math.floor(maxStaleNs / 1e6)}ms`);
   }
-  const path =
-    f.node !== undefined
+  const path = f.all
+    ? '/v1/internal/proconsul/catalog'
+    : f.node !== undefined
       ? `/v1/catalog/node/${encodeURIComponent(f.node)}`
       : `/v1/health/service/${encodeURIComponent(f.service ?? '')}`;
   const qs = q.toString().replace(/stale=(&|$)/, 'stale$1');
@@ -101,6 +102,10 @@ function wanService(s: ServiceJson, qtype: string): { address: string; port: num
  */
 export function catalogFromFetch(f: CatalogFetch, body: unknown, translate: boolean, qtype: string): Catalog {
   const c = new Catalog();
+  if (f.all) {
+    c.replaceAll(body as CatalogDump);
+    return c;
+  }
   const nodeFields = (n: NodeJson) => {
     const tagged = n.TaggedAddresses ?? {};
     return {

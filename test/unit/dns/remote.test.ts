@@ -162,10 +162,14 @@ test('a read the catalog here may not answer goes to the leader; its failure is 
   assert.deepEqual(data(await ask(c, 'web.service.consul', 'A')), ['web.service.consul A "10.1.0.9"']);
   assert.deepEqual(data(await ask(c, 'fresh.node.consul', 'A')), ['fresh.node.consul A "10.1.0.9"']);
   assert.deepEqual(data(await ask(c, 'consul', 'NS')), ['consul NS "srv1.node.dc1.consul"']);
+  assert.deepEqual(data(await ask(c, '9.0.1.10.in-addr.arpa', 'PTR')), [
+    '9.0.1.10.in-addr.arpa PTR "fresh.node.dc1.consul"',
+  ]);
   assert.deepEqual(asked, [
     { datacenter: 'dc1', service: 'web' },
     { datacenter: 'dc1', node: 'fresh' },
     { datacenter: 'dc1', service: 'consul' },
+    { datacenter: 'dc1', all: true },
   ]);
   fail = true;
   assert.equal((await ask(c, 'web.service.consul', 'A')).rcode, 'SERVFAIL');
@@ -199,4 +203,17 @@ test('fetch URLs: ?dc with stale and max_stale for another datacenter, a consist
   );
   assert.equal(fetchUrl({ datacenter: 'dc2', node: 'n1' }, 'dc1', false, ten), '/v1/catalog/node/n1?dc=dc2');
   assert.equal(fetchUrl({ datacenter: 'dc1', service: 'web' }, 'dc1', true, ten), '/v1/health/service/web');
+  assert.equal(
+    fetchUrl({ datacenter: 'dc1', all: true }, 'dc1', true, ten),
+    '/v1/internal/proconsul/catalog',
+  );
+  const dump = new Catalog();
+  dump.register(3, { Node: 'x', Address: '10.9.9.9' }, 'dc1');
+  const back = catalogFromFetch(
+    { datacenter: 'dc1', all: true },
+    JSON.parse(JSON.stringify(dump.exportAll())),
+    false,
+    'PTR',
+  );
+  assert.equal(back.node('x')?.node.Address, '10.9.9.9');
 });
