@@ -8,33 +8,33 @@
 /** Pointers can reach the first 16 KiB of a message (14 bits). */
 const MAX_POINTER_TARGET = 0x3fff;
 
-/** Where a name ends in `msg` (after its terminating zero) and its labels; the input has no pointers. */
-function readName(msg: Uint8Array, at: number): { end: number; labels: Uint8Array[] } {
-  const labels: Uint8Array[] = [];
+/**
+ * Where each label of the name at `at` starts and where the name ends (after its zero byte); the
+ * input has no pointers (dns-packet writes names in full).
+ */
+function readName(msg: Uint8Array, at: number): { end: number; starts: number[] } {
+  const starts: number[] = [];
   let i = at;
   for (;;) {
     if (i >= msg.length) throw new RangeError('name runs past the message');
     const len = msg[i]!;
-    if (len === 0) return { end: i + 1, labels };
-    // dns-packet writes names in full; a pointer here means the input is not its output.
+    if (len === 0) return { end: i + 1, starts };
     if (len > 63 || i + 1 + len > msg.length) throw new RangeError('bad label');
-    labels.push(msg.subarray(i + 1, i + 1 + len));
+    starts.push(i);
     i += 1 + len;
   }
-}
-
-function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return s;
 }
 
 class Writer {
   readonly out: Uint8Array;
   pos = 0;
+  /** Suffixes written so far (their wire bytes as latin1 text) → offset in `out`. */
   private readonly seen = new Map<string, number>();
 
-  constructor(size: number) {
+  constructor(
+    size: number,
+    private readonly src: Buffer,
+  ) {
     this.out = new Uint8Array(size);
   }
 
@@ -43,29 +43,24 @@ class Writer {
     this.pos += b.length;
   }
 
-  u16(v: number): void {
-    this.out[this.pos++] = v >> 8;
-    this.out[this.pos++] = v & 0xff;
-  }
-
-  /** Writes labels, pointing at an earlier equal suffix when `compress`; always remembers its own. */
-  name(labels: Uint8Array[], compress: boolean): void {
-    const keys: string[] = new Array<string>(labels.length);
-    let key = '';
-    for (let i = labels.length - 1; i >= 0; i--) {
-      key = String.fromCharCode(labels[i]!.length) + latin1(labels[i]!) + key;
-      keys[i] = key;
-    }
-    for (let i = 0; i < labels.length; i++) {
-      const k = keys[i]!;
-      const target = this.seen.get(k);
+  /**
+   * Writes the source name whose labels start at `starts` (ending at `end`), pointing at an earlier
+   * equal suffix when `compress`; remembers its own suffixes either way.
+   */
+  name(starts: number[], end: number, compress: boolean): void {
+    for (const at of starts) {
+      // A suffix's key is its wire form, read natively from the source (names there are whole).
+      const key = this.src.toString('latin1', at, end);
+      const target = this.seen.get(key);
       if (target !== undefined && compress) {
-        this.u16(0xc000 | target);
+        this.out[this.pos++] = 0xc0 | (target >> 8);
+        this.out[this.pos++] = target & 0xff;
         return;
       }
-      if (target === undefined && this.pos <= MAX_POINTER_TARGET) this.seen.set(k, this.pos);
-      this.out[this.pos++] = labels[i]!.length;
-      this.bytes(labels[i]!);
+      if (target === undefined && this.pos <= MAX_POINTER_TARGET) this.seen.set(key, this.pos);
+      const len = this.src[at]!;
+      this.out.set(this.src.subarray(at, at + 1 + len), this.pos);
+      this.pos += 1 + len;
     }
     this.out[this.pos++] = 0;
   }
@@ -81,7 +76,8 @@ const ONE_NAME = new Set([2, 3, 4, 5, 7, 8, 9, 12]);
 export function compressMessage(msg: Uint8Array): Uint8Array {
   if (msg.length < 12) throw new RangeError('short message');
   // A name can only shrink, and a pointer (2 bytes) never replaces less than 2 bytes.
-  const w = new Writer(msg.length);
+  const src = Buffer.from(msg.buffer, msg.byteOffset, msg.length);
+  const w = new Writer(msg.length, src);
   w.bytes(msg.subarray(0, 12));
   const count = (i: number) => (msg[i]! << 8) | msg[i + 1]!;
   const qd = count(4);
@@ -89,14 +85,14 @@ export function compressMessage(msg: Uint8Array): Uint8Array {
   let i = 12;
   for (let q = 0; q < qd; q++) {
     const n = readName(msg, i);
-    w.name(n.labels, true);
+    w.name(n.starts, n.end, true);
     if (n.end + 4 > msg.length) throw new RangeError('short question');
     w.bytes(msg.subarray(n.end, n.end + 4));
     i = n.end + 4;
   }
   for (let r = 0; r < rrs; r++) {
     const n = readName(msg, i);
-    w.name(n.labels, true);
+    w.name(n.starts, n.end, true);
     i = n.end;
     if (i + 10 > msg.length) throw new RangeError('short record');
     const type = count(i);
@@ -112,7 +108,7 @@ export function compressMessage(msg: Uint8Array): Uint8Array {
       let at = from;
       for (let j = 0; j < k; j++) {
         const x = readName(msg, at);
-        w.name(x.labels, compress);
+        w.name(x.starts, x.end, compress);
         at = x.end;
       }
       return at;

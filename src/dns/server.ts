@@ -277,6 +277,11 @@ function respond(
       encode(base, p, answers, authorities, additionals, false, opt, ra, c),
   );
   const tc = t.trimmed && cfg.dnsConfig.enableTruncate;
+  // The last size measured was of these very sections: send those bytes (with TC set if due).
+  if (t.measured && t.measuredCompressed === compress) {
+    if (tc) t.measured[2]! |= 0x02;
+    return t.measured;
+  }
   return encode(base, p, t.answers, t.authorities, t.additionals, tc, opt, ra, compress);
 }
 
@@ -315,7 +320,7 @@ function trim(
     additionals: Plan['additionals'],
     compress: boolean,
   ) => Uint8Array,
-): Sections & { trimmed: boolean } {
+): Sections & { trimmed: boolean; measured: Uint8Array | null; measuredCompressed: boolean } {
   let answers = p.answers;
   let authorities = p.authorities;
   let additionals = p.additionals;
@@ -348,7 +353,13 @@ function trim(
     if (answers.length > cut) answers = answers.slice(0, cut);
     limit = maxSize;
   }
-  const len = () => encodeWith(answers, authorities, additionals, compress).length;
+  let measured: Uint8Array | null = null;
+  let measuredOf: unknown[] = [];
+  const len = () => {
+    measured = encodeWith(answers, authorities, additionals, compress);
+    measuredOf = [answers, authorities, additionals];
+    return measured.length;
+  };
   let shrunk = false;
   while (answers.length > 1 && len() > limit) {
     shrunk = true;
@@ -378,7 +389,15 @@ function trim(
   }
   // A UDP reply counts as trimmed when it lost answers; a TCP one only when it was too big.
   const trimmed = transport === 'udp' ? answers.length < numAnswers : shrunk;
-  return { answers, authorities, additionals, trimmed };
+  const same = measuredOf[0] === answers && measuredOf[1] === authorities && measuredOf[2] === additionals;
+  return {
+    answers,
+    authorities,
+    additionals,
+    trimmed,
+    measured: same ? measured : null,
+    measuredCompressed: compress,
+  };
 }
 
 /** The additional records by lower-cased owner, the first of each (Consul's indexRRs). */
