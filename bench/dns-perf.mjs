@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // DNS throughput: dnsperf (Debian's `dnsperf`) against a -dev agent answering from its catalog, side by
 // side with unbound (Debian's `unbound`) serving the same names as local data, in one run. Queries mix
-// node A, service A and SRV lookups. Prints queries/s and average latency for both, and the ratios.
+// node A, service A and SRV lookups. Prints queries/s and p50/p99 latency for both, and the ratios, at
+// full speed and at a fixed load both keep up with. dnsperf and unbound are installed with apt-get
+// (test/helpers/apt.ts) when missing.
 //
-//   npm run build && node bench/dns-perf.mjs [seconds=10] [clients=4]
-//   (apt-get install dnsperf unbound)
+//   npm run build && node bench/dns-perf.mjs [seconds=10] [clients=4] [rounds=3]
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,17 +15,24 @@ import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CLIENTS = Number(process.argv[3] ?? 4);
+// Runs alternate between the two servers this many times; each figure is the median (a shared
+// machine's load comes and goes).
+const ROUNDS = Number(process.argv[4] ?? 3);
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
-const AGENT = '127.0.0.185';
-const UNBOUND = '127.0.0.186';
+const AGENT = '127.0.6.20';
+const UNBOUND = '127.0.6.21';
 const PORT = 18653;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-for (const bin of ['dnsperf', 'unbound'])
-  if (spawnSync('which', [bin]).status !== 0) {
-    console.log(`${bin} is not installed: apt-get install dnsperf unbound`);
+const missing = () => ['dnsperf', 'unbound'].filter((bin) => spawnSync('which', [bin]).status !== 0);
+if (missing().length > 0) {
+  const { aptInstall } = await import('../dist/test/helpers/apt.js');
+  const why = aptInstall(['dnsperf', 'unbound']);
+  if (missing().length > 0) {
+    console.log(`${missing().join(', ')} missing and apt-get could not install it: ${why ?? '?'}`);
     process.exit(1);
   }
+}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dnsperf-'));
 const NODES = Array.from({ length: 5 }, (_, i) => ({ name: `web-${i + 1}`, ip: `10.10.0.${i + 1}` }));
@@ -67,18 +75,18 @@ writeFileSync(
 /** One dnsperf run; `rate` caps queries/s (latency at a load both keep up with), 0 = as fast as possible. */
 function dnsperf(server, rate) {
   const args = ['-s', server, '-p', String(PORT), '-d', path.join(dir, 'queries.txt')];
-  args.push('-l', String(SECONDS), '-c', String(CLIENTS));
-  if (rate) args.push('-Q', String(rate), '-v');
-  const r = spawnSync('dnsperf', args, { encoding: 'utf8' });
+  args.push('-l', String(SECONDS), '-c', String(CLIENTS), '-v');
+  if (rate) args.push('-Q', String(rate));
+  const r = spawnSync('dnsperf', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
   const qps = Number(/Queries per second:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
-  // With -v each answer's latency is listed: the median.
+  // With -v each answer's latency (seconds) ends its line: the percentiles.
   const each = [...r.stdout.matchAll(/^> NOERROR .* ([\d.]+)$/gm)]
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
-  const p50 = each.length ? each[Math.floor(each.length / 2)] * 1000 : NaN;
+  const at = (q) => (each.length ? each[Math.min(each.length - 1, Math.floor(each.length * q))] * 1000 : NaN);
   const lat = Number(/Average Latency \(s\):\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN) * 1000;
   const lost = /Queries lost:\s+(\d+)/.exec(r.stdout)?.[1] ?? '?';
-  return { qps, lat, p50, lost, raw: r.stdout.slice(0, 2000) };
+  return { qps, lat, p50: at(0.5), p99: at(0.99), lost, raw: r.stdout.slice(0, 2000) };
 }
 
 const agent = spawn(
@@ -119,24 +127,35 @@ try {
     });
   await sleep(1000);
   console.log(
-    `dnsperf, ${SECONDS}s per run, ${CLIENTS} clients, ${NODES.length} nodes; node A, service A, SRV`,
+    `dnsperf, ${SECONDS}s per run, ${CLIENTS} clients, ${NODES.length} nodes; node A, service A, SRV; median of ${ROUNDS} alternating runs`,
   );
-  console.log('load      target       queries/s   avg latency ms   p50 ms   lost');
+  console.log('load      target       queries/s   avg ms   p50 ms   p99 ms   lost');
   const ratios = [];
   for (const rate of [0, 2000]) {
-    const ours = dnsperf(AGENT, rate);
-    const theirs = dnsperf(UNBOUND, rate);
+    const runs = { ours: [], theirs: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      runs.ours.push(dnsperf(AGENT, rate));
+      runs.theirs.push(dnsperf(UNBOUND, rate));
+    }
+    const median = (rs) => {
+      const m = (k) => rs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
+      const lost = rs.map((r) => r.lost).join('/');
+      return { qps: m('qps'), lat: m('lat'), p50: m('p50'), p99: m('p99'), lost, raw: rs[0].raw };
+    };
+    const ours = median(runs.ours);
+    const theirs = median(runs.theirs);
     const load = rate ? `${rate}/s` : 'max';
+    const ms = (x) => (Number.isFinite(x) ? x.toFixed(3).padStart(8) : '       -');
     for (const [name, r] of [
       ['proconsul', ours],
       ['unbound', theirs],
     ])
       console.log(
-        `${load.padEnd(9)} ${name.padEnd(10)} ${r.qps.toFixed(0).padStart(11)} ${r.lat.toFixed(3).padStart(16)} ${Number.isFinite(r.p50) ? r.p50.toFixed(3).padStart(8) : '       -'}   ${r.lost}`,
+        `${load.padEnd(9)} ${name.padEnd(10)} ${r.qps.toFixed(0).padStart(11)} ${ms(r.lat)} ${ms(r.p50)} ${ms(r.p99)}   ${r.lost}`,
       );
+    const x = (a, b) => (a / b).toFixed(2);
     ratios.push(
-      `${load}: qps ${(ours.qps / theirs.qps).toFixed(2)}, avg latency ${(ours.lat / theirs.lat).toFixed(2)}` +
-        (rate ? `, p50 latency ${(ours.p50 / theirs.p50).toFixed(2)}` : ''),
+      `${load}: qps ${x(ours.qps, theirs.qps)}, p50 ${x(ours.p50, theirs.p50)}, p99 ${x(ours.p99, theirs.p99)}`,
     );
     if (!Number.isFinite(ours.qps) || !Number.isFinite(theirs.qps)) console.log(ours.raw, theirs.raw);
   }

@@ -161,6 +161,11 @@ export class Agent {
   private pidWritten = false;
   private leaving = false;
   private stopped = false;
+
+  /** Whether stop() has begun (background loops end). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
   private resolveDone!: (code: number) => void;
   /** Resolves with the process exit code. */
   readonly done = new Promise<number>((r) => (this.resolveDone = r));

@@ -1,15 +1,43 @@
 // The agent's DNS entry point: a server answers from its own catalog, a client from its mirror of the
-// servers' catalog (kept current by a blocking query, like Consul's agent cache).
+// servers' catalog (kept current by a blocking query, like Consul's agent cache); another datacenter's
+// lookups, and ours when a stale read will not do (allow_stale, max_stale), are read over the HTTP
+// forwarding the API uses (?dc= to that datacenter's servers, or to our leader).
 
 import type { Agent } from '../agent/agent.js';
 import { AnswerCache, answerQuery } from './server.js';
 import { exchange, recursorAddr } from './recursor.js';
 import { runPreparedQuery } from '../agent/prepared-query.js';
+import { catalogFromFetch, fetchUrl, readHere } from './remote.js';
+import type { CatalogFetch } from './planner.js';
+import { FetchCache, type FetchAnswer } from './fetch-cache.js';
 
 export function createDnsHandler(
   agent: Agent,
 ): (query: Uint8Array, transport: 'udp' | 'tcp', from?: string) => Uint8Array | null | Promise<Uint8Array> {
   const ports = { packets: agent.packets, streams: agent.streams, timers: agent.timers };
+  /**
+   * A server read over the API's forwarding: another datacenter's through one of its servers (from a
+   * client, through ours), our own through the leader.
+   */
+  const read = async (url: string, dc: string): Promise<FetchAnswer> => {
+    const call = { method: 'GET', url, headers: new Map<string, string>(), body: new Uint8Array() };
+    const a =
+      dc !== agent.config.datacenter && agent.server
+        ? await agent.forwardToDatacenter(dc, call)
+        : await agent.forwardHttp(call);
+    return {
+      status: a.status,
+      index: Number(a.headers.get('x-consul-index') ?? 0) || 0,
+      text: new TextDecoder().decode(a.body),
+    };
+  };
+  const fetches = new FetchCache({
+    fetch: (url) =>
+      read(url, new URLSearchParams(url.split('?')[1] ?? '').get('dc') ?? agent.config.datacenter),
+    nowMs: () => agent.clock.monotonicMs(),
+    after: (ms, fn) => void agent.timers.after(ms, fn),
+    alive: () => !agent.isStopped,
+  });
   const ctx = {
     config: () => agent.config,
     catalog: () => agent.server?.state.catalog ?? agent.catalogMirror,
@@ -27,6 +55,28 @@ export function createDnsHandler(
       if (r.ok) return r.result;
       if (r.status === 404) return null;
       throw new Error(r.text);
+    },
+    readLocal: () => {
+      const s = agent.server;
+      const how = readHere(
+        agent.config.dnsConfig,
+        s && { leader: s.isLeader(), lastContactMs: s.readMeta(agent.clock.monotonicMs()).lastContactMs },
+      );
+      if (how === 'stale') agent.metrics.incrCounter(['dns', 'stale_queries']);
+      return how !== 'leader';
+    },
+    fetchCatalog: async (f: CatalogFetch, qtype: string) => {
+      const cfg = agent.config;
+      const ours = f.datacenter === cfg.datacenter;
+      const d = cfg.dnsConfig;
+      const url = fetchUrl(f, cfg.datacenter, d.allowStale, d.maxStaleNs);
+      // use_cache: from the agent's cache of such reads (kept current in the background).
+      const a = d.useCache ? await fetches.get(url, d.cacheMaxAgeNs / 1e6) : await read(url, f.datacenter);
+      if (a.status !== 200) {
+        if (!ours && a.text.trim() === 'No path to datacenter') return null;
+        throw new Error(a.text.trim());
+      }
+      return catalogFromFetch(f, JSON.parse(a.text), !ours && cfg.translateWanAddrs, qtype);
     },
     cache: new AnswerCache(),
     pick: (n: number) => agent.rng.int(n),
@@ -62,12 +112,19 @@ export function createDnsHandler(
 /** Whether the first question's name is under .arpa (a PTR lookup), read straight from the wire. */
 function isReverse(q: Uint8Array): boolean {
   let i = 12;
-  let last = '';
+  let last = -1;
   while (i < q.length) {
     const len = q[i]!;
     if (len === 0 || len >= 0xc0) break;
-    last = String.fromCharCode(...q.subarray(i + 1, i + 1 + len));
+    last = i;
     i += 1 + len;
   }
-  return last.toLowerCase() === 'arpa';
+  // The last label, compared byte by byte ("arpa" in any case), without building strings.
+  if (last < 0 || q[last] !== 4 || last + 5 > q.length) return false;
+  return (
+    (q[last + 1]! | 0x20) === 0x61 &&
+    (q[last + 2]! | 0x20) === 0x72 &&
+    (q[last + 3]! | 0x20) === 0x70 &&
+    (q[last + 4]! | 0x20) === 0x61
+  );
 }

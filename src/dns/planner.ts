@@ -11,7 +11,7 @@ export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'ANY' | string;
 
 export interface Rr {
   name: string;
-  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR' | 'CNAME';
+  type: 'A' | 'AAAA' | 'SRV' | 'SOA' | 'TXT' | 'PTR' | 'CNAME' | 'NS';
   ttl: number;
   class: 'IN';
   data: unknown;
@@ -27,6 +27,21 @@ export interface Plan {
   recurse?: boolean;
   /** A prepared query to run; its result is turned into the answer by queryPlan. */
   execute?: QueryLookup;
+  /**
+   * The catalog rows to read elsewhere (another datacenter, or the leader) before this question can
+   * be answered: plan again with them as the catalog. The plan itself is the answer when none can be
+   * read from there (NXDOMAIN, "No path to datacenter").
+   */
+  fetch?: CatalogFetch;
+}
+
+/** What to read from a datacenter's servers: a service's instances with their health, a node, or all. */
+export interface CatalogFetch {
+  datacenter: string;
+  service?: string;
+  node?: string;
+  /** The whole catalog (reverse lookups search every node and service address). */
+  all?: boolean;
 }
 
 export interface QueryLookup {
@@ -47,6 +62,13 @@ export interface PlanContext {
   shuffle<T>(xs: T[]): T[];
   /** How many more times a hostname inside our domain may be resolved here (Consul allows 3). */
   depth?: number;
+  /** The datacenter `catalog` holds (ours unless it was read from another one). */
+  datacenter?: string;
+  /**
+   * Whether `catalog` may answer for our datacenter (a stale read allowed, or we lead); when false,
+   * service, node and nameserver lookups are fetched from the leader. Default true.
+   */
+  local?: boolean;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -132,12 +154,19 @@ export function plan(qname: string, qtype: RecordType, ctx: PlanContext): Plan {
   }
   const zone = `${used}.`;
   const nx = (): Plan => ({ ...empty('NXDOMAIN'), authorities: [soa(ctx, zone)] });
-  const labels = name === used ? [] : name.slice(0, -(used.length + 1)).split('.');
-  if (labels.length === 0) {
-    if (qtype === 'SOA' || qtype === 'ANY') return { ...empty('NOERROR'), answers: [soa(ctx, zone)] };
-    return { ...empty('NOERROR'), authorities: [soa(ctx, zone)] };
+  // As Consul's handleQuery: an SOA or NS question for any name in the domain is about the zone. SOA:
+  // the SOA, the servers as NS in authority, their addresses in additional; NS: the NS and the glue.
+  if (qtype === 'SOA' || qtype === 'NS') {
+    if (ctx.local === false)
+      return { ...empty('SERVFAIL'), fetch: { datacenter: cfg.datacenter, service: 'consul' } };
+    const { ns, glue } = nameservers(ctx, asked.slice(asked.length - zone.length));
+    if (qtype === 'NS') return { ...empty('NOERROR'), answers: ns, additionals: glue };
+    return { ...empty('NOERROR'), answers: [soa(ctx, zone)], authorities: ns, additionals: glue };
   }
-  if (!ctx.catalog) return empty('SERVFAIL');
+  const labels = name === used ? [] : name.slice(0, -(used.length + 1)).split('.');
+  // The apex asked for anything else has no keyword: NXDOMAIN with the SOA, as Consul's dispatch.
+  if (labels.length === 0) return nx();
+  if (!ctx.catalog && ctx.local !== false) return empty('SERVFAIL');
   let kw = -1;
   for (let i = labels.length - 1; i >= 0; i--) {
     if (labels[i] === 'service' || labels[i] === 'node' || labels[i] === 'addr' || labels[i] === 'query') {
@@ -207,9 +236,34 @@ function localityDatacenter(locality: string[], ctx: PlanContext): string | null
   return locality.length === 1 ? locality[0]! : null;
 }
 
-/** Whether a locality suffix names our datacenter (other datacenters' services are not looked up). */
+/**
+ * Where a service or node lookup is answered: 'here' from ctx.catalog, a fetch from the datacenter's
+ * servers (another datacenter, or our leader when the catalog here may not answer), or null when the
+ * locality is malformed.
+ */
+function lookupWhere(
+  locality: string[],
+  ctx: PlanContext,
+  what: { service?: string; node?: string },
+): 'here' | CatalogFetch | null {
+  const dc = localityDatacenter(locality, ctx);
+  if (dc === null) return null;
+  const held = ctx.datacenter ?? ctx.config.datacenter;
+  if (dc === held && ctx.local !== false) return 'here';
+  return { datacenter: dc, ...what };
+}
+
+/**
+ * A lookup read elsewhere; the plan stands when nothing can be read: NXDOMAIN for another datacenter
+ * (no path to it), SERVFAIL for our own (no leader to read from).
+ */
+function fetchPlan(f: CatalogFetch, ctx: PlanContext, nx: () => Plan): Plan {
+  return { ...(f.datacenter === ctx.config.datacenter ? empty('SERVFAIL') : nx()), fetch: f };
+}
+
+/** Whether a locality suffix names the datacenter the catalog holds. */
 function localityOk(locality: string[], ctx: PlanContext): boolean {
-  return localityDatacenter(locality, ctx) === ctx.config.datacenter;
+  return localityDatacenter(locality, ctx) === (ctx.datacenter ?? ctx.config.datacenter);
 }
 
 /** A node by name, any spelling: Consul's catalog indexes node names case-insensitively. */
@@ -241,12 +295,24 @@ function nodeAnswer(
   locality: string[],
   qn: string,
 ): Plan {
-  if (!localityOk(locality, ctx)) return nx();
+  const where = lookupWhere(locality, ctx, { node });
+  if (where === null) return nx();
+  if (where !== 'here') return fetchPlan(where, ctx, nx);
   const entry = findNode(ctx.catalog!, node);
   if (!entry) return nx();
   const ttl = ttlOf(ctx.config.dnsConfig.nodeTtlNs);
+  const answers = nodeRecords(entry.node, qtype, qn, ttl, ctx);
+  // Node meta: the answer to TXT and ANY; with enable_additional_node_meta_txt, additional elsewhere.
+  if (qtype === 'TXT' || qtype === 'ANY')
+    return { ...empty('NOERROR'), answers: [...answers, ...metaTxt(entry.node, qn, ttl)] };
+  const additionals = ctx.config.dnsConfig.enableAdditionalNodeMetaTxt ? metaTxt(entry.node, qn, ttl) : [];
+  return { ...empty('NOERROR'), answers, additionals };
+}
+
+/** A node's address records under `qn`: A/AAAA for an IP, a CNAME (and what it resolves to) for a hostname. */
+function nodeRecords(node: CatalogNode, qtype: RecordType, qn: string, ttl: number, ctx: PlanContext): Rr[] {
   const answers: Rr[] = [];
-  const addr = entry.node.Address;
+  const addr = node.Address;
   const type = addressType(addr);
   if (type !== null && (qtype === type || qtype === 'ANY'))
     answers.push({ name: qn, type, ttl, class: 'IN', data: addr });
@@ -256,11 +322,37 @@ function nodeAnswer(
     answers.push({ name: qn, type: 'CNAME', ttl, class: 'IN', data: target });
     answers.push(...resolveHostname(target, ctx));
   }
-  // Node meta: the answer to TXT and ANY; with enable_additional_node_meta_txt, additional elsewhere.
-  if (qtype === 'TXT' || qtype === 'ANY')
-    return { ...empty('NOERROR'), answers: [...answers, ...metaTxt(entry.node, qn, ttl)] };
-  const additionals = ctx.config.dnsConfig.enableAdditionalNodeMetaTxt ? metaTxt(entry.node, qn, ttl) : [];
-  return { ...empty('NOERROR'), answers, additionals };
+  return answers;
+}
+
+/** Node names that cannot be a DNS label (Consul's InvalidNameRe) are never named as nameservers. */
+const INVALID_LABEL = /[^A-Za-z0-9-]/;
+/** Consul names at most this many servers as the zone's nameservers. */
+const MAX_NAMESERVERS = 3;
+
+/**
+ * Consul's getNameserversAndNodeRecord: up to 3 of the healthy `consul` service instances of our
+ * datacenter, shuffled, as NS records `<node>.node.<dc>.<domain>.` (lower case) owned by the domain as
+ * the question spelled it, with node_ttl; the glue is each node's address records under that name.
+ */
+function nameservers(ctx: PlanContext, owner: string): { ns: Rr[]; glue: Rr[] } {
+  const ns: Rr[] = [];
+  const glue: Rr[] = [];
+  if (!ctx.catalog) return { ns, glue };
+  const cfg = ctx.config;
+  const ttl = ttlOf(cfg.dnsConfig.nodeTtlNs);
+  const servers = findInstances(ctx.catalog, 'consul', '').filter(({ node, service }) => {
+    const h = healthy(ctx, node, service);
+    return h === 'passing' || (h === 'warning' && !cfg.dnsConfig.onlyPassing);
+  });
+  for (const { node } of ctx.shuffle(servers)) {
+    if (INVALID_LABEL.test(node.Node)) continue;
+    const fqdn = `${node.Node}.node.${cfg.datacenter}.${owner}`.toLowerCase();
+    ns.push({ name: owner, type: 'NS', ttl, class: 'IN', data: fqdn });
+    glue.push(...nodeRecords(node, 'ANY', fqdn, ttl, ctx));
+    if (ns.length >= MAX_NAMESERVERS) break;
+  }
+  return { ns, glue };
 }
 
 /** One TXT per node meta pair: RFC 1464 `key=value`, or the bare value for `rfc1035-` keys. */
@@ -344,9 +436,12 @@ function sameIp(a: string, b: string): boolean {
  * recursors: SERVFAIL, as Consul answers.
  */
 function reverse(name: string, asked: string, qtype: RecordType, ctx: PlanContext, domain: string): Plan {
-  if (!ctx.catalog) return { ...empty('SERVFAIL'), recurse: true };
   const ip = reverseAddress(name);
   if (ip === null || (qtype !== 'PTR' && qtype !== 'ANY')) return { ...empty('SERVFAIL'), recurse: true };
+  // A stale read not allowed here: the nodes and services are read from the leader first.
+  if (ctx.local === false)
+    return { ...empty('SERVFAIL'), fetch: { datacenter: ctx.config.datacenter, all: true } };
+  if (!ctx.catalog) return { ...empty('SERVFAIL'), recurse: true };
   const dc = ctx.config.datacenter;
   const ptr = (target: string): Rr => ({ name: asked, type: 'PTR', ttl: 0, class: 'IN', data: target });
   const nodes = ctx.catalog.listNodes().filter((n) => sameIp(n.Address, ip));
@@ -397,7 +492,9 @@ function serviceAnswer(
   locality: string[],
   qn: string,
 ): Plan {
-  if (!localityOk(locality, ctx)) return nx();
+  const where = lookupWhere(locality, ctx, { service });
+  if (where === null) return nx();
+  if (where !== 'here') return fetchPlan(where, ctx, nx);
   const cfg = ctx.config;
   const rows = findInstances(ctx.catalog!, service, tag).filter(({ node, service: s }) => {
     const h = healthy(ctx, node, s);
@@ -410,7 +507,8 @@ function serviceAnswer(
     warning: healthy(ctx, node, s) === 'warning',
   }));
   const ttl = serviceTtl(cfg, service);
-  return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, cfg.datacenter);
+  const dc = ctx.datacenter ?? cfg.datacenter;
+  return instancesAnswer(ctx.shuffle(instances), qn, ttl, qtype, ctx, zone, dc);
 }
 
 function fqdnOf(host: string): string {

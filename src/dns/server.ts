@@ -5,7 +5,8 @@
 import dnsPacket from 'dns-packet';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { Catalog } from '../state/catalog.js';
-import { plan, queryPlan, type Plan, type PlanContext } from './planner.js';
+import { plan, queryPlan, type CatalogFetch, type Plan, type PlanContext } from './planner.js';
+import { compressMessage } from './compress.js';
 import type { ExecuteResult } from '../state/query-execute.js';
 
 export interface DnsContext {
@@ -26,6 +27,17 @@ export interface DnsContext {
     datacenter: string,
     sourceIp: string,
   ): Promise<ExecuteResult | null> | ExecuteResult | null;
+  /**
+   * Whether the catalog here may answer for our datacenter now (dns_config.allow_stale and max_stale
+   * against this server's last contact with the leader, or we lead). Default: it may.
+   */
+  readLocal?(): boolean;
+  /**
+   * Reads a lookup's rows from a datacenter's servers (another datacenter, or our leader): a catalog
+   * holding them, null when that datacenter cannot be reached ("No path to datacenter"); rejects on
+   * other failures. `qtype` chooses the address a WAN translation takes.
+   */
+  fetchCatalog?(f: CatalogFetch, qtype: string): Promise<Catalog | null>;
   /** Asks one recursor; rejects on timeout or error. */
   exchange(
     recursor: string,
@@ -153,8 +165,31 @@ function answerFresh(
     catalog: ctx.catalog(),
     nowSeconds: ctx.nowSeconds(),
     shuffle: (xs) => ctx.shuffle(xs),
+    local: ctx.readLocal ? ctx.readLocal() : true,
   };
   const p = plan(question.name, question.type, planCtx);
+  const f = p.fetch;
+  const fetch = ctx.fetchCatalog;
+  if (f && fetch) {
+    return (async () => {
+      let answer: Plan;
+      try {
+        const got = await fetch(f, question.type);
+        answer =
+          got === null
+            ? p
+            : plan(question.name, question.type, {
+                ...planCtx,
+                catalog: got,
+                datacenter: f.datacenter,
+                local: true,
+              });
+      } catch {
+        answer = { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [], authoritative: false };
+      }
+      return respond(query, transport, ctx, q, base, answer);
+    })();
+  }
   const ex = p.execute;
   if (ex) {
     // A prepared query runs on a server (or through one, from a client): answered when it returns.
@@ -230,59 +265,186 @@ function respond(
   if (p.recurse && cfg.recursors.length > 0) return recurse(query, transport, ctx, base, opt, rd);
   // The opcode goes back as it came (a NOTIFY is answered like a query, as Consul does).
   const ra = rd | ((q.flags ?? 0) & 0x7800) | (cfg.recursors.length > 0 ? dnsPacket.RECURSION_AVAILABLE : 0);
-  let answers = p.answers;
-  let additionals = p.additionals;
-  let truncated = false;
-  if (transport === 'udp') {
-    const maxSize = opt ? Math.min(Math.max(opt.udpPayloadSize ?? 512, 512), 65467) : 512;
-    // Consul counts answers down whenever the reply must fit 512 bytes, EDNS or not.
-    if (maxSize <= 512) {
-      const limit = Math.min(8, cfg.dnsConfig.udpAnswerLimit > 0 ? cfg.dnsConfig.udpAnswerLimit : 8);
-      if (answers.length > limit) {
-        answers = answers.slice(0, limit);
-        truncated = true;
-      }
-    }
-    const encodeNow = () =>
-      encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
-    let out = encodeNow();
-    while (out.length > maxSize && (additionals.length > 0 || answers.length > 0)) {
-      if (additionals.length > 0) additionals = additionals.slice(0, -1);
-      else answers = answers.slice(0, -1);
-      truncated = true;
-      out = encodeNow();
-    }
-    // Once cut, keep SRV additionals only for the targets still answered (and the CNAMEs they lead
-    // through), as Consul's syncExtra; an answer not cut keeps them all (node meta TXT included).
-    if (truncated && answers.some((a) => a.type === 'SRV')) additionals = forTargets(answers, additionals);
-    return encode(base, p, answers, additionals, truncated && cfg.dnsConfig.enableTruncate, opt, ra);
+  // miekg's Compress, on unless disable_compression.
+  const compress = !cfg.dnsConfig.disableCompression;
+  const t = trim(
+    p,
+    transport,
+    cfg,
+    opt,
+    base.questions[0]?.type ?? '',
+    (answers, authorities, additionals, c) =>
+      encode(base, p, answers, authorities, additionals, false, opt, ra, c),
+  );
+  const tc = t.trimmed && cfg.dnsConfig.enableTruncate;
+  // The last size measured was of these very sections: send those bytes (with TC set if due).
+  if (t.measured && t.measuredCompressed === compress) {
+    if (tc) t.measured[2]! |= 0x02;
+    return t.measured;
   }
-  return encode(base, p, answers, additionals, false, opt, ra);
+  return encode(base, p, t.answers, t.authorities, t.additionals, tc, opt, ra, compress);
 }
 
-function forTargets(answers: Plan['answers'], additionals: Plan['additionals']): Plan['additionals'] {
-  const keep = new Set<string>();
+/** Consul's limits on a UDP datagram (65535 less IP and UDP headers) and a TCP message. */
+const MAX_UDP_SIZE = 65467;
+const MAX_TCP_SIZE = 65523;
+/** UDP without EDNS: the most answers kept (udp_answer_limit can only lower it). */
+const MAX_UDP_ANSWER_LIMIT = 8;
+/** TCP: answers kept before measuring (more cannot fit 64 KiB even compressed). */
+const MAX_TCP_ANSWERS = 4096;
+const MAX_TCP_SRV_ANSWERS = 1024;
+
+type Sections = {
+  answers: Plan['answers'];
+  authorities: Plan['authorities'];
+  additionals: Plan['additionals'];
+};
+
+/**
+ * Consul's trimUDPResponse / trimTCPResponse: without EDNS a UDP reply first keeps at most
+ * min(8, udp_answer_limit) answers (then measured uncompressed, the conservative size); then while
+ * more than one answer is left and the message is too big (UDP: the advertised size less 8 for the
+ * UDP header; TCP: 65523, after keeping 4096 answers, 1024 SRV), the authority section goes, then
+ * answers (by binary search when more than 100 bytes over), the additional section rebuilt each time
+ * for the SRV targets left. Sizes are measured as sent: compressed unless disable_compression.
+ */
+function trim(
+  p: Plan,
+  transport: 'udp' | 'tcp',
+  cfg: RuntimeConfig,
+  opt: { udpPayloadSize?: number } | undefined,
+  qtype: string,
+  encodeWith: (
+    answers: Plan['answers'],
+    authorities: Plan['authorities'],
+    additionals: Plan['additionals'],
+    compress: boolean,
+  ) => Uint8Array,
+): Sections & { trimmed: boolean; measured: Uint8Array | null; measuredCompressed: boolean } {
+  let answers = p.answers;
+  let authorities = p.authorities;
+  let additionals = p.additionals;
+  const hasExtra = additionals.length > 0;
+  const index = hasExtra ? indexByName(additionals) : new Map<string, Plan['additionals'][number]>();
+  const sync = () => {
+    if (hasExtra) additionals = syncExtra(answers, index);
+  };
+  let compress = !cfg.dnsConfig.disableCompression;
+  const numAnswers = answers.length;
+  let maxSize: number;
+  let limit: number;
+  if (transport === 'udp') {
+    maxSize = 512;
+    const advertised = opt?.udpPayloadSize ?? 0;
+    if (opt && advertised > maxSize) maxSize = Math.min(advertised, MAX_UDP_SIZE);
+    const maxAnswers = Math.min(
+      MAX_UDP_ANSWER_LIMIT,
+      cfg.dnsConfig.udpAnswerLimit > 0 ? cfg.dnsConfig.udpAnswerLimit : MAX_UDP_ANSWER_LIMIT,
+    );
+    if (maxSize === 512 && numAnswers > maxAnswers) {
+      compress = false;
+      answers = answers.slice(0, maxAnswers);
+      sync();
+    }
+    limit = maxSize - 8;
+  } else {
+    maxSize = MAX_TCP_SIZE;
+    const cut = qtype === 'SRV' ? MAX_TCP_SRV_ANSWERS : MAX_TCP_ANSWERS;
+    if (answers.length > cut) answers = answers.slice(0, cut);
+    limit = maxSize;
+  }
+  let measured: Uint8Array | null = null;
+  let measuredOf: unknown[] = [];
+  const len = () => {
+    measured = encodeWith(answers, authorities, additionals, compress);
+    measuredOf = [answers, authorities, additionals];
+    return measured.length;
+  };
+  let shrunk = false;
+  while (answers.length > 1 && len() > limit) {
+    shrunk = true;
+    if (authorities.length > 0) authorities = [];
+    if (len() - maxSize > 100) {
+      // dnsBinaryTruncate: the longest prefix within maxSize (close enough at 10 bytes under).
+      const all = answers;
+      let lo = 0;
+      let hi = all.length + 1;
+      let best = -1;
+      while (hi - lo > 1) {
+        const mid = lo + Math.floor((hi - lo) / 2);
+        answers = all.slice(0, mid);
+        sync();
+        const n = len();
+        if (n <= maxSize) {
+          if (maxSize - n < 10) {
+            best = mid;
+            break;
+          }
+          lo = mid;
+        } else hi = mid;
+      }
+      answers = all.slice(0, best >= 0 ? best : lo);
+    } else answers = answers.slice(0, -1);
+    sync();
+  }
+  // A UDP reply counts as trimmed when it lost answers; a TCP one only when it was too big.
+  const trimmed = transport === 'udp' ? answers.length < numAnswers : shrunk;
+  const same = measuredOf[0] === answers && measuredOf[1] === authorities && measuredOf[2] === additionals;
+  return {
+    answers,
+    authorities,
+    additionals,
+    trimmed,
+    measured: same ? measured : null,
+    measuredCompressed: compress,
+  };
+}
+
+/** The additional records by lower-cased owner, the first of each (Consul's indexRRs). */
+function indexByName(rrs: Plan['additionals']): Map<string, Plan['additionals'][number]> {
+  const index = new Map<string, Plan['additionals'][number]>();
+  for (const r of rrs) {
+    const k = r.name.toLowerCase();
+    if (!index.has(k)) index.set(k, r);
+  }
+  return index;
+}
+
+/**
+ * Consul's syncExtra: the additional section rebuilt for the SRV answers left, each target's indexed
+ * record (following a CNAME to its target's); answers without SRV leave it empty.
+ */
+function syncExtra(
+  answers: Plan['answers'],
+  index: Map<string, Plan['additionals'][number]>,
+): Plan['additionals'] {
+  const extra: Plan['additionals'] = [];
+  const resolved = new Set<string>();
   for (const a of answers) {
     if (a.type !== 'SRV') continue;
-    let t = (a.data as { target: string }).target.toLowerCase();
-    while (!keep.has(t)) {
-      keep.add(t);
-      const cname = additionals.find((x) => x.type === 'CNAME' && x.name.toLowerCase() === t);
-      if (!cname) break;
-      t = String(cname.data).toLowerCase();
+    let target = (a.data as { target: string }).target.toLowerCase();
+    while (!resolved.has(target)) {
+      resolved.add(target);
+      const rr = index.get(target) ?? index.get(target.replace(/\.$/, ''));
+      if (!rr) break;
+      extra.push(rr);
+      if (rr.type !== 'CNAME') break;
+      target = String(rr.data).toLowerCase();
     }
   }
-  return additionals.filter((a) => keep.has(a.name.toLowerCase()));
+  return extra;
 }
 
 function encode(
   base: { id: number; type: 'response'; questions: dnsPacket.Question[] },
   p: ReturnType<typeof plan>,
   answers: ReturnType<typeof plan>['answers'],
+  authorities: ReturnType<typeof plan>['authorities'],
   additionals: ReturnType<typeof plan>['additionals'],
   tc: boolean,
   opt: { udpPayloadSize?: number } | undefined,
   extraFlags: number,
+  compress: boolean,
 ): Uint8Array {
   let flags = RCODES[p.rcode] | extraFlags;
   if (p.authoritative) flags |= dnsPacket.AUTHORITATIVE_ANSWER;
@@ -296,15 +458,16 @@ function encode(
       flags: 0,
       options: [],
     } as unknown as dnsPacket.Answer);
-  return new Uint8Array(
+  const out = new Uint8Array(
     dnsPacket.encode({
       ...base,
       flags,
       answers: answers as dnsPacket.Answer[],
-      authorities: p.authorities as dnsPacket.Answer[],
+      authorities: authorities as dnsPacket.Answer[],
       additionals: extra,
     }),
   );
+  return compress ? compressMessage(out) : out;
 }
 
 /**
