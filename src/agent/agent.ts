@@ -293,6 +293,7 @@ export class Agent {
         streams: d.streams,
         packets: d.packets,
         disk: d.disk,
+        rng: d.rng.fork('checks'),
         ...(d.processes ? { processes: d.processes } : {}),
         ...(d.http2 ? { http2: d.http2 } : {}),
       },
