@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 const N = Number(process.argv[2] ?? 5000);
 const INTERVAL_S = Number(process.argv[3] ?? 10);
 const MEASURE_S = Number(process.argv[4] ?? 60);
-const IP = '127.0.0.157';
+// BENCH_IP: the loopback address to bind (concurrent runs each use their own).
+const IP = process.env.BENCH_IP ?? '127.0.0.157';
 const HOOK_PORT = 19457;
 const HTTP_PORT = 19458;
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));

@@ -12,6 +12,7 @@ import {
   type CheckPorts,
   type CheckStatus,
 } from '../checks/runner.js';
+import { CheckScheduler } from '../checks/scheduler.js';
 import { aliasStatus, type AliasedCheck } from '../checks/alias.js';
 import { SCRIPT_TIMEOUT_NS } from '../checks/script.js';
 import { checkError } from '../config/builder.js';
@@ -111,6 +112,8 @@ function checkDef(raw: Raw, id: string, name: string, serviceId: string): CheckD
     ...(asStr(raw.udp) ? { udp: asStr(raw.udp) } : {}),
     ...(args ? { args } : {}),
     ...(script ? { script } : {}),
+    ...(asStr(raw.docker_container_id) ? { dockerContainerId: asStr(raw.docker_container_id) } : {}),
+    ...(asStr(raw.shell) ? { shell: asStr(raw.shell) } : {}),
     ...(asStr(raw.grpc) ? { grpc: asStr(raw.grpc), grpcUseTls: raw.grpc_use_tls === true } : {}),
     ...(asStr(raw.h2ping) ? { h2ping: asStr(raw.h2ping), h2pingUseTls: raw.h2ping_use_tls !== false } : {}),
     ...(raw.tls_skip_verify === true ? { tlsSkipVerify: true } : {}),
@@ -194,6 +197,11 @@ export class LocalState {
   }
   private checks = new Map<string, LocalCheck>();
   private runners: CheckRunner[] = [];
+  /** One timer queue (one platform timer) for every interval check runner. */
+  private schedulerInst: CheckScheduler | null = null;
+  private get checkScheduler(): CheckScheduler {
+    return (this.schedulerInst ??= new CheckScheduler(this.ports.timers, this.ports.clock));
+  }
   /** Services and checks registered through the agent API (kept across reloads). */
   private api: { services: LocalService[]; checks: CheckDef[] } = { services: [], checks: [] };
   private ttlTimers = new Map<string, TimerHandle>();
@@ -228,7 +236,7 @@ export class LocalState {
       disk?: Disk;
       clock?: Clock;
       /** Staggers full syncs (none without it). */
-      rng?: Rng;
+      aeRng?: Rng;
       /** LAN members, which scale the staggers (1 without it). */
       clusterSize?: () => number;
     },
@@ -245,7 +253,7 @@ export class LocalState {
     };
     this.schedule = new FullSyncSchedule(
       this.ports.timers,
-      this.ports.rng ?? noStagger,
+      this.ports.aeRng ?? noStagger,
       this.ports.clusterSize ?? (() => 1),
       this.config.aeIntervalNs / 1e6,
       () => void this.sync(),
@@ -567,7 +575,9 @@ export class LocalState {
    * and restored registrations enable_local_script_checks (which enable_script_checks implies).
    */
   private scriptRefusal(def: CheckDef, remote: boolean): Refusal | null {
-    if (checkKind(def) !== 'script') return null;
+    // A docker check runs a script too (Consul's IsScript covers both).
+    const kind = checkKind(def);
+    if (kind !== 'script' && kind !== 'docker') return null;
     if (remote && !this.config.enableScriptChecks) return { code: 500, text: REMOTE_SCRIPTS_DISABLED };
     if (!remote && !this.config.enableLocalScriptChecks) return { code: 500, text: LOCAL_SCRIPTS_DISABLED };
     return null;
@@ -692,7 +702,7 @@ export class LocalState {
         this.runners.push(kept);
         continue;
       }
-      const runner = new CheckRunner(def, this.ports, (status, output) => {
+      const runner = new CheckRunner(def, this.ports, this.checkScheduler, (status, output) => {
         // The check's current entry: a later load may have replaced it (and kept this runner).
         const cur = this.checks.get(def.id);
         if (!cur) return;

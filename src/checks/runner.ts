@@ -1,15 +1,18 @@
-// Health check runners (http, tcp, udp, script, grpc, h2ping), each on its own interval, reporting a
-// status and output the way Consul words them, through the thresholds of a StatusHandler. TTL and alias
-// checks have no runner: the agent's local state drives them.
+// Health check runners (http, tcp, udp, script, docker, grpc, h2ping), each on its own interval in the
+// agent's one CheckScheduler, reporting a status and output the way Consul words them, through the
+// thresholds of a StatusHandler. TTL and alias checks have no runner: the agent's local state drives them.
 
 import { formatGoDuration } from '../lib/duration.js';
 import type { HttpClient } from '../runtime/http.js';
 import type { Http2Client } from '../runtime/http2.js';
 import type { ProcessRunner } from '../runtime/process.js';
+import type { Rng } from '../runtime/rng.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
 import type { PacketTransport, StreamTransport } from '../runtime/transport.js';
+import { runDocker } from './docker.js';
 import { runGrpc } from './grpc.js';
 import { runH2Ping } from './h2ping.js';
+import type { CheckScheduler } from './scheduler.js';
 import { runScript } from './script.js';
 import { StatusHandler, type Thresholds } from './status-handler.js';
 import { runUdp } from './udp.js';
@@ -29,6 +32,10 @@ export interface CheckDef {
   args?: string[];
   /** …or (legacy) one shell command run with `sh -c`. */
   script?: string;
+  /** Docker checks: args (or `shell -c script`) run in this container. */
+  dockerContainerId?: string;
+  /** A docker check's shell for `script` (Consul's default /bin/sh). */
+  shell?: string;
   grpc?: string;
   grpcUseTls?: boolean;
   h2ping?: string;
@@ -67,6 +74,8 @@ export interface CheckPorts {
   processes?: ProcessRunner;
   /** grpc and h2ping checks. */
   http2?: Http2Client;
+  /** The first-run stagger; without one a check first runs at once. */
+  rng?: Rng;
 }
 
 /** The kind of check a definition makes, as Consul's CheckType.Type() names it ('' if none). */
@@ -76,7 +85,7 @@ export function checkKind(def: CheckDef): string {
   if (def.http) return 'http';
   if (def.tcp) return 'tcp';
   if (def.udp) return 'udp';
-  if ((def.args && def.args.length > 0) || def.script) return 'script';
+  if ((def.args && def.args.length > 0) || def.script) return def.dockerContainerId ? 'docker' : 'script';
   if (def.grpc) return 'grpc';
   if (def.h2ping) return 'h2ping';
   if (def.aliasService || def.aliasNode) return 'alias';
@@ -84,7 +93,7 @@ export function checkKind(def: CheckDef): string {
 }
 
 /** Kinds a CheckRunner runs on an interval. */
-export const INTERVAL_KINDS = new Set(['http', 'tcp', 'udp', 'script', 'grpc', 'h2ping']);
+export const INTERVAL_KINDS = new Set(['http', 'tcp', 'udp', 'script', 'docker', 'grpc', 'h2ping']);
 
 /** Consul's check output is capped (check_output_max_size, 4 KiB by default). */
 export const OUTPUT_MAX = 4096;
@@ -115,6 +124,17 @@ export async function runCheck(
         outputMax: def.outputMax ?? OUTPUT_MAX,
       },
       { processes: ports.processes, timers: ports.timers },
+    );
+  if (kind === 'docker' && ports.processes)
+    return runDocker(
+      {
+        containerId: def.dockerContainerId!,
+        ...(def.args ? { args: def.args } : {}),
+        ...(def.script !== undefined ? { script: def.script } : {}),
+        ...(def.shell ? { shell: def.shell } : {}),
+        outputMax: def.outputMax ?? OUTPUT_MAX,
+      },
+      { processes: ports.processes },
     );
   if (kind === 'grpc' && ports.http2) return runGrpc(def.grpc!, tls(def.grpcUseTls === true), ports.http2);
   if (kind === 'h2ping' && ports.http2)
@@ -200,34 +220,42 @@ function statusText(code: number): string {
   return t[code] ?? '';
 }
 
-/** Runs a check every interval, reporting each result; stop() cancels it. */
+/** A uniform pause in [0, interval) before a check's first run (Consul's lib.RandomStagger). */
+export function firstRunStagger(intervalMs: number, rng: Rng | undefined): number {
+  return rng ? rng.float() * intervalMs : 0;
+}
+
+/** Runs a check every interval on the agent's CheckScheduler, reporting each result; stop() cancels it. */
 export class CheckRunner {
-  private timer: TimerHandle | null = null;
+  private handle: TimerHandle | null = null;
   private stopped = false;
 
   constructor(
     readonly def: CheckDef,
     private readonly ports: CheckPorts,
+    private readonly scheduler: CheckScheduler,
     private readonly report: (status: CheckStatus, output: string) => void,
   ) {}
 
   start(): void {
     const t = this.def.thresholds;
     const handler = t ? new StatusHandler(t, this.report) : null;
-    const tick = async () => {
+    const intervalMs = this.def.intervalNs / 1e6;
+    // As Consul: the first run waits a random part of the interval, so checks registered together
+    // (a config load, a restart) spread over the interval instead of all running at once.
+    const first = firstRunStagger(intervalMs, this.ports.rng);
+    this.handle = this.scheduler.every(intervalMs, first, async () => {
       if (this.stopped) return;
       const r = await runCheck(this.def, this.ports);
       if (this.stopped) return;
       if (handler && !r.direct) handler.update(r.status, r.output);
       else this.report(r.status, r.output);
-      this.timer = this.ports.timers.after(this.def.intervalNs / 1e6, () => void tick());
-    };
-    void tick();
+    });
   }
 
   stop(): void {
     this.stopped = true;
-    this.timer?.cancel();
+    this.handle?.cancel();
   }
 }
 

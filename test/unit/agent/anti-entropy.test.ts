@@ -150,7 +150,7 @@ test('a service deleted from the catalog behind the agent comes back at the next
     {
       timers: sched.timers(),
       clock: sched.clock(),
-      rng: new SeededRng(3),
+      aeRng: new SeededRng(3),
       clusterSize: () => 1,
       http: {} as never,
       streams: {} as never,

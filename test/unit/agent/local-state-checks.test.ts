@@ -101,6 +101,18 @@ test('register refuses invalid checks and (by default) script checks with Consul
     code: 400,
     text: 'Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or GRPC checks',
   });
+  // Docker checks run scripts (gated the same way); without args they are no interval check at all.
+  assert.deepEqual(
+    ls.registerCheck({ name: 'd', docker_container_id: 'web1', args: ['x'], interval: '1s' }),
+    {
+      code: 500,
+      text: "Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true",
+    },
+  );
+  assert.deepEqual(ls.registerCheck({ name: 'd', docker_container_id: 'web1', interval: '1s' }), {
+    code: 400,
+    text: 'Invalid check: TTL must be > 0 for TTL checks',
+  });
   assert.deepEqual(ls.checksJson(), {});
   assert.deepEqual(ls.servicesJson(), {});
   ls.stop();
