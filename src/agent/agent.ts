@@ -56,6 +56,7 @@ import {
   EVENT_PREFIX,
   type UserEvent,
 } from './events.js';
+import { consulRpcMethods } from './consul-rpc.js';
 import { handleRemoteExec, REXEC_EVENT, type RemoteExecPorts } from './remote-exec.js';
 import type { RaftStorage } from '../raft/storage.js';
 import type { MetricsRegistry } from '../runtime/metrics-registry.js';
@@ -287,6 +288,9 @@ export class Agent {
       const answer = await this.localHttp(readHttpArgs(args));
       return (w) => writeHttpReply(w, answer);
     });
+    // Consul's own RPC methods (KVS, Catalog, Health), served by this agent's HTTP handlers.
+    for (const [name, fn] of consulRpcMethods((call) => this.localHttp(call)))
+      this.server?.rpcMethods.set(name, fn);
     try {
       await this.gossip.start();
     } catch (e) {

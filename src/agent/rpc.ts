@@ -13,6 +13,8 @@ import type { Addr, StreamConn, StreamTransport } from '../runtime/transport.js'
 import { concatBytes as concat } from '../lib/bytes.js';
 
 export const RPC_CONSUL = 0x00;
+/** Consul's pool.RPCMultiplexV2: a yamux session follows, each stream one RPC connection. */
+export const RPC_MULTIPLEX_V2 = 0x04;
 
 const REQUEST_HEADER: readonly Field[] = [
   { name: 'Seq', kind: 'uint' },

@@ -50,7 +50,8 @@ import type { Disk } from '../runtime/disk.js';
 import type { StreamTransport } from '../runtime/transport.js';
 import { parseAddr, RaftTransport } from '../raft/transport.js';
 import type { Coord } from '../state/coordinates.js';
-import { RPC_CONSUL, serveRpc, type RpcMethod } from './rpc.js';
+import { RPC_CONSUL, RPC_MULTIPLEX_V2, serveRpc, type RpcMethod } from './rpc.js';
+import { YamuxSession } from '../codec/yamux.js';
 import {
   AUTOPILOT_RECONCILE_MS,
   AUTOPILOT_UPDATE_MS,
@@ -249,8 +250,15 @@ export class Server {
       (env) => srv.raft.step(env),
       log.named('raft'),
       (byte, conn, rest) => {
-        if (byte === RPC_CONSUL) serveRpc(conn, rest, srv.rpcMethods, log.named('rpc'));
-        else conn.destroy();
+        const rlog = log.named('rpc');
+        if (byte === RPC_CONSUL) serveRpc(conn, rest, srv.rpcMethods, rlog);
+        // Consul's RPC pool: one yamux session per connection, one RPC stream per call.
+        else if (byte === RPC_MULTIPLEX_V2)
+          new YamuxSession(conn, 'server', (st) => serveRpc(st, new Uint8Array(), srv.rpcMethods, rlog), rest);
+        else {
+          rlog.error('unrecognized RPC byte', 'byte', byte, 'conn', `from=${conn.remote.ip}:${conn.remote.port}`);
+          conn.destroy();
+        }
       },
       { clock: deps.clock, timers: deps.timers },
     );

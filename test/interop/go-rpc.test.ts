@@ -1,0 +1,117 @@
+// Interop with Consul's RPC client side: a Go program built here from Debian's packages of the
+// libraries Consul's agents use for server RPC (hashicorp/yamux, net-rpc-msgpackrpc, go-msgpack)
+// dials a server's 8300 the way Consul's connection pool does — the RPCMultiplexV2 byte, a yamux
+// session, one stream per call — and calls Status, KVS, Catalog and Health methods with Consul's
+// request and reply shapes, including a blocking KVS.Get woken by a write on another stream.
+// The test installs the Go toolchain and those packages when missing.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { aptInstall } from '../helpers/apt.js';
+import { startDevAgent, stop, type Proc } from '../helpers/process.js';
+
+const IP = '127.0.0.202';
+const SRC = fileURLToPath(new URL('../../../test/interop/go-rpc-client', import.meta.url));
+const GO_PACKAGES = [
+  'golang-go',
+  'golang-github-hashicorp-yamux-dev',
+  'golang-github-hashicorp-net-rpc-msgpackrpc-dev',
+  'golang-github-hashicorp-go-msgpack-dev',
+];
+const dir = mkdtempSync(path.join(tmpdir(), 'proconsul-gorpc-'));
+let agent: Proc | null = null;
+after(async () => {
+  if (agent) await stop(agent);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Builds the client against Debian's Go sources (GOPATH mode, no module downloads). */
+function buildClient(): string {
+  const lib = '/usr/share/gocode/src/github.com/hashicorp';
+  if (
+    !existsSync('/usr/bin/go') ||
+    !['yamux', 'net-rpc-msgpackrpc', 'go-msgpack'].every((p) => existsSync(`${lib}/${p}`))
+  ) {
+    const why = aptInstall(GO_PACKAGES);
+    assert.ok(existsSync('/usr/bin/go'), `the Go toolchain could not be installed: ${why}`);
+  }
+  const out = path.join(dir, 'client');
+  const r = spawnSync('go', ['build', '-o', out, '.'], {
+    cwd: SRC,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: `${dir}/gopath:/usr/share/gocode`,
+      GOCACHE: `${dir}/cache`,
+      GOFLAGS: '',
+    },
+  });
+  assert.equal(r.status, 0, `go build: ${r.stderr}`);
+  return out;
+}
+
+test(
+  "Consul's RPC pool (yamux + msgpack-rpc) against our server: Status, KVS, Catalog, Health",
+  { timeout: 600_000 },
+  async () => {
+    const client = buildClient();
+    agent = await startDevAgent(IP, 18702, -1);
+    const r = spawnSync(client, [`${IP}:8300`], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const calls = new Map<string, { reply: unknown; error?: string }>();
+    for (const line of r.stdout.trim().split('\n')) {
+      const x = JSON.parse(line) as { call: string; reply: unknown; error?: string };
+      calls.set(x.call, x);
+    }
+    const reply = (name: string) => {
+      const c = calls.get(name);
+      assert.ok(c, `no ${name} in ${r.stdout}`);
+      assert.equal(c.error, undefined, `${name}: ${c.error}`);
+      return c.reply as Record<string, unknown>;
+    };
+    assert.equal(reply('ping'), true);
+    assert.equal(reply('leader'), `${IP}:8300`);
+    assert.equal(reply('kv-set'), true);
+    const got = reply('kv-get') as {
+      Entries: Array<Record<string, unknown>>;
+      Index: number;
+      KnownLeader: boolean;
+    };
+    assert.equal(got.Entries.length, 1);
+    assert.equal(got.Entries[0]!.Key, 'rpc/hello');
+    assert.equal(got.Entries[0]!.Flags, 42);
+    assert.equal(Buffer.from(got.Entries[0]!.Value as string, 'base64').toString(), 'world');
+    assert.equal(got.Entries[0]!.ModifyIndex, got.Index);
+    assert.equal(got.KnownLeader, true);
+    assert.deepEqual((reply('kv-keys') as { Keys: string[] }).Keys, ['rpc/hello']);
+    // The blocking read returned with the second write's value and a higher index.
+    const blocked = reply('kv-blocking-get') as { Entries: Array<Record<string, unknown>>; Index: number };
+    assert.equal(Buffer.from(blocked.Entries[0]!.Value as string, 'base64').toString(), 'again');
+    assert.ok(blocked.Index > got.Index);
+    assert.equal(reply('kv-cas-stale'), false, 'a cas with a stale index is refused');
+    reply('register');
+    const nodes = (reply('nodes') as { Nodes: Array<{ Node: string; Address: string }> }).Nodes;
+    assert.deepEqual(
+      nodes.find((n) => n.Node === 'ext-node'),
+      { ID: '', Node: 'ext-node', Address: '192.0.2.7' },
+    );
+    assert.deepEqual((reply('service-nodes') as { ServiceNodes: unknown[] }).ServiceNodes, [
+      { Node: 'ext-node', ServiceName: 'ext', ServicePort: 1234 },
+    ]);
+    const health = (
+      reply('health-service') as { Nodes: Array<{ Node: { Node: string }; Service: { Tags: string[] } }> }
+    ).Nodes;
+    assert.equal(health.length, 1);
+    assert.equal(health[0]!.Node.Node, 'ext-node');
+    assert.deepEqual(health[0]!.Service.Tags, ['v1']);
+    // Errors come back as net/rpc errors with Consul's texts.
+    assert.equal(calls.get('unknown')?.error, "rpc: can't find service Nope.Nothing");
+    assert.equal(calls.get('wrong-dc')?.error, 'No path to datacenter');
+  },
+);
