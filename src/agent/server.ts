@@ -254,9 +254,20 @@ export class Server {
         if (byte === RPC_CONSUL) serveRpc(conn, rest, srv.rpcMethods, rlog);
         // Consul's RPC pool: one yamux session per connection, one RPC stream per call.
         else if (byte === RPC_MULTIPLEX_V2)
-          new YamuxSession(conn, 'server', (st) => serveRpc(st, new Uint8Array(), srv.rpcMethods, rlog), rest);
+          new YamuxSession(
+            conn,
+            'server',
+            (st) => serveRpc(st, new Uint8Array(), srv.rpcMethods, rlog),
+            rest,
+          );
         else {
-          rlog.error('unrecognized RPC byte', 'byte', byte, 'conn', `from=${conn.remote.ip}:${conn.remote.port}`);
+          rlog.error(
+            'unrecognized RPC byte',
+            'byte',
+            byte,
+            'conn',
+            `from=${conn.remote.ip}:${conn.remote.port}`,
+          );
           conn.destroy();
         }
       },
