@@ -1,11 +1,11 @@
 // The whole state store as one stream of records (what Raft snapshots and /v1/snapshot's state.bin hold):
-// a header line, then one JSON record per line — table indexes, KV entries and tombstones, catalog nodes
-// with their services and checks, coordinates. Bytes are base64 and uint64s decimal strings, so the
+// a header line, then one JSON record per line — table indexes, KV entries and tombstones, the catalog's
+// index table and its nodes with their services and checks, coordinates. Bytes are base64 and uint64s decimal strings, so the
 // stream round-trips exactly. Restoring replaces every table in place (readers keep their references).
 
 import type { StateStore } from './fsm.js';
 import type { DirEntry } from '../state/kv-store.js';
-import type { CatalogDump } from '../state/catalog.js';
+import type { CatalogDump, CatalogIndexes } from '../state/catalog.js';
 import type { CoordinateEntry } from '../state/coordinates.js';
 import type { Session } from '../state/sessions.js';
 import type { AutopilotConfig } from '../state/autopilot.js';
@@ -21,6 +21,7 @@ type Rec =
   | { Type: 'KVS'; Entry: Omit<DirEntry, 'Value' | 'Flags'> & { Value: string | null; Flags: string } }
   | { Type: 'Tombstone'; Key: string; Index: number }
   | { Type: 'Node'; Node: CatalogDump['nodes'][number] }
+  | { Type: 'CatalogIndexes'; Indexes: CatalogIndexes }
   | { Type: 'Coordinate'; Entry: CoordinateEntry };
 
 interface Header {
@@ -49,6 +50,7 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
   for (const [Key, Index] of kv.tombstones) push({ Type: 'Tombstone', Key, Index });
   const cat = state.catalog.exportAll();
   push({ Type: 'Index', Table: 'catalog', Value: cat.index });
+  if (cat.indexes) push({ Type: 'CatalogIndexes', Indexes: cat.indexes });
   for (const n of cat.nodes) push({ Type: 'Node', Node: n });
   const sessions = state.sessions.dump();
   push({ Type: 'Index', Table: 'sessions', Value: sessions.index });
@@ -90,6 +92,7 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
   const entries: DirEntry[] = [];
   const tombstones: Array<[string, number]> = [];
   const nodes: CatalogDump['nodes'] = [];
+  let catalogIndexes: CatalogIndexes | undefined;
   const coords: CoordinateEntry[] = [];
   for (const r of p.records) {
     switch (r.Type) {
@@ -109,6 +112,9 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
       case 'Node':
         nodes.push(r.Node);
         break;
+      case 'CatalogIndexes':
+        catalogIndexes = r.Indexes;
+        break;
       case 'Coordinate':
         coords.push(r.Entry);
         break;
@@ -126,7 +132,7 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
     }
   }
   state.kv.restore({ index: idx.kvs, entries, tombstones });
-  state.catalog.replaceAll({ index: idx.catalog, nodes });
+  state.catalog.replaceAll({ index: idx.catalog, nodes, indexes: catalogIndexes });
   state.coordinates.restore({ index: idx.coordinates, rows: coords });
   state.sessions.restore({ index: idx.sessions, rows: sessions });
   state.queries.restore({ index: idx.queries, rows: queries });
