@@ -18,6 +18,8 @@ export const MessageTypes = {
   Deregister: 1,
   KVS: 2,
   Session: 3,
+  /** Consul's TombstoneRequestType: the leader's reap of expired KV tombstones. */
+  Tombstone: 5,
   CoordinateBatchUpdate: 6,
   PreparedQuery: 7,
   Txn: 8,
@@ -38,6 +40,13 @@ export interface KvRequest {
   ModifyIndex: number;
   /** For lock / unlock. */
   Session?: string;
+}
+
+/** Consul's structs.TombstoneRequest (its only op is reap). */
+export interface TombstoneRequest {
+  Datacenter?: string;
+  Op: 'reap';
+  ReapIndex: number;
 }
 
 export type SessionRequest = { Op: 'create'; Session: Session } | { Op: 'destroy'; ID: string };
@@ -90,6 +99,12 @@ export class FSM {
           if (c && (c.Status || 'critical') === 'critical')
             for (const sess of this.state.sessions.byCheck(r.Node, c.CheckID || c.Name || ''))
               this.invalidate(index, sess.ID);
+        return true;
+      }
+      case MessageTypes.Tombstone: {
+        const r = parsed.value as unknown as TombstoneRequest;
+        if (r.Op !== 'reap') throw new Error(`Invalid Tombstone operation '${String(r.Op)}'`);
+        this.state.kv.reap(r.ReapIndex);
         return true;
       }
       case MessageTypes.Session:

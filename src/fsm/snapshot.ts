@@ -20,6 +20,7 @@ type Rec =
   | { Type: 'PreparedQuery'; Query: PreparedQuery }
   | { Type: 'KVS'; Entry: Omit<DirEntry, 'Value' | 'Flags'> & { Value: string | null; Flags: string } }
   | { Type: 'Tombstone'; Key: string; Index: number }
+  | { Type: 'TombstonesReaped'; Index: number }
   | { Type: 'Node'; Node: CatalogDump['nodes'][number] }
   | { Type: 'CatalogIndexes'; Indexes: CatalogIndexes }
   | { Type: 'Coordinate'; Entry: CoordinateEntry };
@@ -48,6 +49,7 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
       },
     });
   for (const [Key, Index] of kv.tombstones) push({ Type: 'Tombstone', Key, Index });
+  if (kv.reapedIndex) push({ Type: 'TombstonesReaped', Index: kv.reapedIndex });
   const cat = state.catalog.exportAll();
   push({ Type: 'Index', Table: 'catalog', Value: cat.index });
   if (cat.indexes) push({ Type: 'CatalogIndexes', Indexes: cat.indexes });
@@ -91,6 +93,7 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
   let autopilot: AutopilotConfig | null = null;
   const entries: DirEntry[] = [];
   const tombstones: Array<[string, number]> = [];
+  let reapedIndex = 0;
   const nodes: CatalogDump['nodes'] = [];
   let catalogIndexes: CatalogIndexes | undefined;
   const coords: CoordinateEntry[] = [];
@@ -108,6 +111,9 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
         break;
       case 'Tombstone':
         tombstones.push([r.Key, r.Index]);
+        break;
+      case 'TombstonesReaped':
+        reapedIndex = r.Index;
         break;
       case 'Node':
         nodes.push(r.Node);
@@ -131,7 +137,7 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
         return new Error(`failed to decode snapshot: unknown record type ${(r as { Type: string }).Type}`);
     }
   }
-  state.kv.restore({ index: idx.kvs, entries, tombstones });
+  state.kv.restore({ index: idx.kvs, entries, tombstones, reapedIndex });
   state.catalog.replaceAll({ index: idx.catalog, nodes, indexes: catalogIndexes });
   state.coordinates.restore({ index: idx.coordinates, rows: coords });
   state.sessions.restore({ index: idx.sessions, rows: sessions });
