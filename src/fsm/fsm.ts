@@ -9,6 +9,7 @@ import { Coordinates, type Coord } from '../state/coordinates.js';
 import { Sessions, type Session } from '../state/sessions.js';
 import { PreparedQueries, type PreparedQuery } from '../state/prepared-queries.js';
 import { AutopilotTable, type AutopilotConfig } from '../state/autopilot.js';
+import { ACLTables } from '../state/acl.js';
 import { runTxn, type TxnOp } from './txn.js';
 import { restoreState } from './snapshot.js';
 
@@ -62,6 +63,7 @@ export class StateStore {
   readonly sessions = new Sessions();
   readonly autopilot = new AutopilotTable();
   readonly queries = new PreparedQueries();
+  readonly acl = new ACLTables();
   constructor(readonly datacenter = 'dc1') {}
 }
 

@@ -1,6 +1,7 @@
 // The whole state store as one stream of records (what Raft snapshots and /v1/snapshot's state.bin hold):
 // a header line, then one JSON record per line — table indexes, KV entries and tombstones, the catalog's
-// index table and its nodes with their services and checks, coordinates. Bytes are base64 and uint64s decimal strings, so the
+// index table and its nodes with their services and checks, sessions, prepared queries, the ACL tables
+// (policies, roles, tokens), autopilot, coordinates. Bytes are base64 and uint64s decimal strings, so the
 // stream round-trips exactly. Restoring replaces every table in place (readers keep their references).
 
 import type { StateStore } from './fsm.js';
@@ -10,11 +11,27 @@ import type { CoordinateEntry } from '../state/coordinates.js';
 import type { Session } from '../state/sessions.js';
 import type { AutopilotConfig } from '../state/autopilot.js';
 import type { PreparedQuery } from '../state/prepared-queries.js';
+import type { ACLPolicy, ACLRole, ACLToken } from '../state/acl.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
 type Rec =
-  | { Type: 'Index'; Table: 'kvs' | 'catalog' | 'coordinates' | 'sessions' | 'queries'; Value: number }
+  | {
+      Type: 'Index';
+      Table:
+        | 'kvs'
+        | 'catalog'
+        | 'coordinates'
+        | 'sessions'
+        | 'queries'
+        | 'acl-tokens'
+        | 'acl-policies'
+        | 'acl-roles';
+      Value: number;
+    }
+  | { Type: 'ACLToken'; Token: ACLToken }
+  | { Type: 'ACLPolicy'; Policy: ACLPolicy }
+  | { Type: 'ACLRole'; Role: ACLRole }
   | { Type: 'Session'; Session: Session }
   | { Type: 'Autopilot'; Config: AutopilotConfig }
   | { Type: 'PreparedQuery'; Query: PreparedQuery }
@@ -60,6 +77,16 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
   const queries = state.queries.dump();
   push({ Type: 'Index', Table: 'queries', Value: queries.index });
   for (const q of queries.rows) push({ Type: 'PreparedQuery', Query: q });
+  // ACL tables (Consul persists policies, then roles, then tokens).
+  const policies = state.acl.policies.dump();
+  push({ Type: 'Index', Table: 'acl-policies', Value: policies.index });
+  for (const x of policies.rows) push({ Type: 'ACLPolicy', Policy: x });
+  const roles = state.acl.roles.dump();
+  push({ Type: 'Index', Table: 'acl-roles', Value: roles.index });
+  for (const x of roles.rows) push({ Type: 'ACLRole', Role: x });
+  const tokens = state.acl.tokens.dump();
+  push({ Type: 'Index', Table: 'acl-tokens', Value: tokens.index });
+  for (const x of tokens.rows) push({ Type: 'ACLToken', Token: x });
   const ap = state.autopilot.config;
   if (ap) push({ Type: 'Autopilot', Config: ap });
   const coords = state.coordinates.dump();
@@ -87,7 +114,19 @@ function parse(data: Uint8Array): { header: Header; records: Rec[] } | Error {
 export function restoreState(state: StateStore, data: Uint8Array): number | Error {
   const p = parse(data);
   if (p instanceof Error) return p;
-  const idx = { kvs: 0, catalog: 0, coordinates: 0, sessions: 0, queries: 0 };
+  const idx = {
+    kvs: 0,
+    catalog: 0,
+    coordinates: 0,
+    sessions: 0,
+    queries: 0,
+    'acl-tokens': 0,
+    'acl-policies': 0,
+    'acl-roles': 0,
+  };
+  const aclTokens: ACLToken[] = [];
+  const aclPolicies: ACLPolicy[] = [];
+  const aclRoles: ACLRole[] = [];
   const sessions: Session[] = [];
   const queries: PreparedQuery[] = [];
   let autopilot: AutopilotConfig | null = null;
@@ -133,6 +172,15 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
       case 'Autopilot':
         autopilot = r.Config;
         break;
+      case 'ACLToken':
+        aclTokens.push(r.Token);
+        break;
+      case 'ACLPolicy':
+        aclPolicies.push(r.Policy);
+        break;
+      case 'ACLRole':
+        aclRoles.push(r.Role);
+        break;
       default:
         return new Error(`failed to decode snapshot: unknown record type ${(r as { Type: string }).Type}`);
     }
@@ -143,5 +191,8 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
   state.sessions.restore({ index: idx.sessions, rows: sessions });
   state.queries.restore({ index: idx.queries, rows: queries });
   state.autopilot.config = autopilot;
+  state.acl.tokens.restore({ index: idx['acl-tokens'], rows: aclTokens });
+  state.acl.policies.restore({ index: idx['acl-policies'], rows: aclPolicies });
+  state.acl.roles.restore({ index: idx['acl-roles'], rows: aclRoles });
   return p.header.Index;
 }
