@@ -268,6 +268,7 @@ export class Server {
       );
     });
     this.state.kv.onTombstone = (index) => this.tombstoneGC.hint(index);
+    this.state.deferWakeups((fn) => void deps.timers.after(0, fn));
     // The leader mirrors the LAN pool into the catalog on every member event and once a minute.
     this.reconcileTimer = deps.timers.every(60_000, () => void this.reconcileAll());
     const rpcAddr = `${config.advertiseAddrLan}:${config.ports.server}`;

@@ -65,6 +65,20 @@ export class StateStore {
   readonly queries = new PreparedQueries();
   readonly acl = new ACLTables();
   constructor(readonly datacenter = 'dc1') {}
+
+  /** Spreads large wake-ups of every table's watchers over turns (see WatchSet.defer). */
+  deferWakeups(defer: (fn: () => void) => void): void {
+    for (const t of [
+      this.kv,
+      this.catalog,
+      this.sessions,
+      this.queries,
+      this.acl.tokens,
+      this.acl.policies,
+      this.acl.roles,
+    ])
+      t.watches.defer = defer;
+  }
 }
 
 const enc = new TextEncoder();

@@ -1,7 +1,13 @@
 // Blocking-query support: a waiter sleeps until a write touches what it watches. A write wakes only the
 // waiters whose key or prefix it matches (a watch on a missing key wakes only when that key appears).
 // Exact-key waiters are kept by key, so a write costs the waiters of its own key plus the prefix
-// waiters, however many others sleep on other keys.
+// waiters, however many others sleep on other keys. A write that wakes many (10,000 watchers of one
+// key) wakes them WAKE_BATCH at a time on successive turns when a `defer` is set: each batch's answers
+// are written out and their buffers freed before the next, instead of all of them living at once
+// (which made every young-generation GC in the burst copy them all, several times over).
+
+/** Waiters woken per turn when a wake-up is spread over turns. */
+export const WAKE_BATCH = 256;
 
 export interface Waiter {
   /** Exact key, or a prefix when `prefix` is true. */
@@ -14,6 +20,8 @@ export class WatchSet {
   private readonly exact = new Map<string, Set<Waiter>>();
   private readonly prefixes = new Set<Waiter>();
   private count = 0;
+  /** Runs fn on a later turn (the server sets it from its Timers port); null wakes everyone at once. */
+  defer: ((fn: () => void) => void) | null = null;
 
   add(w: Waiter): () => void {
     if (w.prefix) this.prefixes.add(w);
@@ -41,7 +49,18 @@ export class WatchSet {
   private wakeAll(ws: Iterable<Waiter>): void {
     // Removed before any wakes: a waker may re-arm on the same key, which must not wake it again now.
     const doomed = [...ws].filter((w) => this.remove(w));
-    for (const w of doomed) w.wake();
+    const defer = this.defer;
+    if (defer === null || doomed.length <= WAKE_BATCH) {
+      for (const w of doomed) w.wake();
+      return;
+    }
+    let at = 0;
+    const batch = () => {
+      const end = Math.min(doomed.length, at + WAKE_BATCH);
+      for (; at < end; at++) doomed[at]!.wake();
+      if (at < doomed.length) defer(batch);
+    };
+    batch();
   }
 
   /** A write to `key` happened. */
