@@ -5,17 +5,31 @@
 // returned (Node's HTTP floor for 10,000 responses here is about 0.4 s).
 //
 //   npm run build && node bench/blocking-queries.mjs [watchers=10000]
+// BENCH_IP / BENCH_PORT pick the agent's address (default 127.0.0.180:18680; DNS on the port + 1).
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const N = Number(process.argv[2] ?? 10000);
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
-const IP = '127.0.0.180';
-const PORT = 18680;
+const IP = process.env.BENCH_IP ?? '127.0.0.180';
+const PORT = Number(process.env.BENCH_PORT ?? 18680);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+/** CPU ms [user, system] a process has used so far, from /proc (Linux; NaN elsewhere). */
+function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return [Number(f[11]) * 10, Number(f[12]) * 10]; // utime, stime in USER_HZ (100)
+  } catch {
+    return [NaN, NaN];
+  }
+}
+// Every connection stays open once answered, as a watcher's does (it blocks again on it); the default
+// maxFreeSockets (256) made the client close the other 9,744 mid-measurement, which cost the agent as
+// much as answering them.
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity });
 
 function request(method, path, body) {
   return new Promise((resolve, reject) => {
@@ -34,16 +48,18 @@ function request(method, path, body) {
 const proc = spawn(
   process.execPath,
   [
+    // e.g. BENCH_NODE_ARGS=--prof to profile the agent.
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
     MAIN,
     'agent',
     '-dev',
     `-bind=${IP}`,
     `-client=${IP}`,
     `-http-port=${PORT}`,
-    '-dns-port=18681',
+    `-dns-port=${PORT + 1}`,
     '-log-level=warn',
   ],
-  { stdio: 'ignore' },
+  { stdio: process.env.BENCH_AGENT_OUTPUT ? 'inherit' : 'ignore' },
 );
 try {
   for (let i = 0; ; i++) {
@@ -76,10 +92,14 @@ try {
   await request('PUT', '/v1/kv/other', 'v1');
   await sleep(1000);
   const wokenByOther = returned - before;
+  const agentCpu0 = cpuMs(proc.pid);
+  const benchCpu0 = process.cpuUsage();
   const t0 = performance.now();
   await request('PUT', '/v1/kv/watched', 'v1');
   const acked = performance.now();
   const results = await Promise.all(watchers);
+  const agentCpu = cpuMs(proc.pid).map((v, i) => v - agentCpu0[i]);
+  const benchCpu = process.cpuUsage(benchCpu0);
   const changed = results.filter(
     (r) => r.status === 200 && Number(r.headers['x-consul-index']) > Number(index),
   );
@@ -89,7 +109,16 @@ try {
   console.log(`returned with the new index:        ${changed.length}`);
   console.log(`write acknowledged after:           ${(acked - t0).toFixed(1)} ms`);
   console.log(`last watcher returned after write:  ${(lastAt - t0).toFixed(1)} ms`);
+  console.log(`  of which after the acknowledgement: ${(lastAt - acked).toFixed(1)} ms`);
+  // On a shared machine the wall times above include waiting for a core; these do not.
+  console.log(
+    `agent CPU for the wake-up:          ${agentCpu[0] + agentCpu[1]} ms (user ${agentCpu[0]}, system ${agentCpu[1]})`,
+  );
+  console.log(
+    `bench client CPU for the responses: ${((benchCpu.user + benchCpu.system) / 1000).toFixed(0)} ms`,
+  );
 } finally {
-  proc.kill('SIGKILL');
+  // A profiled agent must exit on its own to write its profile.
+  proc.kill(process.env.BENCH_NODE_ARGS ? 'SIGINT' : 'SIGKILL');
   agent.destroy();
 }

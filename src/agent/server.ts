@@ -21,10 +21,12 @@ import {
   StateStore,
   type KvRequest,
   type SessionRequest,
+  type TombstoneRequest,
   type PreparedQueryRequest,
 } from '../fsm/fsm.js';
 import { validateQuery, type PreparedQuery } from '../state/prepared-queries.js';
 import type { Session } from '../state/sessions.js';
+import { TombstoneGC } from '../state/tombstone-gc.js';
 import type { AutopilotConfig } from '../state/autopilot.js';
 import { VERSION as CONSUL_VERSION } from '../structs/version.js';
 import { isWriteOp, runTxn, type TxnOp, type TxnOutcome, type TxnResultItem } from '../fsm/txn.js';
@@ -210,6 +212,7 @@ export class Server {
   /** Server reconcile was asked for while a configuration change was in progress. */
   private reconcileAgain = false;
   private readonly timings: RaftTimings;
+  readonly tombstoneGC: TombstoneGC;
   /** Server RPC methods by ServiceMethod name (the agent adds Proconsul.HTTP). */
   readonly rpcMethods = new Map<string, RpcMethod>();
 
@@ -291,6 +294,15 @@ export class Server {
     this.state = new StateStore(config.datacenter);
     this.fsm = new FSM(this.state, () => deps.clock.wallMs());
     this.log = deps.hub.logger('agent.server');
+    // KV tombstones are reaped by the leader, through Raft, once their TTL has passed.
+    this.tombstoneGC = new TombstoneGC({ clock: deps.clock, timers: deps.timers }, (index) => {
+      const req: TombstoneRequest = { Datacenter: config.datacenter, Op: 'reap', ReapIndex: index };
+      this.apply(encodeCommand(MessageTypes.Tombstone, req)).catch((e: unknown) =>
+        this.log.error('failed to reap tombstones', 'index', index, 'error', String(e)),
+      );
+    });
+    this.state.kv.onTombstone = (index) => this.tombstoneGC.hint(index);
+    this.state.deferWakeups((fn) => void deps.timers.after(0, fn));
     // The leader mirrors the LAN pool into the catalog on every member event and once a minute.
     this.reconcileTimer = deps.timers.every(60_000, () => void this.reconcileAll());
     const rpcAddr = `${config.advertiseAddrLan}:${config.ports.server}`;
@@ -314,6 +326,9 @@ export class Server {
         if (leader === nodeId) {
           log.info('cluster leadership acquired');
           this.startAutopilot();
+          // The new leader starts the clock on every tombstone it finds (Consul hints its last index).
+          this.tombstoneGC.setEnabled(true);
+          this.tombstoneGC.hint(this.state.kv.maxTombstoneIndex);
           void this.reconcileAll();
           // The first leader seeds autopilot's configuration from this agent's `autopilot {}`.
           if (!this.state.autopilot.config)
@@ -323,6 +338,7 @@ export class Server {
         } else {
           this.clearSessionTimers();
           this.stopAutopilot();
+          this.tombstoneGC.setEnabled(false);
         }
         if (leader !== '') this.onLeaderKnown?.();
         if (leader !== '')
@@ -1034,6 +1050,7 @@ export class Server {
   async stop(): Promise<void> {
     this.reconcileTimer?.cancel();
     this.stopAutopilot();
+    this.tombstoneGC.setEnabled(false);
     this.clearSessionTimers();
     await this.transport?.close();
     await this.raft.stop();

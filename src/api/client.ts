@@ -1,6 +1,9 @@
 // A typed client for the HTTP API, configured like Consul's Go api client: from CONSUL_HTTP_* environment
-// variables, then overridden by command-line flags. Error texts follow the Go client's wording.
+// variables, then overridden by command-line flags. Error texts follow the Go client's wording. Besides
+// raw requests it has the Go client's typed calls — kv, catalog, health, session, agent — each read
+// returning its QueryMeta (the index to block on next) and a 404 read of one thing being null.
 
+import { parseGoJson } from '../lib/gojson.js';
 import type { HttpClient, HttpClientResponse } from '../runtime/http.js';
 
 export interface ApiConfig {
@@ -164,6 +167,369 @@ export class ApiClient {
   async put(path: string, body?: string, query: Record<string, string | undefined> = {}): Promise<void> {
     await this.call('PUT', path, { query, body });
   }
+
+  /**
+   * A read decoded as Go does (uint64s beyond 2^53 exact), with its QueryMeta; null on a 404 when
+   * `notFound` is 'null' (the Go client's "no such thing" for one KV entry, session or node).
+   */
+  async read<T>(
+    path: string,
+    opts: ReadOptions = {},
+    notFound: 'null' | 'error' = 'error',
+  ): Promise<{ value: T | null; meta: QueryMeta }> {
+    const r = await this.request('GET', path, { query: readQuery(opts), signal: opts.signal });
+    const body = await r.raw.body();
+    const meta = queryMeta(r.headers);
+    if (r.status === 404 && notFound === 'null') return { value: null, meta };
+    if (r.status !== 200)
+      throw new ApiError(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`, r.status);
+    const parsed = parseGoJson(dec.decode(body));
+    if (!parsed.ok) throw new ApiError(parsed.error.message, r.status);
+    return { value: parsed.value as T, meta };
+  }
+
+  /** A write answering a JSON document (or true/false), decoded. */
+  private async write<T>(method: string, path: string, body?: unknown, query: Query = {}): Promise<T> {
+    const data = body === undefined ? undefined : body instanceof Uint8Array ? body : JSON.stringify(body);
+    const { body: out } = await this.call(method, path, { query, body: data });
+    const text = dec.decode(out).trim();
+    if (text === '') return null as T;
+    const parsed = parseGoJson(text);
+    if (!parsed.ok) throw new ApiError(parsed.error.message, 200);
+    return parsed.value as T;
+  }
+
+  /** /v1/kv (Go's api.KV). */
+  readonly kv = {
+    /** One entry; null when absent. */
+    get: async (key: string, opts: ReadOptions = {}): Promise<{ pair: KVPair | null; meta: QueryMeta }> => {
+      const r = await this.read<WireKVPair[]>(kvPath(key), opts, 'null');
+      const first = r.value?.[0];
+      return { pair: first ? kvPair(first) : null, meta: r.meta };
+    },
+    /** Every entry under a prefix, in key order (none: empty). */
+    list: async (prefix: string, opts: ReadOptions = {}): Promise<{ pairs: KVPair[]; meta: QueryMeta }> => {
+      const r = await this.read<WireKVPair[]>(
+        kvPath(prefix),
+        { ...opts, query: { ...opts.query, recurse: '' } },
+        'null',
+      );
+      return { pairs: (r.value ?? []).map(kvPair), meta: r.meta };
+    },
+    /** Keys under a prefix, folded at `separator` after it ('' folds nothing). */
+    keys: async (
+      prefix: string,
+      separator = '',
+      opts: ReadOptions = {},
+    ): Promise<{ keys: string[]; meta: QueryMeta }> => {
+      const query: Query = { ...opts.query, keys: '' };
+      if (separator !== '') query.separator = separator;
+      const r = await this.read<string[]>(kvPath(prefix), { ...opts, query }, 'null');
+      return { keys: r.value ?? [], meta: r.meta };
+    },
+    /** Writes a value; false when a CAS, acquire or release did not take. */
+    put: async (key: string, value: Uint8Array | string, opts: KVWriteOptions = {}): Promise<boolean> => {
+      const query: Query = {};
+      if (opts.flags !== undefined && BigInt(opts.flags) !== 0n) query.flags = String(opts.flags);
+      if (opts.cas !== undefined) query.cas = String(opts.cas);
+      if (opts.acquire) query.acquire = opts.acquire;
+      if (opts.release) query.release = opts.release;
+      const { body } = await this.call('PUT', kvPath(key), { query, body: value });
+      return dec.decode(body).trim() === 'true';
+    },
+    /** Deletes a key (or, with `recurse`, a prefix); false when a CAS did not take. */
+    delete: async (
+      key: string,
+      opts: { recurse?: boolean; cas?: number | bigint } = {},
+    ): Promise<boolean> => {
+      const query: Query = {};
+      if (opts.recurse) query.recurse = '';
+      if (opts.cas !== undefined) query.cas = String(opts.cas);
+      const { body } = await this.call('DELETE', kvPath(key), { query });
+      return dec.decode(body).trim() !== 'false';
+    },
+  };
+
+  /** /v1/catalog (Go's api.Catalog). */
+  readonly catalog = {
+    datacenters: async (): Promise<string[]> =>
+      (await this.read<string[]>('/v1/catalog/datacenters')).value ?? [],
+    nodes: async (opts: ReadOptions = {}) => this.listRead<CatalogNodeJson>('/v1/catalog/nodes', opts),
+    services: async (
+      opts: ReadOptions = {},
+    ): Promise<{ services: Record<string, string[]>; meta: QueryMeta }> => {
+      const r = await this.read<Record<string, string[]>>('/v1/catalog/services', opts);
+      return { services: r.value ?? {}, meta: r.meta };
+    },
+    service: async (name: string, opts: ReadOptions & { tags?: readonly string[] } = {}) =>
+      this.listRead<CatalogServiceJson>(`/v1/catalog/service/${encodeURIComponent(name)}`, {
+        ...opts,
+        query: { ...opts.query, tag: opts.tags },
+      }),
+    /** A node with its services by ID; null for an unknown node. */
+    node: async (name: string, opts: ReadOptions = {}) => {
+      const r = await this.read<CatalogNodeEntry>(`/v1/catalog/node/${encodeURIComponent(name)}`, opts);
+      return { entry: r.value, meta: r.meta };
+    },
+  };
+
+  /** /v1/health (Go's api.Health). */
+  readonly health = {
+    service: async (name: string, opts: ReadOptions & { tags?: readonly string[]; passing?: boolean } = {}) =>
+      this.listRead<ServiceEntry>(`/v1/health/service/${encodeURIComponent(name)}`, {
+        ...opts,
+        query: { ...opts.query, tag: opts.tags, passing: opts.passing ? '' : undefined },
+      }),
+    checks: async (service: string, opts: ReadOptions = {}) =>
+      this.listRead<HealthCheckJson>(`/v1/health/checks/${encodeURIComponent(service)}`, opts),
+    node: async (node: string, opts: ReadOptions = {}) =>
+      this.listRead<HealthCheckJson>(`/v1/health/node/${encodeURIComponent(node)}`, opts),
+    state: async (state: 'any' | 'passing' | 'warning' | 'critical', opts: ReadOptions = {}) =>
+      this.listRead<HealthCheckJson>(`/v1/health/state/${state}`, opts),
+  };
+
+  /** /v1/session (Go's api.Session). */
+  readonly session = {
+    /** Creates a session; its ID. */
+    create: async (entry: SessionCreate): Promise<string> =>
+      (await this.write<{ ID: string }>('PUT', '/v1/session/create', entry)).ID,
+    destroy: async (id: string): Promise<void> => {
+      await this.call('PUT', `/v1/session/destroy/${encodeURIComponent(id)}`);
+    },
+    /** Renews a TTL session; null when it no longer exists (404), as the Go client. */
+    renew: async (id: string): Promise<SessionJson | null> => {
+      const r = await this.request('PUT', `/v1/session/renew/${encodeURIComponent(id)}`);
+      const body = await r.raw.body();
+      if (r.status === 404) return null;
+      if (r.status !== 200)
+        throw new ApiError(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`, r.status);
+      const list = JSON.parse(dec.decode(body)) as SessionJson[] | null;
+      return list?.[0] ?? null;
+    },
+    /** One session; null when there is none. */
+    info: async (id: string, opts: ReadOptions = {}) => {
+      const r = await this.listRead<SessionJson>(`/v1/session/info/${encodeURIComponent(id)}`, opts);
+      return { session: r.items[0] ?? null, meta: r.meta };
+    },
+    list: async (opts: ReadOptions = {}) => this.listRead<SessionJson>('/v1/session/list', opts),
+  };
+
+  /** /v1/agent (Go's api.Agent), the local agent's own view. */
+  readonly agent = {
+    self: async (): Promise<AgentSelf> => (await this.read<AgentSelf>('/v1/agent/self')).value!,
+    services: async (): Promise<Record<string, AgentServiceJson>> =>
+      (await this.read<Record<string, AgentServiceJson>>('/v1/agent/services')).value ?? {},
+    checks: async (): Promise<Record<string, AgentCheckJson>> =>
+      (await this.read<Record<string, AgentCheckJson>>('/v1/agent/checks')).value ?? {},
+    serviceRegister: async (def: Record<string, unknown>): Promise<void> => {
+      await this.call('PUT', '/v1/agent/service/register', { body: JSON.stringify(def) });
+    },
+    serviceDeregister: async (id: string): Promise<void> => {
+      await this.call('PUT', `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+    },
+  };
+
+  private async listRead<T>(path: string, opts: ReadOptions): Promise<{ items: T[]; meta: QueryMeta }> {
+    const r = await this.read<T[]>(path, opts);
+    return { items: r.value ?? [], meta: r.meta };
+  }
+}
+
+const dec = new TextDecoder();
+
+/** A blocking or filtered read's options (Go's api.QueryOptions, the parts the CLI uses). */
+export interface ReadOptions {
+  /** Block until the index passes this (the previous read's meta.lastIndex). */
+  index?: string | number;
+  /** Go duration text ("5m"). */
+  wait?: string;
+  signal?: AbortSignal;
+  query?: Query;
+}
+
+/** What a read's headers say (Go's api.QueryMeta). */
+export interface QueryMeta {
+  /** X-Consul-Index, a uint64 kept as text. */
+  lastIndex: string;
+  knownLeader: boolean;
+  lastContactMs: number;
+}
+
+function readQuery(o: ReadOptions): Query {
+  const q: Query = { ...o.query };
+  if (o.index !== undefined && String(o.index) !== '0') q.index = String(o.index);
+  if (o.wait) q.wait = o.wait;
+  return q;
+}
+
+function queryMeta(h: Readonly<Record<string, string | undefined>>): QueryMeta {
+  return {
+    lastIndex: h['x-consul-index'] ?? '0',
+    knownLeader: h['x-consul-knownleader'] === 'true',
+    lastContactMs: Number(h['x-consul-lastcontact'] ?? 0),
+  };
+}
+
+/** /v1/kv/<key>, each segment escaped (the key's slashes stay). */
+const kvPath = (key: string) => `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+interface WireKVPair {
+  Key: string;
+  Flags?: number | bigint;
+  Value?: string | null;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+  LockIndex?: number;
+  Session?: string;
+}
+
+/** A KV entry (Go's api.KVPair); Value stays base64 as on the wire, Flags a uint64. */
+export interface KVPair {
+  Key: string;
+  Flags: bigint;
+  /** base64, null for an entry without a value. */
+  Value: string | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+  LockIndex: number;
+  /** '' when unlocked. */
+  Session: string;
+}
+
+function kvPair(w: WireKVPair): KVPair {
+  return {
+    Key: w.Key,
+    Flags: BigInt(w.Flags ?? 0),
+    Value: w.Value ?? null,
+    CreateIndex: w.CreateIndex ?? 0,
+    ModifyIndex: w.ModifyIndex ?? 0,
+    LockIndex: w.LockIndex ?? 0,
+    Session: w.Session ?? '',
+  };
+}
+
+/** The value bytes of an entry (empty for none). */
+export function kvValue(p: KVPair): Uint8Array {
+  return p.Value === null ? new Uint8Array() : new Uint8Array(Buffer.from(p.Value, 'base64'));
+}
+
+export interface KVWriteOptions {
+  flags?: number | bigint;
+  /** Check-and-set on this ModifyIndex (0: only if absent). */
+  cas?: number | bigint;
+  acquire?: string;
+  release?: string;
+}
+
+export interface CatalogNodeJson {
+  ID: string;
+  Node: string;
+  Address: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string>;
+  Meta: Record<string, string>;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface CatalogServiceJson {
+  ID: string;
+  Node: string;
+  Address: string;
+  Datacenter: string;
+  NodeMeta: Record<string, string>;
+  ServiceID: string;
+  ServiceName: string;
+  ServiceTags: string[];
+  ServiceAddress: string;
+  ServicePort: number;
+  ServiceMeta: Record<string, string>;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface CatalogNodeEntry {
+  Node: CatalogNodeJson;
+  Services: Record<string, { ID: string; Service: string; Tags: string[]; Port: number; Address: string }>;
+}
+
+export interface HealthCheckJson {
+  Node: string;
+  CheckID: string;
+  Name: string;
+  Status: string;
+  Notes: string;
+  Output: string;
+  ServiceID: string;
+  ServiceName: string;
+  ServiceTags: string[];
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface ServiceEntry {
+  Node: CatalogNodeJson;
+  Service: {
+    ID: string;
+    Service: string;
+    Tags: string[];
+    Address: string;
+    Port: number;
+    Meta: Record<string, string>;
+  };
+  Checks: HealthCheckJson[];
+}
+
+/** Go's api.SessionEntry as a create takes it. */
+export interface SessionCreate {
+  Name?: string;
+  Node?: string;
+  /** Go duration text ("15s"). */
+  LockDelay?: string;
+  Behavior?: 'release' | 'delete';
+  TTL?: string;
+  /** Deprecated form of NodeChecks. */
+  Checks?: string[];
+  NodeChecks?: string[];
+}
+
+export interface SessionJson {
+  ID: string;
+  Name: string;
+  Node: string;
+  LockDelay: number;
+  Behavior: string;
+  TTL: string;
+  NodeChecks: string[] | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface AgentSelf {
+  Config: { Datacenter: string; NodeName: string; NodeID?: string; Server?: boolean; Version?: string };
+  Member?: Record<string, unknown>;
+  Stats?: Record<string, Record<string, string>>;
+}
+
+export interface AgentServiceJson {
+  ID: string;
+  Service: string;
+  Tags: string[];
+  Meta: Record<string, string>;
+  Port: number;
+  Address: string;
+  Datacenter: string;
+}
+
+export interface AgentCheckJson {
+  Node: string;
+  CheckID: string;
+  Name: string;
+  Status: string;
+  Notes: string;
+  Output: string;
+  ServiceID: string;
+  ServiceName: string;
 }
 
 /** Node's connection errors worded as Go's net/http client words them. */

@@ -9,6 +9,7 @@ import { Coordinates, type Coord } from '../state/coordinates.js';
 import { Sessions, type Session } from '../state/sessions.js';
 import { PreparedQueries, type PreparedQuery } from '../state/prepared-queries.js';
 import { AutopilotTable, type AutopilotConfig } from '../state/autopilot.js';
+import { ACLTables } from '../state/acl.js';
 import { runTxn, type TxnOp } from './txn.js';
 import { restoreState } from './snapshot.js';
 
@@ -18,6 +19,8 @@ export const MessageTypes = {
   Deregister: 1,
   KVS: 2,
   Session: 3,
+  /** Consul's TombstoneRequestType: the leader's reap of expired KV tombstones. */
+  Tombstone: 5,
   CoordinateBatchUpdate: 6,
   PreparedQuery: 7,
   Txn: 8,
@@ -40,6 +43,13 @@ export interface KvRequest {
   Session?: string;
 }
 
+/** Consul's structs.TombstoneRequest (its only op is reap). */
+export interface TombstoneRequest {
+  Datacenter?: string;
+  Op: 'reap';
+  ReapIndex: number;
+}
+
 export type SessionRequest = { Op: 'create'; Session: Session } | { Op: 'destroy'; ID: string };
 
 /** Consul's structs.PreparedQueryRequest (the ID already chosen by the leader for a create). */
@@ -53,7 +63,22 @@ export class StateStore {
   readonly sessions = new Sessions();
   readonly autopilot = new AutopilotTable();
   readonly queries = new PreparedQueries();
+  readonly acl = new ACLTables();
   constructor(readonly datacenter = 'dc1') {}
+
+  /** Spreads large wake-ups of every table's watchers over turns (see WatchSet.defer). */
+  deferWakeups(defer: (fn: () => void) => void): void {
+    for (const t of [
+      this.kv,
+      this.catalog,
+      this.sessions,
+      this.queries,
+      this.acl.tokens,
+      this.acl.policies,
+      this.acl.roles,
+    ])
+      t.watches.defer = defer;
+  }
 }
 
 const enc = new TextEncoder();
@@ -90,6 +115,12 @@ export class FSM {
           if (c && (c.Status || 'critical') === 'critical')
             for (const sess of this.state.sessions.byCheck(r.Node, c.CheckID || c.Name || ''))
               this.invalidate(index, sess.ID);
+        return true;
+      }
+      case MessageTypes.Tombstone: {
+        const r = parsed.value as unknown as TombstoneRequest;
+        if (r.Op !== 'reap') throw new Error(`Invalid Tombstone operation '${String(r.Op)}'`);
+        this.state.kv.reap(r.ReapIndex);
         return true;
       }
       case MessageTypes.Session:

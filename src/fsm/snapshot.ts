@@ -1,26 +1,45 @@
 // The whole state store as one stream of records (what Raft snapshots and /v1/snapshot's state.bin hold):
-// a header line, then one JSON record per line — table indexes, KV entries and tombstones, catalog nodes
-// with their services and checks, coordinates. Bytes are base64 and uint64s decimal strings, so the
+// a header line, then one JSON record per line — table indexes, KV entries and tombstones, the catalog's
+// index table and its nodes with their services and checks, sessions, prepared queries, the ACL tables
+// (policies, roles, tokens), autopilot, coordinates. Bytes are base64 and uint64s decimal strings, so the
 // stream round-trips exactly. Restoring replaces every table in place (readers keep their references).
 
 import type { StateStore } from './fsm.js';
 import type { DirEntry } from '../state/kv-store.js';
-import type { CatalogDump } from '../state/catalog.js';
+import type { CatalogDump, CatalogIndexes } from '../state/catalog.js';
 import type { CoordinateEntry } from '../state/coordinates.js';
 import type { Session } from '../state/sessions.js';
 import type { AutopilotConfig } from '../state/autopilot.js';
 import type { PreparedQuery } from '../state/prepared-queries.js';
+import type { ACLPolicy, ACLRole, ACLToken } from '../state/acl.js';
 
 export const SNAPSHOT_FORMAT = 1;
 
 type Rec =
-  | { Type: 'Index'; Table: 'kvs' | 'catalog' | 'coordinates' | 'sessions' | 'queries'; Value: number }
+  | {
+      Type: 'Index';
+      Table:
+        | 'kvs'
+        | 'catalog'
+        | 'coordinates'
+        | 'sessions'
+        | 'queries'
+        | 'acl-tokens'
+        | 'acl-policies'
+        | 'acl-roles';
+      Value: number;
+    }
+  | { Type: 'ACLToken'; Token: ACLToken }
+  | { Type: 'ACLPolicy'; Policy: ACLPolicy }
+  | { Type: 'ACLRole'; Role: ACLRole }
   | { Type: 'Session'; Session: Session }
   | { Type: 'Autopilot'; Config: AutopilotConfig }
   | { Type: 'PreparedQuery'; Query: PreparedQuery }
   | { Type: 'KVS'; Entry: Omit<DirEntry, 'Value' | 'Flags'> & { Value: string | null; Flags: string } }
   | { Type: 'Tombstone'; Key: string; Index: number }
+  | { Type: 'TombstonesReaped'; Index: number }
   | { Type: 'Node'; Node: CatalogDump['nodes'][number] }
+  | { Type: 'CatalogIndexes'; Indexes: CatalogIndexes }
   | { Type: 'Coordinate'; Entry: CoordinateEntry };
 
 interface Header {
@@ -47,8 +66,10 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
       },
     });
   for (const [Key, Index] of kv.tombstones) push({ Type: 'Tombstone', Key, Index });
+  if (kv.reapedIndex) push({ Type: 'TombstonesReaped', Index: kv.reapedIndex });
   const cat = state.catalog.exportAll();
   push({ Type: 'Index', Table: 'catalog', Value: cat.index });
+  if (cat.indexes) push({ Type: 'CatalogIndexes', Indexes: cat.indexes });
   for (const n of cat.nodes) push({ Type: 'Node', Node: n });
   const sessions = state.sessions.dump();
   push({ Type: 'Index', Table: 'sessions', Value: sessions.index });
@@ -56,6 +77,16 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
   const queries = state.queries.dump();
   push({ Type: 'Index', Table: 'queries', Value: queries.index });
   for (const q of queries.rows) push({ Type: 'PreparedQuery', Query: q });
+  // ACL tables (Consul persists policies, then roles, then tokens).
+  const policies = state.acl.policies.dump();
+  push({ Type: 'Index', Table: 'acl-policies', Value: policies.index });
+  for (const x of policies.rows) push({ Type: 'ACLPolicy', Policy: x });
+  const roles = state.acl.roles.dump();
+  push({ Type: 'Index', Table: 'acl-roles', Value: roles.index });
+  for (const x of roles.rows) push({ Type: 'ACLRole', Role: x });
+  const tokens = state.acl.tokens.dump();
+  push({ Type: 'Index', Table: 'acl-tokens', Value: tokens.index });
+  for (const x of tokens.rows) push({ Type: 'ACLToken', Token: x });
   const ap = state.autopilot.config;
   if (ap) push({ Type: 'Autopilot', Config: ap });
   const coords = state.coordinates.dump();
@@ -83,13 +114,27 @@ function parse(data: Uint8Array): { header: Header; records: Rec[] } | Error {
 export function restoreState(state: StateStore, data: Uint8Array): number | Error {
   const p = parse(data);
   if (p instanceof Error) return p;
-  const idx = { kvs: 0, catalog: 0, coordinates: 0, sessions: 0, queries: 0 };
+  const idx = {
+    kvs: 0,
+    catalog: 0,
+    coordinates: 0,
+    sessions: 0,
+    queries: 0,
+    'acl-tokens': 0,
+    'acl-policies': 0,
+    'acl-roles': 0,
+  };
+  const aclTokens: ACLToken[] = [];
+  const aclPolicies: ACLPolicy[] = [];
+  const aclRoles: ACLRole[] = [];
   const sessions: Session[] = [];
   const queries: PreparedQuery[] = [];
   let autopilot: AutopilotConfig | null = null;
   const entries: DirEntry[] = [];
   const tombstones: Array<[string, number]> = [];
+  let reapedIndex = 0;
   const nodes: CatalogDump['nodes'] = [];
+  let catalogIndexes: CatalogIndexes | undefined;
   const coords: CoordinateEntry[] = [];
   for (const r of p.records) {
     switch (r.Type) {
@@ -106,8 +151,14 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
       case 'Tombstone':
         tombstones.push([r.Key, r.Index]);
         break;
+      case 'TombstonesReaped':
+        reapedIndex = r.Index;
+        break;
       case 'Node':
         nodes.push(r.Node);
+        break;
+      case 'CatalogIndexes':
+        catalogIndexes = r.Indexes;
         break;
       case 'Coordinate':
         coords.push(r.Entry);
@@ -121,15 +172,27 @@ export function restoreState(state: StateStore, data: Uint8Array): number | Erro
       case 'Autopilot':
         autopilot = r.Config;
         break;
+      case 'ACLToken':
+        aclTokens.push(r.Token);
+        break;
+      case 'ACLPolicy':
+        aclPolicies.push(r.Policy);
+        break;
+      case 'ACLRole':
+        aclRoles.push(r.Role);
+        break;
       default:
         return new Error(`failed to decode snapshot: unknown record type ${(r as { Type: string }).Type}`);
     }
   }
-  state.kv.restore({ index: idx.kvs, entries, tombstones });
-  state.catalog.replaceAll({ index: idx.catalog, nodes });
+  state.kv.restore({ index: idx.kvs, entries, tombstones, reapedIndex });
+  state.catalog.replaceAll({ index: idx.catalog, nodes, indexes: catalogIndexes });
   state.coordinates.restore({ index: idx.coordinates, rows: coords });
   state.sessions.restore({ index: idx.sessions, rows: sessions });
   state.queries.restore({ index: idx.queries, rows: queries });
   state.autopilot.config = autopilot;
+  state.acl.tokens.restore({ index: idx['acl-tokens'], rows: aclTokens });
+  state.acl.policies.restore({ index: idx['acl-policies'], rows: aclPolicies });
+  state.acl.roles.restore({ index: idx['acl-roles'], rows: aclRoles });
   return p.header.Index;
 }

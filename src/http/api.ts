@@ -124,14 +124,24 @@ export function createHttpHandler(agent: Agent): HttpHandler {
   registerQueryEndpoints(router, agent);
   const log = agent.hub.logger('agent.http');
 
-  const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {
+  /** The headers every answer carries, rebuilt only when the configuration object changes (reload). */
+  let base: { config: unknown; headers: Record<string, string> } | null = null;
+  const baseHeaders = () => {
     const c = agent.config;
-    const headers: Record<string, string> = {
-      ...c.httpResponseHeaders,
-      'x-consul-default-acl-policy': c.acl.defaultPolicy,
-      vary: 'Accept-Encoding',
-      ...(reply.headers ?? {}),
-    };
+    if (base?.config !== c)
+      base = {
+        config: c,
+        headers: {
+          ...c.httpResponseHeaders,
+          'x-consul-default-acl-policy': c.acl.defaultPolicy,
+          vary: 'Accept-Encoding',
+        },
+      };
+    return base.headers;
+  };
+
+  const send = (ex: HttpExchange, reply: Reply, pretty: boolean) => {
+    const headers: Record<string, string> = { ...baseHeaders(), ...(reply.headers ?? {}) };
     const gzip = { gzip: acceptsGzip(ex.headers['accept-encoding']) };
     if (reply.text !== undefined) {
       headers['content-type'] = 'text/plain; charset=utf-8';
@@ -261,6 +271,25 @@ export function createHttpHandler(agent: Agent): HttpHandler {
     }
   };
 
+  /** Per method and route: the metric labels and compat key (built once, not on every request). */
+  const metricNames = new Map<
+    string,
+    { labels: Readonly<{ method: string; path: string }>; compat: string[] }
+  >();
+  const namesOf = (method: string, pattern: string) => {
+    const k = `${method} ${pattern}`;
+    let n = metricNames.get(k);
+    if (!n) {
+      const parts = consulPattern(pattern).split('/');
+      n = {
+        labels: Object.freeze({ method, path: parts.join('_') }),
+        compat: ['http', method, ...parts.map((p) => (p === '' ? '_' : p))],
+      };
+      metricNames.set(k, n);
+    }
+    return n;
+  };
+
   return async (ex) => {
     const t0 = agent.clock.monotonicMs();
     try {
@@ -271,10 +300,10 @@ export function createHttpHandler(agent: Agent): HttpHandler {
       // Only requests that came in over HTTP count: not the agent's own calls, nor forwarded RPCs.
       if (pattern !== null && ex.remote.ip !== '') {
         const ms = agent.clock.monotonicMs() - t0;
-        const parts = consulPattern(pattern).split('/');
-        agent.metrics.addSample(['api', 'http'], ms, { method: ex.method, path: parts.join('_') });
+        const n = namesOf(ex.method, pattern);
+        agent.metrics.addSample(['api', 'http'], ms, n.labels);
         // The pre-1.9 name Consul still emits by default (telemetry.disable_compat_1.9 = false).
-        agent.metrics.addSample(['http', ex.method, ...parts.map((p) => (p === '' ? '_' : p))], ms);
+        agent.metrics.addSample(n.compat, ms);
       }
     }
   };

@@ -55,22 +55,26 @@ export function blockingQuery<T extends { index: number }>(
   return new Promise<T>((resolve) => {
     let finished = false;
     let cancelWatch = () => {};
-    const finish = () => {
+    const finish = (result?: T) => {
       if (finished) return;
       finished = true;
       cancelWatch();
       timer.cancel();
-      resolve(query());
+      resolve(result ?? query());
     };
     const arm = () => {
       cancelWatch = watches.add({
         key: scope.key,
         prefix: scope.prefix,
-        wake: () => (query().index > p.minIndex ? finish() : arm()),
+        wake: () => {
+          const r = query();
+          if (r.index > p.minIndex) finish(r);
+          else arm();
+        },
       });
     };
-    const timer = ports.timers.after(p.waitMs + jitter, finish);
+    const timer = ports.timers.after(p.waitMs + jitter, () => finish());
     arm();
-    onClose(finish);
+    onClose(() => finish());
   });
 }

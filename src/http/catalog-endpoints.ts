@@ -3,7 +3,15 @@
 import { blockingRead } from './query-meta.js';
 import type { Agent } from '../agent/agent.js';
 import { NoLeaderError, type DeregisterRequest, type RegisterRequest } from '../agent/server.js';
-import { Catalog, type CatalogNode, type HealthCheck, type NodeService } from '../state/catalog.js';
+import {
+  CATALOG_WATCH,
+  Catalog,
+  nodeWatch,
+  serviceWatch,
+  type CatalogNode,
+  type HealthCheck,
+  type NodeService,
+} from '../state/catalog.js';
 import { decodeBody, field, isObj, num, str, strList, strMap } from './decode.js';
 import type { Reply, Request, Router } from './router.js';
 import { countServiceQuery } from './service-query-metrics.js';
@@ -169,8 +177,14 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
 
   r.on('GET', '/v1/catalog/datacenters', () => ({ json: agent.datacenters() }));
 
-  const read = <T extends { index: number }>(req: Request, query: () => T, reply: (t: T) => Reply) => {
-    const r = blockingRead(agent, req, (s) => s.state.catalog.watches, 'catalog', query);
+  /** A blocking read woken by writes to watch key `key` only (the whole table's, a service's, a node's). */
+  const read = <T extends { index: number }>(
+    req: Request,
+    query: () => T,
+    reply: (t: T) => Reply,
+    key = CATALOG_WATCH,
+  ) => {
+    const r = blockingRead(agent, req, (s) => s.state.catalog.watches, key, query);
     if (!(r instanceof Promise)) return r;
     return r.then((t) => ({ ...reply(t), headers: queryMetaHeaders(agent, req.query, t.index) }));
   };
@@ -214,12 +228,13 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     countServiceQuery(agent, 'catalog', name, tags);
     return read(
       req,
-      () => ({ index: c?.index ?? 1, rows: c?.serviceNodes(name, tags) ?? [] }),
+      () => ({ index: c?.serviceIndex(name, false) ?? 1, rows: c?.serviceNodes(name, tags) ?? [] }),
       (t) => ({
         json: near(req, t.rows, (x) => x.node.Node).map(({ node, service }) =>
           serviceNodeJson(node, service),
         ),
       }),
+      serviceWatch(name),
     );
   });
 
@@ -229,13 +244,14 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     if (name === '') return { status: 400, text: 'Missing node name' };
     return read(
       req,
-      () => ({ index: c?.index ?? 1, entry: c?.node(name) ?? null }),
+      () => ({ index: c?.nodeServicesIndex ?? 1, entry: c?.node(name) ?? null }),
       (t) => ({
         json: t.entry && {
           Node: t.entry.node,
           Services: Object.fromEntries(t.entry.services.map((s) => [s.ID, s])),
         },
       }),
+      nodeWatch(name),
     );
   });
 
@@ -246,12 +262,13 @@ export function registerCatalogEndpoints(r: Router, agent: Agent): void {
     if (name === '') return { status: 400, text: 'Missing node name' };
     return read(
       req,
-      () => ({ index: c?.index ?? 1, entry: c?.node(name) ?? null }),
+      () => ({ index: c?.nodeServicesIndex ?? 1, entry: c?.node(name) ?? null }),
       (t) => ({
         json: t.entry
           ? { Node: t.entry.node, Services: t.entry.services.map(nodeServiceJson) }
           : { Node: null, Services: null },
       }),
+      nodeWatch(name),
     );
   });
 }

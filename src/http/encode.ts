@@ -4,6 +4,13 @@
 const MARK = '\u0000u64:';
 
 export function encodeJson(v: unknown, pretty: boolean): string {
+  // Fast path: most bodies hold no bigint, and a replacer function makes JSON.stringify several times
+  // slower (it is on the path of every blocking-query answer). A bigint makes it throw a TypeError.
+  try {
+    return pretty ? `${JSON.stringify(v, null, 4)}\n` : JSON.stringify(v);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
   let sawBig = false;
   const replacer = (_k: string, x: unknown) => {
     if (typeof x !== 'bigint') return x;

@@ -3,7 +3,7 @@
 
 import { blockingRead } from './query-meta.js';
 import type { Agent } from '../agent/agent.js';
-import type { Catalog, HealthCheck } from '../state/catalog.js';
+import { CATALOG_WATCH, nodeWatch, serviceWatch, type Catalog, type HealthCheck } from '../state/catalog.js';
 import type { Reply, Request, Router } from './router.js';
 import { countServiceQuery } from './service-query-metrics.js';
 import { nearSorter } from './near.js';
@@ -47,15 +47,25 @@ function checkJson(c: HealthCheck): Record<string, unknown> {
 }
 
 export function registerHealthEndpoints(r: Router, agent: Agent): void {
-  const read = <T>(req: Request, q: (c: Catalog) => T, reply: (t: T) => Reply): Reply | Promise<Reply> => {
+  /**
+   * A blocking read woken by writes to watch key `key` only, answering with the X-Consul-Index
+   * `index` gives (Consul's for that read).
+   */
+  const read = <T>(
+    req: Request,
+    q: (c: Catalog) => T,
+    reply: (t: T) => Reply,
+    key: string,
+    index: (c: Catalog) => number,
+  ): Reply | Promise<Reply> => {
     const c = agent.server?.state.catalog;
     const r = blockingRead(
       agent,
       req,
       (s) => s.state.catalog.watches,
-      'catalog',
+      key,
       () => ({
-        index: c!.index,
+        index: index(c!),
         value: q(c!),
       }),
     );
@@ -75,6 +85,8 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
       req,
       (c) => c.nodeChecks(req.params.node ?? ''),
       (v) => ({ json: v.map(checkJson) }),
+      nodeWatch(req.params.node ?? ''),
+      (c) => c.checksIndex,
     ),
   );
 
@@ -88,6 +100,8 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
           c.allChecks().filter((x) => x.ServiceName === req.params.service),
         ),
       (v) => ({ json: near(req, v, (x) => x.Node).map(checkJson) }),
+      serviceWatch(req.params.service ?? ''),
+      (c) => c.checksIndex,
     ),
   );
 
@@ -103,6 +117,8 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
           c.allChecks().filter((x) => state === 'any' || x.Status === state),
         ),
       (v) => ({ json: near(req, v, (x) => x.Node).map(checkJson) }),
+      CATALOG_WATCH,
+      (c) => c.checksIndex,
     );
   });
 
@@ -129,6 +145,8 @@ export function registerHealthEndpoints(r: Router, agent: Agent): void {
           Checks: e.checks.map(checkJson),
         })),
       }),
+      serviceWatch(req.params.service ?? ''),
+      (c) => c.serviceIndex(req.params.service ?? '', true),
     );
   });
 }

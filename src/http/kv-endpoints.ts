@@ -9,11 +9,14 @@ import type { Reply, Request, Router } from './router.js';
 import { NO_SERVERS } from './status-endpoints.js';
 import { queryMetaHeaders } from './query-meta.js';
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function entryJson(e: DirEntry): Record<string, unknown> {
   const o: Record<string, unknown> = {
     LockIndex: e.LockIndex,
     Key: e.Key,
-    Flags: e.Flags,
+    // uint64: a bigint only when a JSON number would lose precision (encodeJson writes it exactly).
+    Flags: e.Flags <= MAX_SAFE ? Number(e.Flags) : e.Flags,
     Value: e.Value === null ? null : Buffer.from(e.Value).toString('base64'),
   };
   if (e.Session) o.Session = e.Session;

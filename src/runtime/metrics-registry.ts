@@ -87,9 +87,21 @@ export interface MetricsSummary {
   Samples: SampledValueJson[];
 }
 
-function labelHash(name: string, labels: MetricLabels): string {
+/** Label suffixes of frozen label sets (callers on hot paths pass the same frozen object each time). */
+const frozenSuffix = new WeakMap<MetricLabels, string>();
+
+function labelSuffix(labels: MetricLabels): string {
   const ks = Object.keys(labels).sort();
-  return ks.length === 0 ? name : `${name};${ks.map((k) => `${k}=${labels[k]}`).join(';')}`;
+  return ks.map((k) => `${k}=${labels[k]}`).join(';');
+}
+
+function labelHash(name: string, labels: MetricLabels): string {
+  let suffix = frozenSuffix.get(labels);
+  if (suffix === undefined) {
+    suffix = labelSuffix(labels);
+    if (Object.isFrozen(labels)) frozenSuffix.set(labels, suffix);
+  }
+  return suffix === '' ? name : `${name};${suffix}`;
 }
 
 /** go-metrics' Prometheus flattening: parts joined by "_", and anything Prometheus refuses made "_". */
@@ -208,6 +220,18 @@ export class MetricsRegistry implements Metrics {
 
   /** prefix[.hostname].key, or null when telemetry's prefix filter blocks it. */
   private fullName(key: readonly string[], gauge: boolean): string | null {
+    // The same few keys come by on every request: remember each one's answer (options never change).
+    const k = `${gauge ? 'g' : 's'}\u0000${key.join('\u0000')}`;
+    const known = this.names.get(k);
+    if (known !== undefined) return known;
+    const name = this.computeName(key, gauge);
+    if (this.names.size < MAX_SERIES) this.names.set(k, name);
+    return name;
+  }
+
+  private readonly names = new Map<string, string | null>();
+
+  private computeName(key: readonly string[], gauge: boolean): string | null {
     const parts = [...key];
     if (gauge && this.o.hostname) parts.unshift(this.o.hostname);
     if (this.o.prefix !== '') parts.unshift(this.o.prefix);

@@ -1,6 +1,8 @@
 // The KV table: entries with Consul's indexes (CreateIndex, ModifyIndex, LockIndex), a graveyard of
 // tombstones so deletes move list indexes forward, and watches for blocking queries. Every mutation
-// takes the Raft index it is applied at; reads return the index Consul would report.
+// takes the Raft index it is applied at; reads return the index Consul would report. Tombstones are
+// reaped by a replicated reap entry (the leader's TombstoneGC decides when); a prefix list's index is
+// then held at the highest reaped index, so it never goes backwards when its tombstones go.
 
 import { WatchSet } from './watch.js';
 
@@ -19,6 +21,8 @@ export interface KvDump {
   index: number;
   entries: DirEntry[];
   tombstones: Array<[string, number]>;
+  /** The highest tombstone index ever reaped (0: none). */
+  reapedIndex?: number;
 }
 
 export class KVStore {
@@ -26,7 +30,10 @@ export class KVStore {
   /** Tombstones: key → the index it was deleted at. */
   private readonly graveyard = new Map<string, number>();
   private tableIndex = 0;
+  private reapedIndex = 0;
   readonly watches = new WatchSet();
+  /** Told the index of each tombstone written (the leader's TombstoneGC listens). */
+  onTombstone: (index: number) => void = () => {};
 
   /** Highest index of any KV write, including deletes (never 0 to callers: see indexOr1). */
   get index(): number {
@@ -48,6 +55,8 @@ export class KVStore {
     else {
       for (const e of entries) idx = Math.max(idx, e.ModifyIndex);
       for (const [k, i] of this.graveyard) if (k.startsWith(prefix)) idx = Math.max(idx, i);
+      // A reaped tombstone under the prefix may have held its index up: stay at or above it.
+      if (idx > 0 && this.reapedIndex > idx) idx = this.reapedIndex;
     }
     return { index: Math.max(1, idx || this.tableIndex), entries };
   }
@@ -73,7 +82,34 @@ export class KVStore {
       index: this.tableIndex,
       entries: [...this.entries.values()].map((e) => ({ ...e })),
       tombstones: [...this.graveyard],
+      reapedIndex: this.reapedIndex,
     };
+  }
+
+  /** The highest index among the tombstones (0: none). */
+  get maxTombstoneIndex(): number {
+    let m = 0;
+    for (const i of this.graveyard.values()) if (i > m) m = i;
+    return m;
+  }
+
+  get tombstoneCount(): number {
+    return this.graveyard.size;
+  }
+
+  /**
+   * Consul's TombstoneReap: drops every tombstone at or below `reapIndex`. Nothing a reader sees
+   * changes (no watcher wakes); list indexes stay where they were.
+   */
+  reap(reapIndex: number): number {
+    let n = 0;
+    for (const [k, i] of this.graveyard) {
+      if (i > reapIndex) continue;
+      this.graveyard.delete(k);
+      if (i > this.reapedIndex) this.reapedIndex = i;
+      n++;
+    }
+    return n;
   }
 
   /** Replaces the whole table with a snapshot's (every watcher wakes: indexes may have moved back). */
@@ -83,6 +119,7 @@ export class KVStore {
     for (const e of d.entries) this.entries.set(e.Key, { ...e });
     for (const [k, i] of d.tombstones) this.graveyard.set(k, i);
     this.tableIndex = d.index;
+    this.reapedIndex = d.reapedIndex ?? 0;
     this.watches.touchPrefix('');
   }
 
@@ -219,6 +256,7 @@ export class KVStore {
     this.graveyard.set(key, idx);
     this.bump(idx);
     this.notify(key);
+    this.onTombstone(idx);
   }
 
   deleteCas(idx: number, key: string, cas: number): boolean {
@@ -241,6 +279,7 @@ export class KVStore {
     if (any) {
       this.bump(idx);
       this.notify(prefix, true);
+      this.onTombstone(idx);
     }
   }
 }

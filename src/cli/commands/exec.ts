@@ -5,7 +5,7 @@
 // passes with nothing new (twice that while some node has acked but not finished). The agents' half is
 // src/agent/remote-exec.ts.
 
-import type { ApiClient } from '../../api/client.js';
+import { kvValue, type ApiClient, type SessionCreate } from '../../api/client.js';
 import { FlagSet } from '../../lib/flags.js';
 import { formatGoDuration } from '../../lib/duration.js';
 import type { CliServices, Command, Ui } from '../command.js';
@@ -94,12 +94,8 @@ class Results {
 }
 
 async function getValue(client: ApiClient, key: string, signal: AbortSignal): Promise<Uint8Array | null> {
-  const r = await client.request('GET', `/v1/kv/${key}`, { signal });
-  const body = await r.raw.body();
-  if (r.status === 404) return null;
-  if (r.status !== 200) throw new Error(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`);
-  const [e] = JSON.parse(dec.decode(body)) as Array<{ Value: string | null }>;
-  return e ? new Uint8Array(Buffer.from(e.Value ?? '', 'base64')) : null;
+  const { pair } = await client.kv.get(key, { signal });
+  return pair && kvValue(pair);
 }
 
 /** Blocking listings of <dir> turned into results, each key once, in key order (as Consul does). */
@@ -117,16 +113,9 @@ async function streamResults(
     let keys: string[];
     let last: string;
     try {
-      const r = await client.request('GET', `/v1/kv/${dir}`, {
-        query: { keys: '', index, wait: formatGoDuration(waitNs) },
-        signal,
-      });
-      const body = await r.raw.body();
-      last = r.headers['x-consul-index'] ?? '0';
-      if (r.status === 404) keys = [];
-      else if (r.status !== 200)
-        throw new Error(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`);
-      else keys = JSON.parse(dec.decode(body)) as string[];
+      const r = await client.kv.keys(dir, '', { index, wait: formatGoDuration(waitNs), signal });
+      last = r.meta.lastIndex;
+      keys = r.keys;
     } catch (e) {
       if (signal.aborted) return;
       ui.error(`Failed to read results: ${(e as Error).message}`);
@@ -251,7 +240,7 @@ export const execCommand: Command = {
       return 1;
     }
     const renew = services.timers.every(RENEW_MS, () => {
-      client.call('PUT', `/v1/session/renew/${session}`).catch((e: Error) => {
+      client.session.renew(session).catch((e: Error) => {
         ui.error(`Session renew failed: ${e.message}`);
         renew.cancel();
       });
@@ -260,18 +249,15 @@ export const execCommand: Command = {
     let uploaded = false;
     const cleanup = async () => {
       renew.cancel();
-      await client.call('PUT', `/v1/session/destroy/${session}`).catch(() => {});
-      if (uploaded) await client.call('DELETE', `/v1/kv/${dir}`, { query: { recurse: '' } }).catch(() => {});
+      await client.session.destroy(session).catch(() => {});
+      if (uploaded) await client.kv.delete(dir, { recurse: true }).catch(() => {});
     };
     try {
       verbose(`Created remote execution session: ${session}`);
       try {
-        const r = await client.call('PUT', `/v1/kv/${dir}/job`, {
-          query: { acquire: session },
-          body: JSON.stringify(spec),
-        });
+        const acquired = await client.kv.put(`${dir}/job`, JSON.stringify(spec), { acquire: session });
         uploaded = true;
-        if (dec.decode(r.body).trim() !== 'true') throw new Error(`failed to acquire key ${dir}/job`);
+        if (!acquired) throw new Error(`failed to acquire key ${dir}/job`);
       } catch (e) {
         ui.error(`Failed to create job file: ${(e as Error).message}`);
         return 1;
@@ -315,12 +301,12 @@ async function createSession(
   dc: string,
   verbose: (s: string) => void,
 ): Promise<string> {
-  let body: Record<string, unknown> = { Name: 'Remote Exec', Behavior: 'delete', TTL: SESSION_TTL };
+  let body: SessionCreate = { Name: 'Remote Exec', Behavior: 'delete', TTL: SESSION_TTL };
   if (foreign) {
     // The session must live on a node of the remote datacenter: one of its servers, with no checks.
     let servers: Array<{ Node: { Node: string } }>;
     try {
-      servers = await client.getJson('/v1/health/service/consul', { passing: '' });
+      servers = (await client.health.service('consul', { passing: true })).items;
     } catch (e) {
       throw new Error(`Failed to find Consul server in remote datacenter: ${(e as Error).message}`);
     }
@@ -335,8 +321,7 @@ async function createSession(
       TTL: SESSION_TTL,
     };
   }
-  const r = await client.call('PUT', '/v1/session/create', { body: JSON.stringify(body) });
-  return (JSON.parse(dec.decode(r.body)) as { ID: string }).ID;
+  return client.session.create(body);
 }
 
 async function waitForJob(

@@ -1,7 +1,6 @@
 // `consul kv get | put | delete`: the KV store from the command line, with Consul's messages.
 
-import type { ApiClient } from '../../api/client.js';
-import { ApiError } from '../../api/client.js';
+import type { KVPair } from '../../api/client.js';
 import { FlagSet } from '../../lib/flags.js';
 import { parseGoJson } from '../../lib/gojson.js';
 import type { Command, CommandContext } from '../command.js';
@@ -10,24 +9,12 @@ import { addHttpFlags } from '../http-flags.js';
 import { parseFlags } from '../parse.js';
 import { usage } from '../usage.js';
 
-interface KvPair {
-  Key: string;
-  /** uint64: above 2^53 it is a bigint, so it prints exactly. */
-  Flags: number | bigint;
-  Value: string | null;
-  CreateIndex: number;
-  ModifyIndex: number;
-  LockIndex: number;
-  Session?: string;
-}
-
 const dec = new TextDecoder();
-const pathOf = (key: string) => `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}`;
-const valueOf = (p: KvPair, base64: boolean) =>
+const valueOf = (p: KVPair, base64: boolean) =>
   p.Value === null ? '' : base64 ? p.Value : Buffer.from(p.Value, 'base64').toString('utf8');
 
 /** Key/value lines padded as Go's tabwriter(minwidth 0, tabwidth 2, padding 6) lays them out. */
-function detailed(p: KvPair, base64: boolean): string {
+function detailed(p: KVPair, base64: boolean): string {
   const rows: Array<[string, string]> = [
     ['CreateIndex', String(p.CreateIndex)],
     ['Flags', String(p.Flags)],
@@ -39,22 +26,6 @@ function detailed(p: KvPair, base64: boolean): string {
   ];
   const w = Math.max(...rows.map(([k]) => k.length)) + 6;
   return rows.map(([k, v]) => `${k.padEnd(w)}${v}`).join('\n');
-}
-
-async function listOrNull<T>(
-  client: ApiClient,
-  path: string,
-  query: Record<string, string>,
-): Promise<T | null> {
-  const r = await client.request('GET', path, { query });
-  const body = await r.raw.body();
-  if (r.status === 404) return null;
-  if (r.status !== 200)
-    throw new ApiError(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`, r.status);
-  // Go-compatible decoding keeps uint64 Flags above 2^53 exact (JSON.parse would round them).
-  const parsed = parseGoJson(dec.decode(body));
-  if (!parsed.ok) throw new ApiError(parsed.error.message, r.status);
-  return parsed.value as T;
 }
 
 const GET_HELP = `
@@ -112,21 +83,19 @@ async function runGet({ args, ui, services }: CommandContext): Promise<number> {
   const client = o.http.client(services);
   try {
     if (o.keys.value) {
-      const keys =
-        (await listOrNull<string[]>(client, pathOf(key), { keys: '', separator: o.separator.value })) ?? [];
+      const { keys } = await client.kv.keys(key, o.separator.value);
       for (const k of keys) ui.output(k);
       return 0;
     }
     if (o.recurse.value) {
-      const pairs = (await listOrNull<KvPair[]>(client, pathOf(key), { recurse: '' })) ?? [];
+      const { pairs } = await client.kv.list(key);
       for (const [i, p] of pairs.entries()) {
         if (o.detailed.value) ui.output(`${detailed(p, o.base64.value)}${i < pairs.length - 1 ? '\n' : ''}`);
         else ui.output(`${p.Key}:${valueOf(p, o.base64.value)}`);
       }
       return 0;
     }
-    const pairs = await listOrNull<KvPair[]>(client, pathOf(key), {});
-    const p = pairs?.[0];
+    const { pair: p } = await client.kv.get(key);
     if (!p) {
       ui.error(`Error! No key exists at: ${key}`);
       return 1;
@@ -224,19 +193,18 @@ async function runPut({ args, ui, services }: CommandContext): Promise<number> {
     data = file;
   } else data = new TextEncoder().encode(raw);
   if (o.base64.value) data = new Uint8Array(Buffer.from(dec.decode(data), 'base64'));
-  const query: Record<string, string> = {};
-  if (o.flags.value !== 0) query.flags = String(o.flags.value);
-  if (o.cas.value) query.cas = String(o.modifyIndex.value);
   if ((o.acquire.value || o.release.value) && o.session.value === '') {
     ui.error('Error! Missing -session (required with -acquire and -release)');
     return 1;
   }
-  if (o.acquire.value) query.acquire = o.session.value;
-  else if (o.release.value) query.release = o.session.value;
   let ok: boolean;
   try {
-    const { body } = await o.http.client(services).call('PUT', pathOf(key), { query, body: data });
-    ok = dec.decode(body).trim() === 'true';
+    ok = await o.http.client(services).kv.put(key, data, {
+      flags: o.flags.value,
+      cas: o.cas.value ? o.modifyIndex.value : undefined,
+      acquire: o.acquire.value ? o.session.value : undefined,
+      release: !o.acquire.value && o.release.value ? o.session.value : undefined,
+    });
   } catch (e) {
     ui.error(`Error! Failed writing data: ${(e as Error).message}`);
     return 1;
@@ -296,10 +264,9 @@ async function runExport(ctx: CommandContext): Promise<number> {
     ctx.ui.error(`Too many arguments (expected 1, got ${rest.length})`);
     return 1;
   }
-  let pairs: KvPair[];
+  let pairs: KVPair[];
   try {
-    pairs =
-      (await listOrNull<KvPair[]>(o.http.client(ctx.services), pathOf(rest[0] ?? ''), { recurse: '' })) ?? [];
+    ({ pairs } = await o.http.client(ctx.services).kv.list(rest[0] ?? ''));
   } catch (e) {
     ctx.ui.error(`Error querying Consul agent: ${(e as Error).message}`);
     return 1;
@@ -381,11 +348,9 @@ async function runImport(ctx: CommandContext): Promise<number> {
       return 1;
     }
     const key = o.prefix.value ? joinPath(o.prefix.value, String(e.key ?? '')) : String(e.key ?? '');
-    const query: Record<string, string> = {};
-    if ((typeof e.flags === 'number' || typeof e.flags === 'bigint') && Number(e.flags) !== 0)
-      query.flags = String(e.flags);
+    const flags = typeof e.flags === 'number' || typeof e.flags === 'bigint' ? e.flags : 0;
     try {
-      await client.call('PUT', pathOf(key), { query, body: new Uint8Array(Buffer.from(value, 'base64')) });
+      await client.kv.put(key, new Uint8Array(Buffer.from(value, 'base64')), { flags });
     } catch (err) {
       ctx.ui.error(`Error! Failed writing data for key ${key}: ${(err as Error).message}`);
       return 1;
@@ -439,12 +404,12 @@ async function runDelete({ args, ui, services }: CommandContext): Promise<number
     ui.error('Cannot specify both -cas and -recurse!');
     return 1;
   }
-  const query: Record<string, string> = {};
-  if (o.recurse.value) query.recurse = '';
-  if (o.cas.value) query.cas = String(o.modifyIndex.value);
   try {
-    const { body } = await o.http.client(services).call('DELETE', pathOf(key), { query });
-    if (o.cas.value && dec.decode(body).trim() !== 'true') {
+    const ok = await o.http.client(services).kv.delete(key, {
+      recurse: o.recurse.value,
+      cas: o.cas.value ? o.modifyIndex.value : undefined,
+    });
+    if (!ok) {
       ui.error(`Error! Did not delete key ${key}: CAS failed`);
       return 1;
     }

@@ -6,8 +6,7 @@
 // The session has a 15 s TTL, renewed every half of it; losing the lock (session invalidated, key
 // taken) sends the child SIGTERM, then SIGKILL after 5 s. The child sees CONSUL_LOCK_HELD=true.
 
-import type { ApiClient } from '../../api/client.js';
-import { ApiError } from '../../api/client.js';
+import { ApiError, kvValue, type ApiClient, type KVPair } from '../../api/client.js';
 import { FlagSet } from '../../lib/flags.js';
 import type { Command, CommandContext } from '../command.js';
 import { addHttpFlags } from '../http-flags.js';
@@ -83,42 +82,18 @@ function flags() {
 
 const dec = new TextDecoder();
 
-interface KvPair {
-  Key: string;
-  Flags: number | bigint;
-  Value: string | null;
-  Session?: string;
-  ModifyIndex: number;
-}
-
-/** GET a key (null when absent) with the index it was read at. */
+/** GET a key (null when absent) with the index it was read at (Flags exact: the lock flags exceed 2^53). */
 async function getKey(
   client: ApiClient,
   key: string,
-  query: Record<string, string> = {},
+  opts: { index?: string; wait?: string } = {},
   signal?: AbortSignal,
-): Promise<{ pair: KvPair | null; index: string }> {
-  const r = await client.request('GET', `/v1/kv/${key}`, { query, signal });
-  const body = await r.raw.body();
-  const index = r.headers['x-consul-index'] ?? '0';
-  if (r.status === 404) return { pair: null, index };
-  if (r.status !== 200)
-    throw new ApiError(`Unexpected response code: ${r.status} (${dec.decode(body).trim()})`, r.status);
-  // Flags is a uint64 (the lock flags exceed 2^53): keep it exact.
-  const text = dec.decode(body).replace(/"Flags":\s*(\d+)/g, '"Flags":"$1"');
-  const [pair] = JSON.parse(text) as Array<KvPair & { Flags: string }>;
-  return { pair: pair ? { ...pair, Flags: BigInt(pair.Flags) } : null, index };
+): Promise<{ pair: KVPair | null; index: string }> {
+  const { pair, meta } = await client.kv.get(key, { ...opts, signal });
+  return { pair, index: meta.lastIndex };
 }
 
-async function putKey(
-  client: ApiClient,
-  key: string,
-  query: Record<string, string>,
-  body: string,
-): Promise<boolean> {
-  const { body: out } = await client.call('PUT', `/v1/kv/${key}`, { query, body });
-  return dec.decode(out).trim() === 'true';
-}
+const semaphoreOf = (p: KVPair): SemaphoreLock => JSON.parse(dec.decode(kvValue(p)) || '{}') as SemaphoreLock;
 
 class LockError extends Error {}
 
@@ -156,19 +131,21 @@ export const lockCommand: Command = {
 
     let session: string;
     try {
-      const r = await client.call('PUT', '/v1/session/create', {
-        body: JSON.stringify({ Name: name, TTL: SESSION_TTL, Behavior: 'release', LockDelay: '15s' }),
+      session = await client.session.create({
+        Name: name,
+        TTL: SESSION_TTL,
+        Behavior: 'release',
+        LockDelay: '15s',
       });
-      session = (JSON.parse(dec.decode(r.body)) as { ID: string }).ID;
     } catch (e) {
       ctx.ui.error(`Lock acquisition failed: failed to create session: ${(e as Error).message}`);
       return 1;
     }
     // Keep the session alive while we wait and while the child runs.
     const renew = ctx.services.timers.every(7500, () => {
-      void client.call('PUT', `/v1/session/renew/${session}`).catch(() => {});
+      void client.session.renew(session).catch(() => {});
     });
-    const destroySession = () => client.call('PUT', `/v1/session/destroy/${session}`).catch(() => {});
+    const destroySession = () => client.session.destroy(session).catch(() => {});
 
     let holding: Holding;
     try {
@@ -239,7 +216,7 @@ async function watch(
   signal: AbortSignal,
   ctx: CommandContext,
   retries: number,
-): Promise<{ pair: KvPair | null; index: string }> {
+): Promise<{ pair: KVPair | null; index: string }> {
   for (let failures = 0; ; failures++) {
     try {
       return await getKey(client, key, { index, wait: WAIT }, signal);
@@ -258,8 +235,8 @@ async function watch(
 function monitor(
   client: ApiClient,
   key: string,
-  stillOurs: (p: KvPair | null) => boolean,
-  held: { pair: KvPair | null; index: string },
+  stillOurs: (p: KVPair | null) => boolean,
+  held: { pair: KVPair | null; index: string },
   ctx: CommandContext,
   retries: number,
 ): { lost: Promise<void>; stop: () => void } {
@@ -296,7 +273,7 @@ async function acquireLock(
     const { pair, index } = await getKey(client, key, {}, signal);
     if (pair && pair.Flags !== LOCK_FLAG_VALUE) throw new LockError('Existing key does not match lock use');
     if (!pair || !pair.Session) {
-      const ok = await putKey(client, key, { acquire: session, flags: LOCK_FLAG_VALUE.toString() }, '');
+      const ok = await client.kv.put(key, '', { acquire: session, flags: LOCK_FLAG_VALUE });
       if (ok) {
         const held = await getKey(client, key);
         const m = monitor(client, key, (p) => p?.Session === session, held, ctx, retries);
@@ -304,13 +281,11 @@ async function acquireLock(
           lost: m.lost,
           release: async () => {
             m.stop();
-            await putKey(client, key, { release: session, flags: LOCK_FLAG_VALUE.toString() }, '');
+            await client.kv.put(key, '', { release: session, flags: LOCK_FLAG_VALUE });
             // Nobody else holds it now: remove the key (a failed cas means someone took it).
             const after = await getKey(client, key);
             if (after.pair && !after.pair.Session)
-              await client.call('DELETE', `/v1/kv/${key}`, {
-                query: { cas: String(after.pair.ModifyIndex) },
-              });
+              await client.kv.delete(key, { cas: after.pair.ModifyIndex });
           },
         };
       }
@@ -338,14 +313,11 @@ async function acquireSemaphore(
 ): Promise<Holding> {
   const lockKey = `${prefix}/.lock`;
   const contender = `${prefix}/${session}`;
-  if (!(await putKey(client, contender, { acquire: session, flags: SEMAPHORE_FLAG_VALUE.toString() }, '')))
+  if (!(await client.kv.put(contender, '', { acquire: session, flags: SEMAPHORE_FLAG_VALUE })))
     throw new LockError('failed to make contender entry');
   const live = async (): Promise<Set<string>> => {
-    const r = await client.request('GET', `/v1/kv/${prefix}/`, { query: { recurse: '' } });
-    const body = await r.raw.body();
-    if (r.status === 404) return new Set();
-    const pairs = JSON.parse(dec.decode(body)) as Array<{ Key: string; Session?: string }>;
-    return new Set(pairs.filter((p) => p.Key !== lockKey && p.Session).map((p) => p.Session!));
+    const { pairs } = await client.kv.list(`${prefix}/`);
+    return new Set(pairs.filter((p) => p.Key !== lockKey && p.Session).map((p) => p.Session));
   };
   for (;;) {
     if (signal.aborted) throw new LockError('aborted');
@@ -354,7 +326,7 @@ async function acquireSemaphore(
     if (pair) {
       if (pair.Flags !== SEMAPHORE_FLAG_VALUE)
         throw new LockError('Existing key does not match semaphore use');
-      state = JSON.parse(Buffer.from(pair.Value ?? '', 'base64').toString() || '{}') as SemaphoreLock;
+      state = semaphoreOf(pair);
       if (state.Limit !== limit)
         throw new LockError(`semaphore limit conflict (lock: ${state.Limit}, local: ${limit})`);
     }
@@ -366,21 +338,17 @@ async function acquireSemaphore(
         Limit: limit,
         Holders: Object.fromEntries([...holders, session].map((h) => [h, true])),
       };
-      const ok = await putKey(
-        client,
-        lockKey,
-        { cas: String(pair?.ModifyIndex ?? 0), flags: SEMAPHORE_FLAG_VALUE.toString() },
-        JSON.stringify(next),
-      );
+      const ok = await client.kv.put(lockKey, JSON.stringify(next), {
+        cas: pair?.ModifyIndex ?? 0,
+        flags: SEMAPHORE_FLAG_VALUE,
+      });
       if (ok) {
         const held = await getKey(client, lockKey);
         const m = monitor(
           client,
           lockKey,
           (p) => {
-            if (!p) return false;
-            const s = JSON.parse(Buffer.from(p.Value ?? '', 'base64').toString() || '{}') as SemaphoreLock;
-            return Boolean(s.Holders?.[session]);
+            return p !== null && Boolean(semaphoreOf(p).Holders?.[session]);
           },
           held,
           ctx,
@@ -393,29 +361,22 @@ async function acquireSemaphore(
             for (let i = 0; i < 10; i++) {
               const cur = await getKey(client, lockKey);
               if (!cur.pair) break;
-              const s = JSON.parse(
-                Buffer.from(cur.pair.Value ?? '', 'base64').toString() || '{}',
-              ) as SemaphoreLock;
+              const s = semaphoreOf(cur.pair);
               delete s.Holders[session];
               // The last holder out removes the semaphore (Consul's Semaphore.Destroy).
               if (Object.keys(s.Holders).length === 0) {
-                const { body } = await client.call('DELETE', `/v1/kv/${lockKey}`, {
-                  query: { cas: String(cur.pair.ModifyIndex) },
-                });
-                if (dec.decode(body).trim() === 'true') break;
+                if (await client.kv.delete(lockKey, { cas: cur.pair.ModifyIndex })) break;
                 continue;
               }
               if (
-                await putKey(
-                  client,
-                  lockKey,
-                  { cas: String(cur.pair.ModifyIndex), flags: SEMAPHORE_FLAG_VALUE.toString() },
-                  JSON.stringify(s),
-                )
+                await client.kv.put(lockKey, JSON.stringify(s), {
+                  cas: cur.pair.ModifyIndex,
+                  flags: SEMAPHORE_FLAG_VALUE,
+                })
               )
                 break;
             }
-            await client.call('DELETE', `/v1/kv/${contender}`);
+            await client.kv.delete(contender);
           },
         };
       }

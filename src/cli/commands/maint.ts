@@ -1,6 +1,7 @@
 // `consul maint [-enable|-disable] [-reason] [-service]`: node or service maintenance mode through the
 // local agent; with no flags, lists what is in maintenance.
 
+import type { AgentCheckJson } from '../../api/client.js';
 import { FlagSet } from '../../lib/flags.js';
 import type { Command } from '../command.js';
 import { addHttpFlags } from '../http-flags.js';
@@ -44,12 +45,6 @@ function flags() {
   };
 }
 
-interface Check {
-  CheckID: string;
-  ServiceID: string;
-  Notes: string;
-}
-
 export const maintCommand: Command = {
   synopsis: 'Controls node or service maintenance mode',
   help: () => usage(HELP, flags().f),
@@ -73,11 +68,10 @@ export const maintCommand: Command = {
     const client = o.http.client(services);
     if (!enable && !disable) {
       let node: string;
-      let checks: Record<string, Check>;
+      let checks: Record<string, AgentCheckJson>;
       try {
-        const self = await client.getJson<{ Config: { NodeName: string } }>('/v1/agent/self');
-        node = self.Config.NodeName;
-        checks = await client.getJson<Record<string, Check>>('/v1/agent/checks');
+        node = (await client.agent.self()).Config.NodeName;
+        checks = await client.agent.checks();
       } catch (e) {
         ui.error(`Error querying agent: ${(e as Error).message}`);
         return 1;
