@@ -281,6 +281,9 @@ export class Agent {
       (name) => void this.gossip?.forceLeave(name, false, 'lan'),
     );
     const sampler = new GaugeSampler(this.metrics, d.host, d.clock);
+    // As go-metrics' runtime collector: a sample at once, then every second, so even the interval the
+    // agent started in carries the runtime gauges.
+    sampler.sample(this.server, this.gossip);
     this.gaugeTimer = d.timers.every(GAUGE_INTERVAL_MS, () => sampler.sample(this.server, this.gossip));
     this.api = d.httpHandler(this);
     this.server?.rpcMethods.set('Proconsul.HTTP', async (args) => {

@@ -76,7 +76,9 @@ test('a KV write and DNS queries appear in /v1/agent/metrics as JSON and as Prom
         find(j.Samples, 'consul.dns.ptr_query') !== undefined &&
         find(j.Counters, 'consul.catalog.service.query') !== undefined &&
         // Runtime gauges are sampled every second, as go-metrics' runtime collector does.
-        j.Gauges.some((g) => g.Name.endsWith('.runtime.alloc_bytes'));
+        j.Gauges.some((g) => g.Name.endsWith('.runtime.alloc_bytes')) &&
+        // The leader's autopilot gauges, once it leads (an interval from before has none).
+        j.Gauges.some((g) => g.Name.endsWith('.autopilot.healthy'));
       return ok ? j : null;
     },
     15_000,
