@@ -13,7 +13,7 @@ import {
   type SnapshotStore,
   type StoredSnapshot,
 } from '../raft/snapshot-store.js';
-import { restoreState, snapshotState } from '../fsm/snapshot.js';
+import { restoreState, snapshotState, snapshotStateSliced } from '../fsm/snapshot.js';
 import {
   encodeCommand,
   FSM,
@@ -355,7 +355,13 @@ export class Server {
         store: snapshots,
         initial: initialSnapshot,
         fsm: {
-          snapshot: () => snapshotState(this.state, this.raft.appliedIndex),
+          // Captured at once, written out in slices between which timers and requests run.
+          snapshot: () =>
+            snapshotStateSliced(
+              this.state,
+              this.raft.appliedIndex,
+              () => new Promise<void>((r) => void deps.timers.after(0, r)),
+            ),
           restore: (data) => {
             const r = restoreState(this.state, data);
             // Our own snapshots, checksummed on disk or sent by the leader: damage here is a bug.

@@ -50,14 +50,46 @@ interface Header {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** Serializes the store as of `index` (the last applied Raft index). */
-export function snapshotState(state: StateStore, index: number): Uint8Array {
-  const lines: string[] = [JSON.stringify({ Version: SNAPSHOT_FORMAT, Index: index } satisfies Header)];
-  const push = (r: Rec) => lines.push(JSON.stringify(r));
-  const kv = state.kv.dump();
-  push({ Type: 'Index', Table: 'kvs', Value: kv.index });
-  for (const e of kv.entries)
-    push({
+/**
+ * The store as of one moment: each table's rows, taken by reference. Rows are immutable (a write puts
+ * a new object in place of the old), so what is taken here stays as it was while it is written out
+ * later — the capture is the only part a snapshot does while holding up the state machine.
+ */
+interface Captured {
+  index: number;
+  kv: ReturnType<StateStore['kv']['dump']>;
+  catalog: CatalogDump;
+  sessions: ReturnType<StateStore['sessions']['dump']>;
+  queries: ReturnType<StateStore['queries']['dump']>;
+  policies: ReturnType<StateStore['acl']['policies']['dump']>;
+  roles: ReturnType<StateStore['acl']['roles']['dump']>;
+  tokens: ReturnType<StateStore['acl']['tokens']['dump']>;
+  autopilot: AutopilotConfig | null;
+  coordinates: ReturnType<StateStore['coordinates']['dump']>;
+}
+
+function capture(state: StateStore, index: number): Captured {
+  return {
+    index,
+    kv: state.kv.dump(),
+    catalog: state.catalog.exportAll(),
+    sessions: state.sessions.dump(),
+    queries: state.queries.dump(),
+    policies: state.acl.policies.dump(),
+    roles: state.acl.roles.dump(),
+    tokens: state.acl.tokens.dump(),
+    autopilot: state.autopilot.config ?? null,
+    coordinates: state.coordinates.dump(),
+  };
+}
+
+/** The stream's lines, made one at a time from a capture. */
+function* lines(c: Captured): Generator<string> {
+  yield JSON.stringify({ Version: SNAPSHOT_FORMAT, Index: c.index } satisfies Header);
+  const rec = (r: Rec) => JSON.stringify(r);
+  yield rec({ Type: 'Index', Table: 'kvs', Value: c.kv.index });
+  for (const e of c.kv.entries)
+    yield rec({
       Type: 'KVS',
       Entry: {
         ...e,
@@ -65,34 +97,52 @@ export function snapshotState(state: StateStore, index: number): Uint8Array {
         Value: e.Value === null ? null : Buffer.from(e.Value).toString('base64'),
       },
     });
-  for (const [Key, Index] of kv.tombstones) push({ Type: 'Tombstone', Key, Index });
-  if (kv.reapedIndex) push({ Type: 'TombstonesReaped', Index: kv.reapedIndex });
-  const cat = state.catalog.exportAll();
-  push({ Type: 'Index', Table: 'catalog', Value: cat.index });
-  if (cat.indexes) push({ Type: 'CatalogIndexes', Indexes: cat.indexes });
-  for (const n of cat.nodes) push({ Type: 'Node', Node: n });
-  const sessions = state.sessions.dump();
-  push({ Type: 'Index', Table: 'sessions', Value: sessions.index });
-  for (const x of sessions.rows) push({ Type: 'Session', Session: x });
-  const queries = state.queries.dump();
-  push({ Type: 'Index', Table: 'queries', Value: queries.index });
-  for (const q of queries.rows) push({ Type: 'PreparedQuery', Query: q });
+  for (const [Key, Index] of c.kv.tombstones) yield rec({ Type: 'Tombstone', Key, Index });
+  if (c.kv.reapedIndex) yield rec({ Type: 'TombstonesReaped', Index: c.kv.reapedIndex });
+  yield rec({ Type: 'Index', Table: 'catalog', Value: c.catalog.index });
+  if (c.catalog.indexes) yield rec({ Type: 'CatalogIndexes', Indexes: c.catalog.indexes });
+  for (const n of c.catalog.nodes) yield rec({ Type: 'Node', Node: n });
+  yield rec({ Type: 'Index', Table: 'sessions', Value: c.sessions.index });
+  for (const x of c.sessions.rows) yield rec({ Type: 'Session', Session: x });
+  yield rec({ Type: 'Index', Table: 'queries', Value: c.queries.index });
+  for (const q of c.queries.rows) yield rec({ Type: 'PreparedQuery', Query: q });
   // ACL tables (Consul persists policies, then roles, then tokens).
-  const policies = state.acl.policies.dump();
-  push({ Type: 'Index', Table: 'acl-policies', Value: policies.index });
-  for (const x of policies.rows) push({ Type: 'ACLPolicy', Policy: x });
-  const roles = state.acl.roles.dump();
-  push({ Type: 'Index', Table: 'acl-roles', Value: roles.index });
-  for (const x of roles.rows) push({ Type: 'ACLRole', Role: x });
-  const tokens = state.acl.tokens.dump();
-  push({ Type: 'Index', Table: 'acl-tokens', Value: tokens.index });
-  for (const x of tokens.rows) push({ Type: 'ACLToken', Token: x });
-  const ap = state.autopilot.config;
-  if (ap) push({ Type: 'Autopilot', Config: ap });
-  const coords = state.coordinates.dump();
-  push({ Type: 'Index', Table: 'coordinates', Value: coords.index });
-  for (const c of coords.rows) push({ Type: 'Coordinate', Entry: c });
-  return enc.encode(lines.join('\n') + '\n');
+  yield rec({ Type: 'Index', Table: 'acl-policies', Value: c.policies.index });
+  for (const x of c.policies.rows) yield rec({ Type: 'ACLPolicy', Policy: x });
+  yield rec({ Type: 'Index', Table: 'acl-roles', Value: c.roles.index });
+  for (const x of c.roles.rows) yield rec({ Type: 'ACLRole', Role: x });
+  yield rec({ Type: 'Index', Table: 'acl-tokens', Value: c.tokens.index });
+  for (const x of c.tokens.rows) yield rec({ Type: 'ACLToken', Token: x });
+  if (c.autopilot) yield rec({ Type: 'Autopilot', Config: c.autopilot });
+  yield rec({ Type: 'Index', Table: 'coordinates', Value: c.coordinates.index });
+  for (const x of c.coordinates.rows) yield rec({ Type: 'Coordinate', Entry: x });
+}
+
+/** Serializes the store as of `index` (the last applied Raft index), all at once. */
+export function snapshotState(state: StateStore, index: number): Uint8Array {
+  return enc.encode([...lines(capture(state, index))].join('\n') + '\n');
+}
+
+/** Lines written between two pauses: a few milliseconds of work. */
+const LINES_PER_SLICE = 1000;
+
+/**
+ * The same stream, as hashicorp/raft's FSM snapshots work: the capture happens now, in the call, and
+ * the writing-out afterwards in slices with `pause()` between them, so a large store does not hold up
+ * heartbeats and requests while it is serialized (300 ms for 100,000 keys in one go).
+ */
+export async function snapshotStateSliced(
+  state: StateStore,
+  index: number,
+  pause: () => Promise<void>,
+): Promise<Uint8Array> {
+  const it = lines(capture(state, index));
+  const out: string[] = [];
+  for (let n = 1, l = it.next(); !l.done; n++, l = it.next()) {
+    out.push(l.value);
+    if (n % LINES_PER_SLICE === 0) await pause();
+  }
+  return enc.encode(out.join('\n') + '\n');
 }
 
 /** Reads a stream; an Error when it is not one of ours or is damaged. */

@@ -26,7 +26,11 @@ export interface SnapshotPolicy {
   store: SnapshotStore;
   /** The newest snapshot on disk, opened before start (the driver restores the FSM from it). */
   initial: StoredSnapshot | null;
-  fsm: { snapshot(): Uint8Array; restore(data: Uint8Array): void };
+  /**
+   * snapshot() captures the state as of the last applied entry when called; its bytes may follow
+   * later (a promise), as hashicorp's FSMSnapshot.Persist runs after FSM.Snapshot returns.
+   */
+  fsm: { snapshot(): Uint8Array | Promise<Uint8Array>; restore(data: Uint8Array): void };
   thresholdEntries: number;
   intervalMs: number;
   trailingLogs: number;
@@ -135,10 +139,14 @@ export class RaftNode {
     // Nothing applied since the last snapshot: it is still current.
     if (index === prev.index) return Promise.resolve(sp.store.latest());
     const meta = { index, term: this.core.termAt(index), configuration: this.core.configurationAt(index) };
-    const snap = { meta, data: sp.fsm.snapshot() };
+    const captured = sp.fsm.snapshot();
     this.p.logger.info('starting snapshot up to', 'index', index);
-    this.snapshotting = sp.store
-      .save(snap)
+    let snap: StoredSnapshot;
+    this.snapshotting = Promise.resolve(captured)
+      .then((data) => {
+        snap = { meta, data };
+        return sp.store.save(snap);
+      })
       .then(() => {
         if (this.stopped) return snap;
         this.core.compact(index, sp.trailingLogs);
