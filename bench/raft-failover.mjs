@@ -70,6 +70,10 @@ function start(i) {
       `-client=${IPS[i]}`,
       '-http-port=18620',
       '-log-level=warn',
+      // Servers join each other too, as deployments do: a client that happened to reach only one of
+      // them at start would otherwise be the pool's only link, and lost with that server.
+      '-retry-interval=1s',
+      ...IPS.filter((ip) => ip !== IPS[i]).map((ip) => `-retry-join=${ip}`),
       '-hcl',
       `performance { raft_multiplier = ${multiplier} }`,
     ],

@@ -521,16 +521,8 @@ export interface AgentServiceJson {
   Datacenter: string;
 }
 
-export interface AgentCheckJson {
-  Node: string;
-  CheckID: string;
-  Name: string;
-  Status: string;
-  Notes: string;
-  Output: string;
-  ServiceID: string;
-  ServiceName: string;
-}
+/** A check as /v1/agent/checks shows it: the catalog's fields without tags or Raft indexes. */
+export type AgentCheckJson = Omit<HealthCheckJson, 'ServiceTags' | 'CreateIndex' | 'ModifyIndex'>;
 
 /** Node's connection errors worded as Go's net/http client words them. */
 function goDialError(method: string, url: string, cfg: ApiConfig, e: NodeJS.ErrnoException): string {

@@ -3,6 +3,25 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 
+/** A query's bytes: one question, with an EDNS0 OPT record advertising `edns` bytes when given. */
+export function queryBytes(
+  name: string,
+  type: string,
+  opts: { id?: number; edns?: number; klass?: 'IN' | 'CH'; flags?: number } = {},
+): Uint8Array {
+  return new Uint8Array(
+    dnsPacket.encode({
+      type: 'query',
+      id: opts.id ?? 1,
+      ...(opts.flags !== undefined ? { flags: opts.flags } : {}),
+      questions: [{ type: type as dnsPacket.RecordType, name, class: opts.klass ?? 'IN' }],
+      additionals: opts.edns
+        ? [{ type: 'OPT', name: '.', udpPayloadSize: opts.edns } as unknown as dnsPacket.Answer]
+        : [],
+    }),
+  );
+}
+
 export async function dnsQuery(
   ip: string,
   port: number,
@@ -10,14 +29,10 @@ export async function dnsQuery(
   type: dnsPacket.RecordType,
   opts: { tcp?: boolean; edns?: number } = {},
 ): Promise<dnsPacket.Packet & { rcode?: string }> {
-  const q = dnsPacket.encode({
-    type: 'query',
+  const q = queryBytes(name, type, {
     id: 4242,
     flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ type, name }],
-    additionals: opts.edns
-      ? [{ type: 'OPT', name: '.', udpPayloadSize: opts.edns } as unknown as dnsPacket.Answer]
-      : [],
+    ...(opts.edns ? { edns: opts.edns } : {}),
   });
   if (opts.tcp) {
     return new Promise((resolve, reject) => {

@@ -9,6 +9,7 @@ import { newAgentFlags } from '../../../src/config/agent-flags.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { Catalog } from '../../../src/state/catalog.js';
 import { fakeHost, MemDisk } from '../../helpers/fakes.js';
+import { queryBytes } from '../../helpers/dns.js';
 
 type Packet = dnsPacket.Packet & { rcode?: string; flag_tc?: boolean };
 
@@ -57,15 +58,11 @@ function ask(
   type: dnsPacket.RecordType,
   opts: { transport?: 'udp' | 'tcp'; edns?: number; klass?: 'IN' | 'CH' } = {},
 ): Packet {
-  const q = dnsPacket.encode({
-    type: 'query',
-    id: 3,
-    questions: [{ type, name, class: opts.klass ?? 'IN' }],
-    additionals: opts.edns
-      ? [{ type: 'OPT', name: '.', udpPayloadSize: opts.edns } as unknown as dnsPacket.Answer]
-      : [],
-  });
-  const out = answerQuery(new Uint8Array(q), opts.transport ?? 'udp', c);
+  const out = answerQuery(
+    queryBytes(name, type, { id: 3, klass: opts.klass ?? 'IN', ...(opts.edns ? { edns: opts.edns } : {}) }),
+    opts.transport ?? 'udp',
+    c,
+  );
   assert.ok(out instanceof Uint8Array);
   return dnsPacket.decode(Buffer.from(out)) as Packet;
 }

@@ -11,6 +11,7 @@ import { newAgentFlags } from '../../../src/config/agent-flags.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { Catalog } from '../../../src/state/catalog.js';
 import { fakeHost, MemDisk } from '../../helpers/fakes.js';
+import { queryBytes } from '../../helpers/dns.js';
 
 async function ctx(hcl = ''): Promise<{ c: DnsContext; catalog: Catalog }> {
   const { flags, values } = newAgentFlags();
@@ -43,23 +44,7 @@ function ask(
   transport: 'udp' | 'tcp' = 'udp',
   edns = 0,
 ): Uint8Array {
-  const q = dnsPacket.encode({
-    type: 'query',
-    id: 9,
-    questions: [{ type: type as 'A', name }],
-    additionals: edns
-      ? [
-          {
-            type: 'OPT',
-            name: '.',
-            udpPayloadSize: edns,
-            flags: 0,
-            options: [],
-          } as unknown as dnsPacket.Answer,
-        ]
-      : [],
-  });
-  const out = answerQuery(new Uint8Array(q), transport, c);
+  const out = answerQuery(queryBytes(name, type, { id: 9, edns }), transport, c);
   assert.ok(out instanceof Uint8Array);
   return out;
 }

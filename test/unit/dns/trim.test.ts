@@ -9,6 +9,7 @@ import { newAgentFlags } from '../../../src/config/agent-flags.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { Catalog } from '../../../src/state/catalog.js';
 import { fakeHost, MemDisk } from '../../helpers/fakes.js';
+import { queryBytes } from '../../helpers/dns.js';
 
 type Packet = dnsPacket.Packet & { flag_tc?: boolean };
 
@@ -45,23 +46,7 @@ function ask(
   transport: 'udp' | 'tcp',
   edns = 0,
 ): { raw: Uint8Array; p: Packet } {
-  const q = dnsPacket.encode({
-    type: 'query',
-    id: 1,
-    questions: [{ type: type as 'A', name: 'web.service.consul' }],
-    additionals: edns
-      ? [
-          {
-            type: 'OPT',
-            name: '.',
-            udpPayloadSize: edns,
-            flags: 0,
-            options: [],
-          } as unknown as dnsPacket.Answer,
-        ]
-      : [],
-  });
-  const raw = answerQuery(new Uint8Array(q), transport, c);
+  const raw = answerQuery(queryBytes('web.service.consul', type, { edns }), transport, c);
   assert.ok(raw instanceof Uint8Array);
   return { raw, p: dnsPacket.decode(Buffer.from(raw)) as Packet };
 }
