@@ -1,5 +1,6 @@
 // Child processes through node:child_process.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { ChildProcess, ProcessRunner, SpawnOptions } from '../../runtime/process.js';
 
@@ -43,9 +44,16 @@ export const nodeProcessRunner: ProcessRunner = {
   isAlive(pid: number): boolean {
     try {
       process.kill(pid, 0);
-      return true;
     } catch (e) {
       return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    // A killed process its parent has not reaped yet still answers signal 0: a zombie holds nothing.
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return true; // no /proc here: signal 0 is all we know
     }
   },
 };
