@@ -95,14 +95,27 @@ const catalogIds = new WeakMap<object, number>();
 let nextCatalogId = 1;
 const configIds = new WeakMap<object, number>();
 
+/** The last stamp made, reused while its inputs are the same objects and values (most queries). */
+let lastStamp: { cat: object | null; index: number; cfg: object; sec: number; stamp: string } | null = null;
+
 function stampOf(ctx: DnsContext): string {
   const cat = ctx.catalog();
   const cfg = ctx.config();
+  const index = cat?.index ?? 0;
+  const sec = ctx.nowSeconds();
+  const l = lastStamp;
+  if (l && l.cat === cat && l.index === index && l.cfg === cfg && l.sec === sec) return l.stamp;
+  const stamp = freshStamp(cat, cfg, index, sec);
+  lastStamp = { cat, index, cfg, sec, stamp };
+  return stamp;
+}
+
+function freshStamp(cat: Catalog | null, cfg: RuntimeConfig, index: number, sec: number): string {
   let c = cat ? catalogIds.get(cat) : 0;
   if (cat && c === undefined) catalogIds.set(cat, (c = nextCatalogId++));
   let k = configIds.get(cfg);
   if (k === undefined) configIds.set(cfg, (k = nextCatalogId++));
-  return `${c}:${cat?.index ?? 0}:${k}:${ctx.nowSeconds()}`;
+  return `${c}:${index}:${k}:${sec}`;
 }
 
 /** Returns the response bytes, or null to drop the query (unparseable header). */
@@ -120,7 +133,10 @@ export function answerQuery(
   const stamp = stampOf(ctx);
   const hit = cache.lookup(key, stamp, ctx.pick ?? (() => 0));
   if (hit) {
-    const out = hit.slice();
+    // A pooled Buffer rather than a fresh ArrayBuffer per answer: this runs for nearly every query.
+    const pooled = Buffer.allocUnsafe(hit.length);
+    const out = new Uint8Array(pooled.buffer, pooled.byteOffset, hit.length);
+    out.set(hit);
     out[0] = query[0]!;
     out[1] = query[1]!;
     return out;
