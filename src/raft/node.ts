@@ -86,6 +86,8 @@ export class RaftNode {
   private lastLeader: ServerId = '';
   private lastConfigVersion = -1;
   appliedIndex = 0;
+  /** The snapshot the core's snapshot meta describes (what an InstallSnapshot sends). */
+  private current: StoredSnapshot | null = null;
   private snapshotTimer: TimerHandle | null = null;
   private snapshotting: Promise<StoredSnapshot | null> | null = null;
   /** Callers of transferLeadership, answered when this server stops leading. */
@@ -98,6 +100,7 @@ export class RaftNode {
     private readonly p: RaftNodePorts,
   ) {
     const initial = p.snapshots?.initial ?? null;
+    this.current = initial;
     if (initial) {
       p.snapshots!.fsm.restore(initial.data);
       this.appliedIndex = initial.meta.index;
@@ -150,6 +153,7 @@ export class RaftNode {
       .then(() => {
         if (this.stopped) return snap;
         this.core.compact(index, sp.trailingLogs);
+        this.current = snap;
         this.p.logger.info('snapshot complete up to', 'index', index);
         this.kick();
         return snap;
@@ -160,12 +164,17 @@ export class RaftNode {
     return this.snapshotting;
   }
 
-  /** The core names a snapshot to send; its bytes come from the store (dropped if it has moved on). */
+  /** The core names a snapshot to send; its bytes are the snapshot it describes (dropped if gone). */
   private send(env: Envelope): void {
-    if (env.msg.type !== 'installSnapshot') return this.p.send(env);
-    const snap = this.p.snapshots?.store.latest();
-    if (!snap || snap.meta.index !== env.msg.meta.index) return;
-    this.p.send({ ...env, msg: { ...env.msg, data: snap.data } });
+    const msg = env.msg;
+    if (msg.type !== 'installSnapshot') return this.p.send(env);
+    // The snapshot the core named, not the store's newest: a newer one can be on disk before the
+    // core has compacted to it, and a send dropped for that would wait out the resend timeout.
+    const snap = [this.current, this.p.snapshots?.store.latest()].find(
+      (x) => x?.meta.index === msg.meta.index,
+    );
+    if (!snap) return;
+    this.p.send({ ...env, msg: { ...msg, data: snap.data } });
   }
 
   /** A message from a peer. */
@@ -328,6 +337,7 @@ export class RaftNode {
     await sp.store.save({ meta, data });
     sp.fsm.restore(data);
     this.appliedIndex = meta.index;
+    this.current = { meta, data };
     this.p.logger.info('Installed remote snapshot', 'index', meta.index, 'term', meta.term);
   }
 
