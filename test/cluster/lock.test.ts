@@ -3,7 +3,7 @@
 // and exit codes / timeouts are Consul's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { consul, startConsul, stop, waitFor, type Proc, startDevAgent } from '../helpers/process.js';
@@ -40,7 +40,10 @@ test('the child runs holding the lock; the key is cleaned up; exit codes', () =>
 
 test('two lockers never overlap; a third gives up after -timeout', async () => {
   const log = path.join(dir, 'mutex.log');
-  const body = (who: string) => `echo ${who} start >> ${log}; sleep 1; echo ${who} end >> ${log}`;
+  const go = path.join(dir, 'mutex.go');
+  // A holds the lock until the test lets it go, so a slow machine cannot let the third in early.
+  const body = (who: string) =>
+    `echo ${who} start >> ${log}; while [ ! -e ${go} ]; do sleep 0.05; done; echo ${who} end >> ${log}`;
   const a = startConsul(['lock', 'app/mutex', body('A')], env);
   await waitFor(
     'A to hold the lock',
@@ -51,6 +54,7 @@ test('two lockers never overlap; a third gives up after -timeout', async () => {
   const c = consul(['lock', '-timeout=300ms', 'app/mutex', 'echo never'], env);
   assert.equal(c.code, 1);
   assert.equal(c.err, 'Shutdown triggered or timeout during lock acquisition\n');
+  writeFileSync(go, '');
   assert.equal(await a.exited, 0);
   assert.equal(await b.exited, 0);
   assert.deepEqual(lines(log), ['A start', 'A end', 'B start', 'B end']);

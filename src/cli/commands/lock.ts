@@ -179,7 +179,9 @@ export const lockCommand: Command = {
     for (const [k, v] of Object.entries(ctx.services.env)) if (v !== undefined) env[k] = v;
     env.CONSUL_LOCK_HELD = 'true';
     const stdin = o.passStdin.value ? await ctx.services.readStdin() : undefined;
-    const proc = ctx.services.processes.spawn(file, args, { env, stdin });
+    // Its own process group, signalled whole: dash forks the last command of `sh -c`, and a
+    // SIGTERM to the shell alone would leave that command running (and holding our pipes).
+    const proc = ctx.services.processes.spawn(file, args, { env, stdin, group: true });
     proc.onStdout((c) => ctx.ui.write(dec.decode(c)));
     proc.onStderr((c) => ctx.ui.writeErr(dec.decode(c)));
     let lostLock = false;

@@ -127,6 +127,7 @@ export const watchCommand: Command = {
       const proc = services.processes.spawn(file, args, {
         extraEnv: { CONSUL_INDEX: index.toString() },
         stdin: `${stringifyGoJson(data)}\n`,
+        group: true, // an interrupt reaches what the shell forked, too
       });
       running = proc;
       proc.onStdout((c) => ui.write(dec.decode(c)));
