@@ -2,6 +2,7 @@
 // signal rules of `consul agent` (consul-surface.md §6.3). Cluster membership (gossip, Raft) plugs in
 // here as later layers land; today a graceful leave has no peers to tell, so it is a clean shutdown.
 
+import { RpcPool } from './rpc-pool.js';
 import type { ProcessRunner } from '../runtime/process.js';
 import type { Http2Client } from '../runtime/http2.js';
 import type { LoadResult } from '../config/load.js';
@@ -32,7 +33,6 @@ import { memberTags } from './self.js';
 import {
   readHttpArgs,
   readHttpReply,
-  rpcCall,
   writeHttpArgs,
   writeHttpReply,
   type HttpAnswer,
@@ -171,6 +171,7 @@ export class Agent {
   /** Resolves with the process exit code. */
   readonly done = new Promise<number>((r) => (this.resolveDone = r));
   readonly startedAtMs: number;
+  private rpcPool: RpcPool | null = null;
 
   constructor(
     config: RuntimeConfig,
@@ -672,20 +673,19 @@ export class Agent {
     for (const to of targets.slice(0, 3)) {
       if (client) this.metrics.incrCounter(['client', 'rpc']);
       // Blocking queries may wait up to 10 minutes plus jitter on the server.
-      const r = await rpcCall(
-        this.deps.streams,
-        this.deps.timers,
-        to,
-        'Proconsul.HTTP',
-        (w) => writeHttpArgs(w, fwd),
-        11 * 60_000,
-      );
+      const r = await this.rpc().call(to, 'Proconsul.HTTP', (w) => writeHttpArgs(w, fwd), 11 * 60_000);
       if (r.ok) return readHttpReply(r.reply);
       if (client) this.metrics.incrCounter(['client', 'rpc', 'failed']);
       last = r.error;
       if (!r.connect) break;
     }
     return text(500, last);
+  }
+
+  /** The connection pool for calls to servers, made on first use. */
+  private rpc(): RpcPool {
+    this.rpcPool ??= new RpcPool(this.deps.streams, this.deps.timers, this.deps.clock);
+    return this.rpcPool;
   }
 
   /** The catalog for anti-entropy: this server's own when it leads, else through the leader. */
@@ -936,6 +936,8 @@ export class Agent {
     const srv = this.server;
     this.server = null;
     await srv?.stop().catch(() => {});
+    this.rpcPool?.close();
+    this.rpcPool = null;
     const dns = this.dnsSockets;
     this.dnsSockets = [];
     await Promise.all(dns.map((d) => d.close().catch(() => {})));

@@ -5,11 +5,11 @@
 // is how clients and followers forward everything else (Consul's per-endpoint RPC methods are not all
 // here yet).
 
-import { MsgReader, MsgWriter, MsgMap, utf8, type MsgValue } from '../codec/msgpack.js';
+import { MsgDecodeError, MsgReader, MsgWriter, MsgMap, utf8, type MsgValue } from '../codec/msgpack.js';
 import { readStruct, writeStruct, type Field } from '../codec/struct.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Timers } from '../runtime/timers.js';
-import type { Addr, StreamConn, StreamTransport } from '../runtime/transport.js';
+import type { StreamConn } from '../runtime/transport.js';
 import { concatBytes as concat } from '../lib/bytes.js';
 
 export const RPC_CONSUL = 0x00;
@@ -56,16 +56,56 @@ export type RpcMethod = (args: MsgValue) => Promise<((w: MsgWriter) => void) | s
 /** Largest frame we buffer from one connection (Consul bounds RPC bodies too). */
 const MAX_BUFFERED = 64 << 20;
 
-/** Reads two msgpack values (header, body) from buf; null when more bytes are needed. */
-function readPair(buf: Uint8Array): { header: MsgValue; body: MsgValue; used: number } | null {
+/**
+ * Reads two msgpack values (header, body) from buf; when more bytes are needed, how many the pair
+ * needs at least, so a large request is parsed once when it is all here rather than on every chunk.
+ */
+function readPair(buf: Uint8Array): { header: MsgValue; body: MsgValue; used: number } | { needed: number } {
   try {
     const r = new MsgReader(buf);
     const header = r.read();
     const body = r.read();
     return { header, body, used: r.offset };
   } catch (e) {
-    if ((e as Error).message.includes('unexpected end')) return null;
+    if (e instanceof MsgDecodeError && e.needed !== undefined) return { needed: e.needed };
     throw e;
+  }
+}
+
+/**
+ * Gathers a connection's bytes and hands on each complete (header, body) pair; chunks are joined
+ * only once the pair they belong to can be whole. Throws on bytes that are not msgpack.
+ */
+class PairReader {
+  private buf: Uint8Array = new Uint8Array();
+  private chunks: Uint8Array[] = [];
+  private held = 0;
+  private needed = 0;
+
+  constructor(private readonly max: number) {}
+
+  /** Adds a chunk; false when the buffered request would exceed the limit. */
+  push(chunk: Uint8Array): boolean {
+    this.chunks.push(chunk);
+    this.held += chunk.length;
+    return this.held <= this.max;
+  }
+
+  next(): { header: MsgValue; body: MsgValue } | null {
+    if (this.held < this.needed) return null;
+    if (this.chunks.length > 0) {
+      this.buf = concat(this.buf, ...this.chunks);
+      this.chunks = [];
+    }
+    const p = readPair(this.buf);
+    if ('needed' in p) {
+      this.needed = p.needed;
+      return null;
+    }
+    this.buf = this.buf.subarray(p.used);
+    this.held = this.buf.length;
+    this.needed = 0;
+    return p;
   }
 }
 
@@ -76,19 +116,19 @@ export function serveRpc(
   methods: Map<string, RpcMethod>,
   log: Logger,
 ): void {
-  let buf = first;
+  const reader = new PairReader(MAX_BUFFERED);
+  reader.push(first);
   const pump = () => {
     for (;;) {
       let pair;
       try {
-        pair = readPair(buf);
+        pair = reader.next();
       } catch (e) {
         log.warn('rpc: failed to decode request', 'error', e);
         conn.destroy();
         return;
       }
       if (!pair) return;
-      buf = buf.subarray(pair.used);
       let h;
       try {
         h = readStruct(pair.header, REQUEST_HEADER);
@@ -118,40 +158,37 @@ export function serveRpc(
     }
   };
   conn.onData((chunk) => {
-    buf = concat(buf, chunk);
-    if (buf.length > MAX_BUFFERED) return conn.destroy();
+    if (!reader.push(chunk)) {
+      log.warn('rpc: request too large, closing connection', 'limit', MAX_BUFFERED);
+      return conn.destroy();
+    }
     pump();
   });
   pump();
 }
 
-/** One call to a server: connect, send the protocol byte and the request, read the answer, close. */
-export async function rpcCall(
-  streams: StreamTransport,
+export type CallResult = { ok: true; reply: MsgValue } | { ok: false; error: string; connect: boolean };
+
+/**
+ * One call on a connection or stream that carries nothing else: the request goes out, the answer is
+ * read, and the stream is half-closed. `timeoutMs` bounds the wait for the answer.
+ */
+export function callOn(
+  conn: StreamConn,
   timers: Timers,
-  to: Addr,
   method: string,
   writeArgs: (w: MsgWriter) => void,
   timeoutMs: number,
-): Promise<{ ok: true; reply: MsgValue } | { ok: false; error: string; connect: boolean }> {
-  let conn: StreamConn;
-  try {
-    conn = await streams.connect(to, Math.min(timeoutMs, 10_000));
-  } catch (e) {
-    return {
-      ok: false,
-      error: `rpc error making call: dial tcp ${to.ip}:${to.port}: ${(e as Error).message}`,
-      connect: true,
-    };
-  }
+  prefix: Uint8Array = new Uint8Array(),
+): Promise<CallResult> {
   const w = new MsgWriter('v05');
-  w.raw(Uint8Array.of(RPC_CONSUL));
+  if (prefix.length > 0) w.raw(prefix);
   writeStruct(w, REQUEST_HEADER, { Seq: 0, ServiceMethod: method });
   writeArgs(w);
   return new Promise((resolve) => {
-    let buf: Uint8Array = new Uint8Array();
+    const reader = new PairReader(MAX_BUFFERED);
     let done = false;
-    const finish = (r: { ok: true; reply: MsgValue } | { ok: false; error: string; connect: boolean }) => {
+    const finish = (r: CallResult) => {
       if (done) return;
       done = true;
       timer.cancel();
@@ -163,11 +200,12 @@ export async function rpcCall(
       conn.destroy();
     });
     conn.onData((chunk) => {
-      buf = concat(buf, chunk);
       let pair;
       try {
-        pair = readPair(buf);
+        if (!reader.push(chunk)) throw new Error('reply too large');
+        pair = reader.next();
       } catch (e) {
+        conn.destroy();
         return finish({ ok: false, error: `rpc error: ${(e as Error).message}`, connect: false });
       }
       if (!pair) return;

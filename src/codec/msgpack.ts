@@ -333,6 +333,12 @@ export function compareBytewise(a: string, b: string): number {
 
 export class MsgDecodeError extends Error {
   override name = 'MsgDecodeError';
+  /** For input that ends too soon: the fewest bytes the whole input needs (a reader can wait for them). */
+  readonly needed?: number;
+  constructor(message: string, needed?: number) {
+    super(message);
+    if (needed !== undefined) this.needed = needed;
+  }
 }
 
 /** Bounds that keep a hostile packet from allocating without limit. */
@@ -355,7 +361,8 @@ export class MsgReader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new MsgDecodeError('unexpected end of msgpack data');
+    if (this.pos + n > this.buf.length)
+      throw new MsgDecodeError('unexpected end of msgpack data', this.pos + n);
   }
 
   private take(n: number): Uint8Array {
@@ -496,14 +503,14 @@ export class MsgReader {
 
   private readArray(n: number, depth: number): MsgValue[] {
     // Every element takes at least one byte: a length beyond the input is a lie, not an allocation.
-    if (n > this.remaining) throw new MsgDecodeError('unexpected end of msgpack data');
+    if (n > this.remaining) throw new MsgDecodeError('unexpected end of msgpack data', this.pos + n);
     const out: MsgValue[] = new Array<MsgValue>(n);
     for (let i = 0; i < n; i++) out[i] = this.read(depth + 1);
     return out;
   }
 
   private readMap(n: number, depth: number): MsgMap {
-    if (n * 2 > this.remaining) throw new MsgDecodeError('unexpected end of msgpack data');
+    if (n * 2 > this.remaining) throw new MsgDecodeError('unexpected end of msgpack data', this.pos + n * 2);
     const entries: Array<[MsgValue, MsgValue]> = [];
     for (let i = 0; i < n; i++) entries.push([this.read(depth + 1), this.read(depth + 1)]);
     return new MsgMap(entries);

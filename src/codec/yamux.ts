@@ -149,6 +149,9 @@ export class YamuxStream implements StreamConn {
     if (flags & FLAG.ack) this.established = true;
     if (flags & FLAG.fin) {
       this.remoteClosed = true;
+      // As a socket without allowHalfOpen: the peer is done, so we end once our writes are out.
+      // Without this a server's RPC stream, which never ends by itself, would stay open for good.
+      this.end();
       this.maybeFinish();
     }
     if (flags & FLAG.rst) this.finish(new Error('stream reset'));
@@ -189,6 +192,11 @@ export class YamuxSession {
     conn.onData((c) => this.receive(c));
     conn.onClose(() => this.teardown(new Error('session closed')));
     if (initial.length > 0) this.receive(initial);
+  }
+
+  /** False once the session is torn down: a stream opened then would never be answered. */
+  get isOpen(): boolean {
+    return !this.closed;
   }
 
   /** Streams open now. */
