@@ -833,6 +833,7 @@ export class Agent {
     this.cfg = Object.freeze(next) as unknown as RuntimeConfig;
     if (prev.logLevel !== this.cfg.logLevel) this.deps.hub.setLevel(this.cfg.logLevel);
     this.localState?.reload(this.cfg);
+    this.server?.reloadLimits(this.cfg.limits);
     if (JSON.stringify(prev.httpAddrs) !== JSON.stringify(this.cfg.httpAddrs)) {
       const old = this.listeners;
       this.listeners = [];

@@ -52,6 +52,7 @@ import type { Disk } from '../runtime/disk.js';
 import type { StreamTransport } from '../runtime/transport.js';
 import { parseAddr, RaftTransport } from '../raft/transport.js';
 import type { Coord } from '../state/coordinates.js';
+import { guardRpcListener, type ConnLimits } from './rpc-conn-guard.js';
 import { RPC_CONSUL, RPC_MULTIPLEX_V2, serveRpc, type RpcMethod } from './rpc.js';
 import { YamuxSession } from '../codec/yamux.js';
 import {
@@ -246,9 +247,11 @@ export class Server {
       id: nodeId,
       addr: srv.addresses.get(nodeId) ?? `${config.advertiseAddrLan}:${config.ports.server}`,
     };
+    srv.reloadLimits(config.limits);
+    const guarded = guardRpcListener(deps.streams, () => srv.rpcLimits, deps.timers, log.named('rpc'));
     const t = new RaftTransport(
       me,
-      deps.streams,
+      guarded,
       (id) => srv.addresses.get(id),
       (env) => srv.raft.step(env),
       log.named('raft'),
@@ -279,6 +282,16 @@ export class Server {
     await t.listen({ ip: config.bindAddr, port: config.ports.server });
     srv.transport = t;
     return srv;
+  }
+
+  /** The RPC listener's per-client connection limit and handshake timeout (reloadable). */
+  rpcLimits: ConnLimits = { maxConnsPerClient: 0, handshakeTimeoutMs: 0 };
+
+  reloadLimits(l: RuntimeConfig['limits']): void {
+    this.rpcLimits = {
+      maxConnsPerClient: l.rpcMaxConnsPerClient,
+      handshakeTimeoutMs: l.rpcHandshakeTimeoutNs / 1e6,
+    };
   }
 
   private constructor(

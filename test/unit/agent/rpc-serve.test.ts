@@ -52,3 +52,33 @@ test('a header that is not a map, or bytes that are not msgpack, close the conne
   }
   assert.equal(warnings.length, 2);
 });
+
+test('a request sent in many chunks is answered once whole; one over 64 MiB closes the connection', async () => {
+  const k = conn();
+  serveRpc(k.c, new Uint8Array(), methods, log);
+  const w = new MsgWriter('v05');
+  w.struct({ Seq: (x) => void x.uint(9), ServiceMethod: (x) => void x.str('Status.Ping') });
+  w.str(new Uint8Array(1 << 20)); // a 1 MiB raw argument
+  const whole = w.bytes();
+  for (let i = 0; i < whole.length; i += 1000) k.send(whole.subarray(i, i + 1000));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(k.written.length, 1, 'answered once, after the last chunk');
+  assert.equal(Number((new MsgReader(k.written[0]!).read() as { get(k: string): unknown }).get('Seq')), 9);
+
+  const big = conn();
+  serveRpc(big.c, new Uint8Array(), methods, log);
+  const h = new MsgWriter('v05');
+  h.struct({ Seq: (x) => void x.uint(1), ServiceMethod: (x) => void x.str('Status.Ping') });
+  // A raw32 header announcing 100 MiB, then its bytes a megabyte at a time.
+  big.send(Buffer.concat([h.bytes(), Uint8Array.of(0xdb, 0x06, 0x40, 0x00, 0x00)]));
+  const mib = new Uint8Array(1 << 20);
+  let sent = 0;
+  while (!big.destroyed() && sent < 100) {
+    big.send(mib);
+    sent++;
+  }
+  assert.equal(big.destroyed(), true);
+  assert.equal(sent, 64, 'closed when the buffered request passed 64 MiB');
+  assert.equal(big.written.length, 0);
+  assert.equal(warnings.at(-1), 'rpc: request too large, closing connection');
+});
