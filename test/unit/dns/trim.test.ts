@@ -85,6 +85,11 @@ test('a trimmed SRV reply keeps each remaining target first additional record on
   const n = cut.p.answers!.length;
   assert.ok(n > 1 && n < 40, `${n}`);
   const extra = cut.p.additionals!.filter((a) => a.type !== 'OPT');
+  // Consul's handleQuery sets EDNS on the reply after dispatch has trimmed it: the OPT record stays,
+  // and the reply with it still fits the size the client offered.
+  const opt = cut.p.additionals!.filter((a) => a.type === 'OPT') as Array<{ udpPayloadSize?: number }>;
+  assert.equal(opt.length, 1, 'the trimmed reply answers EDNS with EDNS');
+  assert.equal(cut.raw.at(-11), 0, 'the OPT record comes last, after the A records');
   assert.deepEqual(
     extra.map((a) => a.type),
     Array<string>(n).fill('A'),
