@@ -2,8 +2,9 @@
 // them before reading the protocol byte: at most `limits.rpc_max_conns_per_client` open connections per
 // source IP (0 = no limit; Raft and client RPC count alike), and `limits.rpc_handshake_timeout` for
 // the first byte to arrive. Both are read on every accept, so `consul reload` changes them.
+import { joinHostPort } from '../lib/host-port.js';
 import type { Logger } from '../runtime/logger.js';
-import type { Timers } from '../runtime/timers.js';
+import type { TimerHandle, Timers } from '../runtime/timers.js';
 import type { Addr, StreamConn, StreamTransport } from '../runtime/transport.js';
 
 export interface ConnLimits {
@@ -11,7 +12,7 @@ export interface ConnLimits {
   handshakeTimeoutMs: number;
 }
 
-const hostPort = (a: Addr) => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
+const hostPort = (a: Addr) => joinHostPort(a.ip, a.port);
 
 /** `inner` with its listeners guarded; connect is untouched. */
 export function guardRpcListener(
@@ -45,13 +46,15 @@ export function guardRpcListener(
         }
         open.set(ip, n + 1);
         let closed = false;
+        let timer: TimerHandle | null = null;
         conn.onClose(() => {
           if (closed) return;
           closed = true;
+          timer?.cancel();
           release(ip);
         });
         if (handshakeTimeoutMs <= 0) return onConn(conn);
-        const timer = timers.after(handshakeTimeoutMs, () => {
+        timer = timers.after(handshakeTimeoutMs, () => {
           log.error(
             'failed to read byte',
             'conn',
@@ -61,8 +64,7 @@ export function guardRpcListener(
           );
           conn.destroy();
         });
-        conn.onClose(() => timer.cancel());
-        onConn(firstByteWatch(conn, () => timer.cancel()));
+        onConn(firstByteWatch(conn, () => timer?.cancel()));
       }),
   };
 }

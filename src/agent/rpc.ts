@@ -179,10 +179,8 @@ export function callOn(
   method: string,
   writeArgs: (w: MsgWriter) => void,
   timeoutMs: number,
-  prefix: Uint8Array = new Uint8Array(),
 ): Promise<CallResult> {
   const w = new MsgWriter('v05');
-  if (prefix.length > 0) w.raw(prefix);
   writeStruct(w, REQUEST_HEADER, { Seq: 0, ServiceMethod: method });
   writeArgs(w);
   return new Promise((resolve) => {

@@ -189,6 +189,10 @@ export class NoLeaderError extends Error {
   }
 }
 
+function connLimits(l: RuntimeConfig['limits']): ConnLimits {
+  return { maxConnsPerClient: l.rpcMaxConnsPerClient, handshakeTimeoutMs: l.rpcHandshakeTimeoutNs / 1e6 };
+}
+
 export class Server {
   /** Called whenever this server learns of a (new) leader: the agent's anti-entropy can go through. */
   onLeaderKnown: (() => void) | null = null;
@@ -247,7 +251,6 @@ export class Server {
       id: nodeId,
       addr: srv.addresses.get(nodeId) ?? `${config.advertiseAddrLan}:${config.ports.server}`,
     };
-    srv.reloadLimits(config.limits);
     const guarded = guardRpcListener(deps.streams, () => srv.rpcLimits, deps.timers, log.named('rpc'));
     const t = new RaftTransport(
       me,
@@ -285,13 +288,10 @@ export class Server {
   }
 
   /** The RPC listener's per-client connection limit and handshake timeout (reloadable). */
-  rpcLimits: ConnLimits = { maxConnsPerClient: 0, handshakeTimeoutMs: 0 };
+  rpcLimits: ConnLimits;
 
   reloadLimits(l: RuntimeConfig['limits']): void {
-    this.rpcLimits = {
-      maxConnsPerClient: l.rpcMaxConnsPerClient,
-      handshakeTimeoutMs: l.rpcHandshakeTimeoutNs / 1e6,
-    };
+    this.rpcLimits = connLimits(l);
   }
 
   private constructor(
@@ -304,6 +304,7 @@ export class Server {
     initialSnapshot: StoredSnapshot | null,
   ) {
     this.timings = timingsFor(config.devMode ? 0.05 : config.raftMultiplier);
+    this.rpcLimits = connLimits(config.limits);
     this.state = new StateStore(config.datacenter);
     this.fsm = new FSM(this.state, () => deps.clock.wallMs());
     this.log = deps.hub.logger('agent.server');

@@ -7,6 +7,7 @@
 // A few failures Consul only meets when the agent starts (log level, syslog facility, gossip key
 // size) are checked last, so that `consul validate` catches what would stop the agent.
 
+import { joinHostPort } from '../lib/host-port.js';
 import { formatGoDuration, HOUR, parseGoDuration } from '../lib/duration.js';
 import type { Host } from '../runtime/host.js';
 import { goQuote } from '../runtime/log-values.js';
@@ -959,14 +960,14 @@ class Builder {
     const list = (name: string, addrs: readonly ListenAddr[]) => {
       for (const a of addrs) {
         if (a.kind === 'unix') claim(name, `unix:${a.path}`, a.path);
-        else claim(name, `tcp:${hostPort(a.ip, a.port)}`, hostPort(a.ip, a.port));
+        else claim(name, `tcp:${joinHostPort(a.ip, a.port)}`, joinHostPort(a.ip, a.port));
       }
     };
     list('DNS', rt.dnsAddrs);
     list('HTTP', rt.httpAddrs);
     list('HTTPS', rt.httpsAddrs);
     const one = (name: string, ip: string, port: number) => {
-      if (port > 0) claim(name, `tcp:${hostPort(ip, port)}`, hostPort(ip, port));
+      if (port > 0) claim(name, `tcp:${joinHostPort(ip, port)}`, joinHostPort(ip, port));
     };
     one('RPC Advertise', rt.advertiseAddrLan, rt.ports.server);
     one('Serf Advertise LAN', rt.advertiseAddrLan, rt.ports.serfLan);
@@ -976,10 +977,6 @@ class Builder {
 
 function showAddr(a: Addr): string {
   return a.kind === 'unix' ? a.path : a.ip;
-}
-
-function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 function limitVal(f: number): number {

@@ -1,5 +1,6 @@
 // `consul members [-detailed] [-wan] [-status=<regexp>]`: the member table, exit 2 when none match.
 
+import { joinHostPort } from '../../lib/host-port.js';
 import { FlagSet } from '../../lib/flags.js';
 import type { Command } from '../command.js';
 import { addHttpFlags } from '../http-flags.js';
@@ -81,7 +82,7 @@ export const membersCommand: Command = {
         return sa - sb || (a.m.Name < b.m.Name ? -1 : a.m.Name > b.m.Name ? 1 : 0);
       });
     if (rows.length === 0) return 2;
-    const addr = (m: Member) => (m.Addr.includes(':') ? `[${m.Addr}]:${m.Port}` : `${m.Addr}:${m.Port}`);
+    const addr = (m: Member) => joinHostPort(m.Addr, m.Port);
     if (o.detailed.value) {
       const table = [['Node', 'Address', 'Status', 'Tags']];
       for (const { m, status } of rows)
