@@ -734,17 +734,25 @@ export class Server {
       candidate: 'Candidate',
       precandidate: 'Candidate',
     }[c.role];
+    // hashicorp's Stats: "0" on the leader, the time since the leader was heard from on a follower,
+    // "never" before any leader.
+    const lastContact =
+      c.role === 'leader'
+        ? '0'
+        : r.leader === ''
+          ? 'never'
+          : formatGoDuration(Math.round(c.lastContactAgo(this.deps.clock.monotonicMs()) * 1e6));
     return {
       applied_index: String(r.appliedIndex),
       commit_index: String(c.commitIndex),
       fsm_pending: '0',
-      last_contact: c.role === 'leader' ? '0' : 'never',
+      last_contact: lastContact,
       last_log_index: String(c.lastIndex),
       last_log_term: String(c.lastTerm),
-      last_snapshot_index: '0',
-      last_snapshot_term: '0',
+      last_snapshot_index: String(c.snapshotMeta.index),
+      last_snapshot_term: String(c.snapshotMeta.term),
       latest_configuration: `[${cfg}]`,
-      latest_configuration_index: '0',
+      latest_configuration_index: String(c.configurationIndex),
       num_peers: String(Math.max(0, conf.filter((sv) => sv.voter && sv.id !== this.nodeId).length)),
       protocol_version: '3',
       protocol_version_max: '3',

@@ -118,9 +118,6 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   };
   while (acked.size < 30) await write(-1);
   const before = acked.size;
-  const killIndex = Number(
-    (await fetch(`${HTTP(first)}/v1/kv/stream?recurse`)).headers.get('x-consul-index'),
-  );
   // Eight writers keep proposing while the leader is killed, so some writes are in flight at the kill
   // (those never count as acknowledged; every one that was must survive).
   let streaming = true;
@@ -135,6 +132,12 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   const next = await awaitLeader('a new leader', first, 15_000);
   const failoverMs = Date.now() - killedAt;
   assert.notEqual(next, first);
+  // The killed leader's log ends at most a few proposals (one per writer, plus its own) past what the
+  // new leader had when it won; the survivors must compact beyond that, or it catches up by entries.
+  const selfStats = (await json(`${HTTP(next)}/v1/agent/self`)).body as {
+    Stats: { raft: { last_log_index: string } };
+  };
+  const killIndex = Number(selfStats.Stats.raft.last_log_index) + 16;
   const afterKill = acked.size;
   while (acked.size < afterKill + 30) await new Promise((r) => setTimeout(r, 10));
   streaming = false;
@@ -150,7 +153,8 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
   await waitFor(
     'snapshots past the kill on both survivors',
     async () => {
-      while (survivors.some((i) => snapshotIndex(i) <= killIndex + 8)) {
+      // Trailing logs are 4: a snapshot at S keeps entries after S - 4.
+      while (survivors.some((i) => snapshotIndex(i) - 4 <= killIndex)) {
         await write(first);
         return false;
       }
@@ -219,6 +223,20 @@ test('kill -9 the leader during a write stream: a new leader is elected and no a
       lines.some((l) => l.includes(IDS[i]!) && l.includes(`${ip}:8300`) && / true +3 +\d+ /.test(l)),
       ip,
     );
+
+  // consul info's raft section (from /v1/agent/self) reports the real snapshot and leader contact.
+  for (let i = 0; i < 3; i++) {
+    const raft = (
+      (await json(`${HTTP(i)}/v1/agent/self`)).body as { Stats: { raft: Record<string, string> } }
+    ).Stats.raft;
+    assert.ok(
+      Number(raft.last_snapshot_index) > 0,
+      `server ${i} last_snapshot_index ${raft.last_snapshot_index}`,
+    );
+    assert.ok(Number(raft.last_snapshot_term) > 0, `server ${i} last_snapshot_term`);
+    if (raft.state === 'Leader') assert.equal(raft.last_contact, '0');
+    else assert.match(raft.last_contact!, /^[\d.]+(ns|µs|ms|s)$|^\d+m[\d.]+s$/, `server ${i}`);
+  }
 
   // consul operator raft transfer-leader: to a named follower, then to whichever is furthest along.
   const addr = (i: number) => `-http-addr=${IPS[i]}:${18591 + i}`;

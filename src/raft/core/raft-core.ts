@@ -384,6 +384,11 @@ export class RaftCore {
     return this.log.slice(Math.max(0, i - this.offset - 1));
   }
 
+  /** Index of the latest configuration change (its log entry, else the snapshot holding it; 0 = initial). */
+  get configurationIndex(): number {
+    return this.configIndex;
+  }
+
   /** The latest snapshot's meta (index 0 when there is none). */
   get snapshotMeta(): SnapshotMeta {
     return this.snap;
