@@ -148,6 +148,8 @@ export class Agent {
   private api: HttpHandler | null = null;
   /** On a client: a read-only copy of the servers' catalog, kept fresh by a blocking query (DNS). */
   catalogMirror: Catalog | null = null;
+  /** When the mirror's current run of failed refreshes began (monotonic ms; null while it is current). */
+  private mirrorFailingSince: number | null = null;
   private mirrorStop = false;
   private coordTimer: { cancel(): void } | null = null;
   private gaugeTimer: { cancel(): void } | null = null;
@@ -731,12 +733,22 @@ export class Agent {
     };
   }
 
+  /**
+   * How far the client's catalog mirror may be behind the servers (ms): 0 while its blocking query is
+   * answered, else the time since the first refresh that failed (what max_stale is held against).
+   */
+  mirrorLagMs(): number {
+    const since = this.mirrorFailingSince;
+    return since === null ? 0 : Math.max(0, this.deps.clock.monotonicMs() - since);
+  }
+
   /** Client agents answer DNS from a copy of the catalog that a blocking query keeps current. */
   private async mirrorCatalog(): Promise<void> {
     const mirror = new Catalog();
     let index = 0;
     let first = true;
     while (!this.mirrorStop && !this.stopped) {
+      const sentAt = this.deps.clock.monotonicMs();
       const a = await this.forwardHttp({
         method: 'GET',
         url: `/v1/internal/proconsul/catalog?index=${index}&wait=5m`,
@@ -745,10 +757,13 @@ export class Agent {
       });
       if (this.mirrorStop || this.stopped) return;
       if (a.status !== 200) {
+        // The mirror was current when the first failing refresh was sent; it ages from then.
+        if (!first) this.mirrorFailingSince ??= sentAt;
         await new Promise<void>((r) => this.deps.timers.after(first ? 250 : 1000, r));
         continue;
       }
       first = false;
+      this.mirrorFailingSince = null;
       const dump = JSON.parse(new TextDecoder().decode(a.body)) as CatalogDump;
       mirror.replaceAll(dump);
       this.catalogMirror = mirror;

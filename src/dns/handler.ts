@@ -7,9 +7,11 @@ import type { Agent } from '../agent/agent.js';
 import { AnswerCache, answerQuery } from './server.js';
 import { exchange, recursorAddr } from './recursor.js';
 import { runPreparedQuery } from '../agent/prepared-query.js';
+import type { ExecuteResult } from '../state/query-execute.js';
 import { catalogFromFetch, fetchUrl, readHere } from './remote.js';
 import type { CatalogFetch } from './planner.js';
 import { FetchCache, type FetchAnswer } from './fetch-cache.js';
+import { QueryResultCache } from './query-cache.js';
 
 export function createDnsHandler(
   agent: Agent,
@@ -38,6 +40,7 @@ export function createDnsHandler(
     after: (ms, fn) => void agent.timers.after(ms, fn),
     alive: () => !agent.isStopped,
   });
+  const queries = new QueryResultCache<ExecuteResult>(() => agent.clock.monotonicMs());
   const ctx = {
     config: () => agent.config,
     catalog: () => agent.server?.state.catalog ?? agent.catalogMirror,
@@ -50,17 +53,27 @@ export function createDnsHandler(
       }
       return out;
     },
-    executeQuery: async (name: string, datacenter: string, sourceIp: string) => {
-      const r = await runPreparedQuery(agent, name, { near: '', limit: 0, sourceIp }, datacenter);
-      if (r.ok) return r.result;
-      if (r.status === 404) return null;
-      throw new Error(r.text);
+    executeQuery: (name: string, datacenter: string, sourceIp: string) => {
+      const run = async () => {
+        const r = await runPreparedQuery(agent, name, { near: '', limit: 0, sourceIp }, datacenter);
+        if (r.ok) return r.result;
+        if (r.status === 404) return null;
+        throw new Error(r.text);
+      };
+      const d = agent.config.dnsConfig;
+      // The requester's address is part of the key: a query's near "_ip" sorts by it.
+      return d.useCache
+        ? queries.get(`${name}\0${datacenter}\0${sourceIp}`, d.cacheMaxAgeNs / 1e6, run)
+        : run();
     },
     readLocal: () => {
       const s = agent.server;
+      // A server is as stale as its last contact with the leader; a client's mirror as its failed refreshes.
       const how = readHere(
         agent.config.dnsConfig,
-        s && { leader: s.isLeader(), lastContactMs: s.readMeta(agent.clock.monotonicMs()).lastContactMs },
+        s
+          ? { leader: s.isLeader(), lastContactMs: s.readMeta(agent.clock.monotonicMs()).lastContactMs }
+          : { leader: false, lastContactMs: agent.mirrorLagMs() },
       );
       if (how === 'stale') agent.metrics.incrCounter(['dns', 'stale_queries']);
       return how !== 'leader';

@@ -11,16 +11,16 @@ const STALE_COUNTER_THRESHOLD_MS = 5000;
 
 /**
  * Where our datacenter's lookups are read, as Consul's DNS RPCs do it: 'here' (the leader, or a
- * client's mirror of the servers' catalog when stale reads are allowed), 'stale' (here, but more than
- * 5 s behind the leader: counted), or 'leader' (allow_stale = false, or further behind than max_stale).
+ * follower or a client's mirror of the servers' catalog when stale reads are allowed), 'stale' (here,
+ * but more than 5 s behind the leader: counted), or 'leader' (allow_stale = false, or further behind
+ * than max_stale).
  */
 export function readHere(
   d: { allowStale: boolean; maxStaleNs: number },
-  server: { leader: boolean; lastContactMs: number } | null,
+  server: { leader: boolean; lastContactMs: number },
 ): 'here' | 'stale' | 'leader' {
-  if (server?.leader) return 'here';
+  if (server.leader) return 'here';
   if (!d.allowStale) return 'leader';
-  if (!server) return 'here';
   if (server.lastContactMs > d.maxStaleNs / 1e6) return 'leader';
   return server.lastContactMs > STALE_COUNTER_THRESHOLD_MS ? 'stale' : 'here';
 }

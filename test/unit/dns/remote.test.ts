@@ -185,13 +185,11 @@ test('allow_stale and max_stale decide where our datacenter is read', () => {
   assert.equal(readHere(d, { leader: true, lastContactMs: 0 }), 'here');
   assert.equal(readHere(d, { leader: false, lastContactMs: 100 }), 'here');
   assert.equal(readHere(d, { leader: false, lastContactMs: 6000 }), 'stale');
-  assert.equal(readHere(d, null), 'here');
   const tight = { allowStale: true, maxStaleNs: 2e9 };
   assert.equal(readHere(tight, { leader: false, lastContactMs: 1999 }), 'here');
   assert.equal(readHere(tight, { leader: false, lastContactMs: 2001 }), 'leader');
   const off = { allowStale: false, maxStaleNs: d.maxStaleNs };
   assert.equal(readHere(off, { leader: false, lastContactMs: 0 }), 'leader');
-  assert.equal(readHere(off, null), 'leader');
   assert.equal(readHere(off, { leader: true, lastContactMs: 0 }), 'here');
 });
 
