@@ -1,10 +1,11 @@
-// Consul's server RPC methods (KVS, Catalog, Health, Status.RaftStats), with the request and reply
-// structs as Consul's msgpack codec writes them: embedded structs (QueryOptions, QueryMeta,
-// RaftIndex, WriteRequest) flattened into their parent, strings and []byte as raw, durations as
-// nanoseconds. Each method is served by the same handler as its HTTP endpoint on this server, so the
+// Consul's server RPC methods (KVS, Catalog, Health, Session, Txn, Coordinate, Operator, Internal),
+// with the request and reply structs as Consul's msgpack codec writes them: embedded structs
+// (QueryOptions, QueryMeta, RaftIndex, WriteRequest) flattened into their parent, strings and []byte
+// as raw, durations as nanoseconds. Each method is served by the same handler as its HTTP endpoint on this server, so the
 // validation, blocking, consistency and error texts are the API's; only the shapes are translated.
 import { MsgMap, MsgWriter, utf8, type MsgValue } from '../codec/msgpack.js';
-import { parseGoJson, type JsonValue } from '../lib/gojson.js';
+import { parseGoJson, stringifyGoJson, type JsonValue } from '../lib/gojson.js';
+import { parseGoDuration } from '../lib/duration.js';
 import type { HttpAnswer, HttpCall, RpcMethod } from './rpc.js';
 
 type Local = (call: HttpCall) => Promise<HttpAnswer>;
@@ -39,6 +40,12 @@ function toJson(v: MsgValue | undefined): JsonValue {
     return o;
   }
   return v;
+}
+
+/** A write request's Datacenter as ?dc. */
+function dcParam(args: MsgValue): Map<string, string> {
+  const dc = str(args, 'Datacenter');
+  return new Map(dc ? [['dc', dc]] : []);
 }
 
 /** QueryOptions (flattened into every read request) as the HTTP API's query parameters. */
@@ -82,8 +89,10 @@ async function http(
     headers,
     body: typeof body === 'string' ? enc.encode(body) : body,
   });
-  // Consul's RPC errors are the same texts its HTTP API shows (a 404 read is an empty result).
-  if (answer.status !== 200 && answer.status !== 404) throw new Error(dec.decode(answer.body).trim());
+  // Consul's RPC errors are the same texts its HTTP API shows (a 404 read is an empty result, a 409
+  // transaction a reply carrying its errors).
+  if (answer.status !== 200 && answer.status !== 404 && answer.status !== 409)
+    throw new Error(dec.decode(answer.body).trim());
   const text = dec.decode(answer.body);
   const parsed = answer.status === 404 || text.trim() === '' ? null : parseGoJson(text);
   return { answer, json: parsed && parsed.ok ? parsed.value : null };
@@ -95,10 +104,10 @@ async function http(
 function writeJson(w: MsgWriter, v: JsonValue, bytesKeys: ReadonlySet<string>, key = ''): void {
   if (v === null) w.nil();
   else if (typeof v === 'boolean') w.bool(v);
+  else if (typeof v === 'number' && !Number.isInteger(v)) w.float64(v);
   else if (typeof v === 'bigint' || typeof v === 'number') {
-    const n = typeof v === 'number' ? Math.trunc(v) : v;
-    if (n >= 0) w.uint(n);
-    else w.int(n);
+    if (v >= 0) w.uint(v);
+    else w.int(v);
   } else if (typeof v === 'string') w.str(bytesKeys.has(key) ? Buffer.from(v, 'base64') : v);
   else if (Array.isArray(v)) {
     w.arrayHeader(v.length);
@@ -112,6 +121,9 @@ function writeJson(w: MsgWriter, v: JsonValue, bytesKeys: ReadonlySet<string>, k
     }
   }
 }
+
+/** A result list as Consul's state store hands it to the RPC reply: nil when empty. */
+const list = (json: JsonValue): JsonValue => (Array.isArray(json) && json.length > 0 ? json : null);
 
 /** QueryMeta, flattened into every read reply, from the HTTP answer's headers. */
 function queryMeta(a: HttpAnswer): Record<string, JsonValue> {
@@ -180,7 +192,7 @@ export function consulRpcMethods(local: Local): Map<string, RpcMethod> {
       const q = queryParams(args);
       if (recurse) q.set('recurse', '');
       const { answer, json } = await http(local, 'GET', kvPath(str(args, 'Key')), q, args);
-      return reply({ Entries: Array.isArray(json) ? json : null, ...queryMeta(answer) }, DIR_ENTRY_BYTES);
+      return reply({ Entries: list(json), ...queryMeta(answer) }, DIR_ENTRY_BYTES);
     };
   m.set('KVS.Get', getEntries(false));
   m.set('KVS.List', getEntries(true));
@@ -192,7 +204,7 @@ export function consulRpcMethods(local: Local): Map<string, RpcMethod> {
     const sep = str(args, 'Seperator');
     if (sep) q.set('separator', sep);
     const { answer, json } = await http(local, 'GET', kvPath(str(args, 'Prefix')), q, args);
-    return reply({ Keys: Array.isArray(json) ? json : null, ...queryMeta(answer) });
+    return reply({ Keys: list(json), ...queryMeta(answer) });
   });
 
   // Catalog.Register / Deregister: structs.RegisterRequest / DeregisterRequest → struct{} (nil).
@@ -206,7 +218,7 @@ export function consulRpcMethods(local: Local): Map<string, RpcMethod> {
       const q = new Map<string, string>();
       const dc = str(args, 'Datacenter');
       if (dc) q.set('dc', dc);
-      await http(local, 'PUT', path, q, args, JSON.stringify(body));
+      await http(local, 'PUT', path, q, args, stringifyGoJson(body));
       return (w) => void w.nil();
     });
 
@@ -278,5 +290,211 @@ export function consulRpcMethods(local: Local): Map<string, RpcMethod> {
     'Health.ChecksInState',
     checks((a) => `/v1/health/state/${encodeURIComponent(str(a, 'State'))}`),
   );
+  sessionMethods(m, local);
+  txnMethods(m, local);
+  coordinateMethods(m, local);
+  operatorMethods(m, local);
+  internalMethods(m, local);
   return m;
+}
+
+/**
+ * Internal.NodeInfo / NodeDump: structs.NodeSpecificRequest / DCSpecificRequest → IndexedNodeDump
+ * {Dump []NodeInfo{ID, Node, Address, TaggedAddresses, Meta, Services, Checks}}, from the catalog dump
+ * client mirrors read; Internal.EventFire {Datacenter, Name, Payload} → EventFireResponse {QueryMeta}.
+ */
+function internalMethods(m: Map<string, RpcMethod>, local: Local): void {
+  const dump =
+    (one: boolean): RpcMethod =>
+    async (args) => {
+      const q = queryParams(args);
+      q.delete('filter');
+      const { answer, json } = await http(local, 'GET', '/v1/internal/proconsul/catalog', q, args);
+      const entries = (json as { nodes?: Array<Record<string, JsonValue>> } | null)?.nodes ?? [];
+      const want = str(args, 'Node');
+      const infos = entries
+        .filter((e) => !one || (e.node as Record<string, JsonValue> | null)?.Node === want)
+        .map((e) => {
+          const n = (e.node ?? {}) as Record<string, JsonValue>;
+          return {
+            ID: n.ID ?? '',
+            Node: n.Node ?? '',
+            Address: n.Address ?? '',
+            TaggedAddresses: n.TaggedAddresses ?? null,
+            Meta: n.Meta ?? null,
+            Services: e.services ?? null,
+            Checks: e.checks ?? null,
+          };
+        });
+      return reply({ Dump: infos.length > 0 ? infos : null, ...queryMeta(answer) });
+    };
+  m.set('Internal.NodeInfo', dump(true));
+  m.set('Internal.NodeDump', dump(false));
+  m.set('Internal.EventFire', async (args) => {
+    const path = `/v1/event/fire/${encodeURIComponent(str(args, 'Name'))}`;
+    const { answer } = await http(local, 'PUT', path, dcParam(args), args, bytes(args, 'Payload'));
+    return reply(queryMeta(answer));
+  });
+}
+
+const SESSION_PATH = '/v1/session';
+
+/** Session.*: structs.SessionRequest / SessionSpecificRequest → session ID / structs.IndexedSessions. */
+function sessionMethods(m: Map<string, RpcMethod>, local: Local): void {
+  // Session.Apply {Datacenter, Op "create"|"destroy", Session{ID, Name, Node, NodeChecks,
+  // ServiceChecks, LockDelay (ns), Behavior, TTL}} → the session's ID.
+  m.set('Session.Apply', async (args) => {
+    const op = str(args, 'Op');
+    const sess = field(args, 'Session') ?? null;
+    if (op === 'destroy') {
+      const id = str(sess, 'ID');
+      await http(local, 'PUT', `${SESSION_PATH}/destroy/${encodeURIComponent(id)}`, dcParam(args), args);
+      return (w) => void w.str(id);
+    }
+    if (op !== 'create') return `Invalid session operation '${op}'`;
+    const body = toJson(sess) as Record<string, JsonValue> | null;
+    const o: Record<string, JsonValue> = { ...(body ?? {}) };
+    for (const k of ['ID', 'CreateIndex', 'ModifyIndex', 'Checks']) delete o[k];
+    // LockDelay travels as nanoseconds; the HTTP body takes it as a Go duration.
+    o.LockDelay = `${num(sess, 'LockDelay')}ns`;
+    const { json } = await http(
+      local,
+      'PUT',
+      `${SESSION_PATH}/create`,
+      dcParam(args),
+      args,
+      stringifyGoJson(o),
+    );
+    const id = json !== null && typeof json === 'object' && !Array.isArray(json) ? json.ID : '';
+    return (w) => void w.str(typeof id === 'string' ? id : '');
+  });
+  const sessions =
+    (method: string, path: (args: MsgValue) => string): RpcMethod =>
+    async (args) => {
+      const q = method === 'GET' ? queryParams(args) : dcParam(args);
+      const { answer, json } = await http(local, method, path(args), q, args);
+      return reply({ Sessions: list(json), ...queryMeta(answer) });
+    };
+  const id = (a: MsgValue) => encodeURIComponent(str(a, 'SessionID'));
+  m.set(
+    'Session.Get',
+    sessions('GET', (a) => `${SESSION_PATH}/info/${id(a)}`),
+  );
+  m.set(
+    'Session.Renew',
+    sessions('PUT', (a) => `${SESSION_PATH}/renew/${id(a)}`),
+  );
+  m.set(
+    'Session.List',
+    sessions('GET', () => `${SESSION_PATH}/list`),
+  );
+  m.set(
+    'Session.NodeSessions',
+    sessions('GET', (a) => `${SESSION_PATH}/node/${encodeURIComponent(str(a, 'Node'))}`),
+  );
+}
+
+/**
+ * Txn.Apply / Txn.Read: structs.TxnRequest {Datacenter, Ops} / TxnReadRequest (with QueryOptions) →
+ * TxnResponse {Results, Errors} (Txn.Read adds QueryMeta). A KV op carries a DirEnt where the HTTP
+ * API has flat fields; the other ops (Node, Service, Check, Session) have the same shape in both.
+ */
+function txnMethods(m: Map<string, RpcMethod>, local: Local): void {
+  const ops = (args: MsgValue): JsonValue[] => {
+    const list = field(args, 'Ops');
+    return (Array.isArray(list) ? list : []).map((op) => {
+      const kv = field(op, 'KV');
+      if (!(kv instanceof MsgMap)) return toJson(op);
+      const ent = field(kv, 'DirEnt') ?? null;
+      return {
+        KV: {
+          Verb: str(kv, 'Verb'),
+          Key: str(ent, 'Key'),
+          Value: Buffer.from(bytes(ent, 'Value')).toString('base64'),
+          Flags: num(ent, 'Flags'),
+          Index: num(ent, 'ModifyIndex'),
+          Session: str(ent, 'Session'),
+        },
+      };
+    });
+  };
+  const txn =
+    (read: boolean): RpcMethod =>
+    async (args) => {
+      const q = read ? queryParams(args) : dcParam(args);
+      q.delete('index');
+      q.delete('wait');
+      const body = stringifyGoJson(ops(args));
+      const { answer, json } = await http(local, 'PUT', '/v1/txn', q, args, body);
+      const o = json !== null && typeof json === 'object' && !Array.isArray(json) ? json : {};
+      const out = { Results: o.Results ?? null, Errors: o.Errors ?? null };
+      return reply(read ? { ...out, ...queryMeta(answer) } : out, DIR_ENTRY_BYTES);
+    };
+  m.set('Txn.Apply', txn(false));
+  m.set('Txn.Read', txn(true));
+}
+
+/** Coordinate.*: the LAN coordinates of nodes, the WAN ones of each datacenter's servers, and updates. */
+function coordinateMethods(m: Map<string, RpcMethod>, local: Local): void {
+  // Coordinate.ListDatacenters → []structs.DatacenterMap {Datacenter, AreaID, Coordinates}.
+  m.set('Coordinate.ListDatacenters', async (args) => {
+    const { json } = await http(local, 'GET', '/v1/coordinate/datacenters', new Map(), args);
+    return (w) => writeJson(w, json, NONE);
+  });
+  // Coordinate.ListNodes / Coordinate.Node → structs.IndexedCoordinates {Coordinates, QueryMeta}.
+  const coords =
+    (path: (args: MsgValue) => string): RpcMethod =>
+    async (args) => {
+      const { answer, json } = await http(local, 'GET', path(args), queryParams(args), args);
+      return reply({ Coordinates: list(json), ...queryMeta(answer) });
+    };
+  m.set(
+    'Coordinate.ListNodes',
+    coords(() => '/v1/coordinate/nodes'),
+  );
+  m.set(
+    'Coordinate.Node',
+    coords((a) => `/v1/coordinate/node/${encodeURIComponent(str(a, 'Node'))}`),
+  );
+  // Coordinate.Update: structs.CoordinateUpdateRequest {Datacenter, Node, Segment, Coord} → struct{}.
+  m.set('Coordinate.Update', async (args) => {
+    const body = {
+      Node: str(args, 'Node'),
+      Segment: str(args, 'Segment'),
+      Coord: toJson(field(args, 'Coord')),
+    };
+    await http(local, 'PUT', '/v1/coordinate/update', dcParam(args), args, stringifyGoJson(body));
+    return (w) => void w.nil();
+  });
+}
+
+/** Operator.*: the Raft configuration, removing a peer, and autopilot's configuration. */
+function operatorMethods(m: Map<string, RpcMethod>, local: Local): void {
+  // Operator.RaftGetConfiguration → structs.RaftConfigurationResponse {Servers, Index}.
+  m.set('Operator.RaftGetConfiguration', async (args) => {
+    const { json } = await http(local, 'GET', '/v1/operator/raft/configuration', dcParam(args), args);
+    return (w) => writeJson(w, json, NONE);
+  });
+  // Operator.RaftRemovePeerByID / ByAddress: structs.RaftRemovePeerRequest {Datacenter, ID, Address}.
+  for (const [name, key, param] of [
+    ['Operator.RaftRemovePeerByID', 'ID', 'id'],
+    ['Operator.RaftRemovePeerByAddress', 'Address', 'address'],
+  ] as const)
+    m.set(name, async (args) => {
+      const q = dcParam(args);
+      q.set(param, str(args, key));
+      await http(local, 'DELETE', '/v1/operator/raft/peer', q, args);
+      return (w) => void w.nil();
+    });
+  // Operator.AutopilotGetConfiguration → structs.AutopilotConfig, its durations as nanoseconds.
+  m.set('Operator.AutopilotGetConfiguration', async (args) => {
+    const { json } = await http(local, 'GET', '/v1/operator/autopilot/configuration', dcParam(args), args);
+    const conf: Record<string, JsonValue> =
+      json !== null && typeof json === 'object' && !Array.isArray(json) ? { ...json } : {};
+    for (const k of ['LastContactThreshold', 'ServerStabilizationTime']) {
+      const d = typeof conf[k] === 'string' ? parseGoDuration(conf[k]) : 0;
+      conf[k] = BigInt(d instanceof Error ? 0 : d);
+    }
+    return reply(conf);
+  });
 }

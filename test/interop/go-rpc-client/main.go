@@ -3,7 +3,7 @@
 // codec over go-msgpack with RawToString. The request and reply types carry Consul's field names
 // (embedded structs are flattened, as go-msgpack does). It prints one JSON line per call.
 //
-//	go run main.go <server-rpc-address>
+//	go run main.go <server-rpc-address> <server-node-name>
 package main
 
 import (
@@ -137,6 +137,143 @@ type IndexedCheckServiceNodes struct {
 	QueryMeta
 }
 
+type Session struct {
+	ID          string
+	Name        string
+	Node        string
+	LockDelay   time.Duration
+	Behavior    string
+	TTL         string
+	NodeChecks  []string
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+type SessionRequest struct {
+	Datacenter string
+	Op         string
+	Session    Session
+	Token      string
+}
+
+type SessionSpecificRequest struct {
+	Datacenter string
+	SessionID  string
+	QueryOptions
+}
+
+type NodeSpecificRequest struct {
+	Datacenter string
+	Node       string
+	QueryOptions
+}
+
+type IndexedSessions struct {
+	Sessions []*Session
+	QueryMeta
+}
+
+type TxnKVOp struct {
+	Verb   string
+	DirEnt DirEntry
+}
+
+type TxnOp struct {
+	KV *TxnKVOp
+}
+
+type TxnRequest struct {
+	Datacenter string
+	Ops        []*TxnOp
+	Token      string
+}
+
+type TxnReadRequest struct {
+	Datacenter string
+	Ops        []*TxnOp
+	QueryOptions
+}
+
+type TxnResult struct {
+	KV *DirEntry
+}
+
+type TxnError struct {
+	OpIndex int
+	What    string
+}
+
+type TxnResponse struct {
+	Results []*TxnResult
+	Errors  []*TxnError
+}
+
+type TxnReadResponse struct {
+	TxnResponse
+	QueryMeta
+}
+
+type Coordinate struct {
+	Vec        []float64
+	Error      float64
+	Adjustment float64
+	Height     float64
+}
+
+type CoordinateUpdateRequest struct {
+	Datacenter string
+	Node       string
+	Segment    string
+	Coord      *Coordinate
+	Token      string
+}
+
+type CoordinateEntry struct {
+	Node    string
+	Segment string
+	Coord   *Coordinate
+}
+
+type IndexedCoordinates struct {
+	Coordinates []*CoordinateEntry
+	QueryMeta
+}
+
+type RaftServer struct {
+	ID              string
+	Node            string
+	Address         string
+	Leader          bool
+	ProtocolVersion string
+	Voter           bool
+}
+
+type RaftConfigurationResponse struct {
+	Servers []*RaftServer
+	Index   uint64
+}
+
+type AutopilotConfig struct {
+	CleanupDeadServers      bool
+	LastContactThreshold    time.Duration
+	MaxTrailingLogs         uint64
+	ServerStabilizationTime time.Duration
+}
+
+type NodeInfo struct {
+	ID       string
+	Node     string
+	Address  string
+	Meta     map[string]string
+	Services []*NodeService
+	Checks   []*HealthCheck
+}
+
+type IndexedNodeDump struct {
+	Dump []*NodeInfo
+	QueryMeta
+}
+
 var handle = &codec.MsgpackHandle{RawToString: true}
 
 func main() {
@@ -199,6 +336,65 @@ func main() {
 	call("service-nodes", "Catalog.ServiceNodes", &ServiceSpecificRequest{ServiceName: "ext"}, &sn)
 	var hn IndexedCheckServiceNodes
 	call("health-service", "Health.ServiceNodes", &ServiceSpecificRequest{ServiceName: "ext"}, &hn)
+	// Sessions: create one on the server's own node, read it every way, lock a key with it, renew, destroy.
+	node := os.Args[2]
+	var sid string
+	call("session-create", "Session.Apply", &SessionRequest{Op: "create", Session: Session{Name: "rpc-lock", Node: node, LockDelay: 5 * time.Second, Behavior: "release", TTL: "30s"}}, &sid)
+	var sget IndexedSessions
+	call("session-get", "Session.Get", &SessionSpecificRequest{SessionID: sid}, &sget)
+	var slist IndexedSessions
+	call("session-list", "Session.List", &DCSpecificRequest{}, &slist)
+	var snode IndexedSessions
+	call("session-node", "Session.NodeSessions", &NodeSpecificRequest{Node: node}, &snode)
+	var locked bool
+	call("kv-lock", "KVS.Apply", &KVSRequest{Op: "lock", DirEnt: DirEntry{Key: "rpc/lock", Value: []byte("held"), Session: sid}}, &locked)
+	var renewed IndexedSessions
+	call("session-renew", "Session.Renew", &SessionSpecificRequest{SessionID: sid}, &renewed)
+	var gone string
+	call("session-destroy", "Session.Apply", &SessionRequest{Op: "destroy", Session: Session{ID: sid}}, &gone)
+	var after IndexedSessions
+	call("session-get-destroyed", "Session.Get", &SessionSpecificRequest{SessionID: sid}, &after)
+
+	// Transactions: a write and a read in one, a failing check-and-set, a read-only one.
+	var tx TxnResponse
+	call("txn-apply", "Txn.Apply", &TxnRequest{Ops: []*TxnOp{
+		{KV: &TxnKVOp{Verb: "set", DirEnt: DirEntry{Key: "txn/a", Value: []byte("one"), Flags: 7}}},
+		{KV: &TxnKVOp{Verb: "get", DirEnt: DirEntry{Key: "rpc/hello"}}},
+	}}, &tx)
+	var txFail TxnResponse
+	call("txn-cas-fail", "Txn.Apply", &TxnRequest{Ops: []*TxnOp{
+		{KV: &TxnKVOp{Verb: "cas", DirEnt: DirEntry{Key: "txn/a", Value: []byte("two"), ModifyIndex: 1}}},
+	}}, &txFail)
+	var txRead TxnReadResponse
+	call("txn-read", "Txn.Read", &TxnReadRequest{Ops: []*TxnOp{
+		{KV: &TxnKVOp{Verb: "get", DirEnt: DirEntry{Key: "txn/a"}}},
+	}, QueryOptions: QueryOptions{AllowStale: true}}, &txRead)
+
+	// Coordinates: an update for the server's node, then read back as a list and for that node.
+	var none2 struct{}
+	call("coord-update", "Coordinate.Update", &CoordinateUpdateRequest{Node: node, Coord: &Coordinate{Vec: []float64{0.5, -0.25, 0, 0, 0, 0, 0, 0.125}, Error: 1.5, Adjustment: -0.001, Height: 0.00001}}, &none2)
+	var coords IndexedCoordinates
+	call("coord-nodes", "Coordinate.ListNodes", &DCSpecificRequest{}, &coords)
+	var coord IndexedCoordinates
+	call("coord-node", "Coordinate.Node", &NodeSpecificRequest{Node: node}, &coord)
+
+	// Operator: the Raft configuration and autopilot's settings.
+	var raftConf RaftConfigurationResponse
+	call("raft-configuration", "Operator.RaftGetConfiguration", &DCSpecificRequest{}, &raftConf)
+	var ap AutopilotConfig
+	call("autopilot", "Operator.AutopilotGetConfiguration", &DCSpecificRequest{}, &ap)
+	var noPeer struct{}
+	call("remove-unknown-peer", "Operator.RaftRemovePeerByID", &struct {
+		Datacenter string
+		ID         string
+	}{ID: "00000000-0000-0000-0000-00000000dead"}, &noPeer)
+
+	// Internal: the node dump and one node's info, with the service registered above.
+	var nodeDump IndexedNodeDump
+	call("node-dump", "Internal.NodeDump", &DCSpecificRequest{}, &nodeDump)
+	var nodeInfo IndexedNodeDump
+	call("node-info", "Internal.NodeInfo", &NodeSpecificRequest{Node: "ext-node"}, &nodeInfo)
+
 	var nothing bool
 	call("unknown", "Nope.Nothing", struct{}{}, &nothing)
 	var wrongDC IndexedNodes
