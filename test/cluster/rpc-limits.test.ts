@@ -1,6 +1,7 @@
 // The server RPC port of the real binary refuses what Consul's refuses before any protocol byte: a
 // connection over limits.rpc_max_conns_per_client from one IP, and one that stays silent longer than
-// limits.rpc_handshake_timeout, each with Consul's log line; a connection that speaks in time works.
+// limits.rpc_handshake_timeout, each with Consul's log line; a connection that speaks in time works;
+// an unknown protocol byte is logged and closed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -21,8 +22,8 @@ const PING = Buffer.concat([
 ]);
 
 /** A raw TCP connection to `port`, and when the server closed it (ms after opening). */
-function open(ip: string, port: number) {
-  const s = net.connect({ host: ip, port, localAddress: ip });
+function open(ip: string, port: number, from = ip) {
+  const s = net.connect({ host: ip, port, localAddress: from });
   const opened = Date.now();
   const st = { s, closedAfter: -1, data: Buffer.alloc(0) };
   s.on('data', (d) => (st.data = Buffer.concat([st.data, d])));
@@ -69,4 +70,12 @@ test('rpc_max_conns_per_client and rpc_handshake_timeout on the server port', as
   await waitFor('the new connection answered', () => d.data.includes(Buffer.from('Status.Ping')), 5_000);
   b.s.destroy();
   d.s.destroy();
+  // A first byte that selects no protocol (here 0x7f) is logged as Consul logs it and the connection closed.
+  // (From another address: b and d may still count against 127.0.10.1 until the server sees them close.)
+  const e = await open(ip, 8300, '127.0.10.3');
+  e.s.write(Buffer.of(0x7f, 0x00));
+  await waitFor('the unknown protocol closed', () => e.closedAfter >= 0, 5_000);
+  await waitFor('the unknown byte logged', () =>
+    /\[ERROR\] agent\.server\.rpc: unrecognized RPC byte: byte=127 conn=from=127\.0\.10\.3:\d+/.test(p.out()),
+  );
 });
