@@ -86,6 +86,8 @@ interface PeerEntry {
 }
 
 const dec = new TextDecoder();
+/** Consul's structs.JitterFraction: retries while holding for a leader pause up to hold / 16. */
+const HOLD_JITTER_FRACTION = 16;
 
 /**
  * The Raft configuration this server starts with: <data-dir>/raft/peers.json when an operator wrote one
@@ -203,6 +205,7 @@ export class Server {
   readonly addresses = new Map<string, string>();
   /** Raft server ID → node name, learned from the LAN pool. */
   private readonly names = new Map<string, string>();
+  private stopping = false;
 
   private transport: RaftTransport | null = null;
   private lanMembers: () => Member[] = () => [];
@@ -984,6 +987,26 @@ export class Server {
     return this.raft.leader === this.nodeId;
   }
 
+  /**
+   * Consul's forwardRequestToLeader hold: while no leader is known, a request that needs one is retried
+   * after a jittered pause (up to rpc_hold_timeout / 16) until a leader appears or rpc_hold_timeout has
+   * passed since it arrived. Resolves whether a leader (perhaps this server) is known.
+   */
+  async holdForLeader(): Promise<boolean> {
+    const holdMs = this.config.rpcHoldTimeoutNs / 1e6;
+    const start = this.deps.clock.monotonicMs();
+    while (this.raft.leader === '' && !this.stopping) {
+      const left = holdMs - (this.deps.clock.monotonicMs() - start);
+      if (left <= 0) return false;
+      const pause = Math.min(
+        left,
+        1 + this.deps.rng.int(Math.max(1, Math.floor(holdMs / HOLD_JITTER_FRACTION))),
+      );
+      await new Promise<void>((r) => this.deps.timers.after(pause, r));
+    }
+    return this.raft.leader !== '';
+  }
+
   onSerfEvent(pool: 'lan' | 'wan', e: SerfEvent): void {
     if (pool !== 'lan' || !('members' in e)) return;
     for (const m of e.members) {
@@ -1076,6 +1099,7 @@ export class Server {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.reconcileTimer?.cancel();
     this.stopAutopilot();
     this.tombstoneGC.setEnabled(false);

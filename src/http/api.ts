@@ -45,14 +45,15 @@ const MAX_FORWARD_BODY = 8 << 20;
  * Whether this agent must hand the request to a server: a client always does; a follower does for
  * writes and for default/consistent reads (Consul forwards them to the leader), not for stale reads
  * or /v1/status, which every server answers itself — unless the follower is further behind than the
- * read's ?max_stale allows, when the leader answers it as a default read ('too-stale').
+ * read's ?max_stale allows, when the leader answers it as a default read ('too-stale'). 'no-leader':
+ * it needs the leader and none is known.
  */
 function mustForward(
   agent: Agent,
   ex: HttpExchange,
   path: string,
   q: URLSearchParams,
-): false | 'forward' | 'too-stale' {
+): false | 'forward' | 'too-stale' | 'no-leader' {
   // A client's (or another datacenter's) forward may be forwarded once more by a follower, to the
   // leader; a follower's never.
   if (!SERVER_BACKED.test(path) || ex.headers['x-proconsul-forwarded'] === 'server') return false;
@@ -63,9 +64,10 @@ function mustForward(
   const c = parseConsistency(q);
   if (ex.method === 'GET' && !(c instanceof Error) && c.mode === 'stale') {
     const behind = s.readMeta(agent.clock.monotonicMs()).lastContactMs;
-    return c.maxStaleMs > 0 && behind > c.maxStaleMs ? 'too-stale' : false;
+    if (!(c.maxStaleMs > 0 && behind > c.maxStaleMs)) return false;
+    return s.leaderAddress() !== '' ? 'too-stale' : 'no-leader';
   }
-  return s.leaderAddress() !== '' ? 'forward' : false;
+  return s.leaderAddress() !== '' ? 'forward' : 'no-leader';
 }
 
 /** Query checks every server-backed endpoint shares (consul-surface.md §2.1): conflicting flags are a 400. */
@@ -196,7 +198,16 @@ export function createHttpHandler(agent: Agent): HttpHandler {
         ex.respond(a.status, Object.fromEntries(a.headers), a.body, relayGzip(ex));
         return;
       }
-      const fwd = mustForward(agent, ex, rawPath, query);
+      let fwd = mustForward(agent, ex, rawPath, query);
+      if (fwd === 'no-leader') {
+        // Held while an election runs (rpc_hold_timeout), then Consul's error if none was won.
+        if (!(await agent.server!.holdForLeader())) {
+          send(ex, { status: 500, text: 'No cluster leader' }, pretty);
+          return;
+        }
+        fwd = mustForward(agent, ex, rawPath, query);
+        if (fwd === 'no-leader') fwd = false;
+      }
       if (fwd) {
         const call = await forwardable(ex, agent.config.nodeName);
         if (fwd === 'too-stale') call.url = withoutStale(call.url);

@@ -1,13 +1,22 @@
 // A follower answering ?stale reads reports its own view of the leader: two servers on 127.0.0.131-132
 // elect a leader, the leader is killed -9, and the survivor's catalog, health, coordinate and KV reads
 // carry the time since it last heard from the leader in X-Consul-LastContact. Before that, a read it
-// forwards to the leader is relayed gzip-encoded.
+// forwards to the leader is relayed gzip-encoded. With no leader, a write is held for rpc_hold_timeout:
+// Consul's "No cluster leader" after it, or success once the killed server returns and an election is won.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { startNodeAgent, stop, waitFor, agentUp, httpGet, type Proc } from '../helpers/process.js';
+import {
+  startConsul,
+  startNodeAgent,
+  stop,
+  waitFor,
+  agentUp,
+  httpGet,
+  type Proc,
+} from '../helpers/process.js';
 
 const IPS = ['127.0.0.131', '127.0.0.132'];
 const PORT = 19132;
@@ -34,26 +43,20 @@ after(async () => {
 
 test(
   'a follower serving ?stale reads reports real X-Consul-LastContact and KnownLeader, and honours ?max_stale',
-  { timeout: 60_000 },
+  { timeout: 90_000 },
   async () => {
-    const procs = IPS.map((ip, i) =>
-      startNodeAgent(
-        `stale-${i}`,
-        ip,
-        [
-          '-server',
-          '-bootstrap-expect=2',
-          `-http-port=${PORT}`,
-          '-dns-port=-1',
-          '-grpc-port=-1',
-          '-retry-interval=1s',
-          `-retry-join=${IPS[1 - i]}`,
-          '-hcl',
-          'performance { raft_multiplier = 1 }',
-        ],
-        track,
-      ),
-    );
+    const flags = (i: number) => [
+      '-server',
+      '-bootstrap-expect=2',
+      `-http-port=${PORT}`,
+      '-dns-port=-1',
+      '-grpc-port=-1',
+      '-retry-interval=1s',
+      `-retry-join=${IPS[1 - i]}`,
+      '-hcl',
+      'performance { raft_multiplier = 1 rpc_hold_timeout = "8s" }',
+    ];
+    const procs = IPS.map((ip, i) => startNodeAgent(`stale-${i}`, ip, flags(i), track));
     for (const ip of IPS) assert.ok(await agentUp(ip, PORT, 20_000));
     const leader = await waitFor(
       'a leader',
@@ -114,5 +117,30 @@ test(
     const bad = await get('/v1/kv/x?max_stale=soon');
     assert.equal(bad.status, 400);
     assert.equal(bad.body, 'Invalid max_stale value "soon"\n');
+
+    // A write while no leader is known is held for rpc_hold_timeout (8 s here) before Consul's error...
+    const put = (key: string) =>
+      fetch(`http://${follower}:${PORT}/v1/kv/${key}`, { method: 'PUT', body: 'v' }).then(async (r) => ({
+        status: r.status,
+        body: await r.text(),
+      }));
+    const t0 = Date.now();
+    assert.deepEqual(await put('held-out'), { status: 500, body: 'No cluster leader\n' });
+    const held = Date.now() - t0;
+    assert.ok(held >= 7_900 && held < 12_000, `held ${held} ms`);
+    // ...and one sent now succeeds once the killed server is back and a leader is elected within it.
+    const pending = put('held-in');
+    const dead = leader - 1;
+    const ip = IPS[dead]!;
+    const again = [
+      'agent',
+      `-node=stale-${dead}`,
+      `-bind=${ip}`,
+      `-client=${ip}`,
+      `-data-dir=${track.dirs[dead]}`,
+    ];
+    track.procs.push(startConsul([...again, ...flags(dead)]));
+    assert.deepEqual(await pending, { status: 200, body: 'true' });
+    assert.equal((await get('/v1/kv/held-in?raw')).body, 'v');
   },
 );
