@@ -294,7 +294,8 @@ export class Agent {
       const answer = await this.localHttp(readHttpArgs(args));
       return (w) => writeHttpReply(w, answer);
     });
-    // Consul's own RPC methods (KVS, Catalog, Health), served by this agent's HTTP handlers.
+    if (this.server) this.server.localHttp = (call) => this.localHttp(call);
+    // Consul's own RPC methods (KVS, Catalog, Health, ...), served by this agent's HTTP handlers.
     for (const [name, fn] of consulRpcMethods((call) => this.localHttp(call)))
       this.server?.rpcMethods.set(name, fn);
     try {

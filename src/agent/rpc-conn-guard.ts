@@ -85,6 +85,7 @@ function firstByteWatch(conn: StreamConn, first: () => void): StreamConn {
         fn(chunk);
       }),
     onClose: (fn) => conn.onClose(fn),
+    ...(conn.onEnd ? { onEnd: (fn: () => void) => conn.onEnd!(fn) } : {}),
     end: () => conn.end(),
     destroy: (err) => conn.destroy(err),
   };

@@ -53,7 +53,19 @@ import type { StreamTransport } from '../runtime/transport.js';
 import { parseAddr, RaftTransport } from '../raft/transport.js';
 import type { Coord } from '../state/coordinates.js';
 import { guardRpcListener, type ConnLimits } from './rpc-conn-guard.js';
-import { RPC_CONSUL, RPC_MULTIPLEX_V2, serveRpc, type RpcMethod } from './rpc.js';
+import {
+  RPC_CONSUL,
+  RPC_MULTIPLEX_V2,
+  serveRpc,
+  type HttpAnswer,
+  type HttpCall,
+  type RpcMethod,
+} from './rpc.js';
+import { RPC_SNAPSHOT, serveSnapshotRpc } from './snapshot-rpc.js';
+
+/** Consul's pool.RPCTLS and pool.RPCTLSInsecure: TLS-wrapped RPC, refused here (no TLS support). */
+const RPC_TLS = 0x03;
+const RPC_TLS_INSECURE = 0x07;
 import { YamuxSession } from '../codec/yamux.js';
 import {
   AUTOPILOT_RECONCILE_MS,
@@ -221,6 +233,8 @@ export class Server {
   private reconcileAgain = false;
   private readonly timings: RaftTimings;
   readonly tombstoneGC: TombstoneGC;
+  /** This agent's HTTP API handler, in process (the snapshot RPC serves /v1/snapshot through it). */
+  localHttp: ((call: HttpCall) => Promise<HttpAnswer>) | null = null;
   /** Server RPC methods by ServiceMethod name (the agent adds Proconsul.HTTP). */
   readonly rpcMethods = new Map<string, RpcMethod>();
 
@@ -272,7 +286,19 @@ export class Server {
             (st) => serveRpc(st, new Uint8Array(), srv.rpcMethods, rlog),
             rest,
           );
-        else {
+        else if (byte === RPC_SNAPSHOT && srv.localHttp) serveSnapshotRpc(conn, rest, srv.localHttp, rlog);
+        else if (byte === RPC_TLS || byte === RPC_TLS_INSECURE) {
+          // No TLS is configured: Consul's TLS handshake fails for want of a certificate and the
+          // read of the inner protocol byte reports it.
+          rlog.error(
+            'failed to read byte',
+            'conn',
+            `from=${conn.remote.ip}:${conn.remote.port}`,
+            'error',
+            'tls: no certificates configured',
+          );
+          conn.destroy();
+        } else {
           rlog.error(
             'unrecognized RPC byte',
             'byte',

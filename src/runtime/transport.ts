@@ -18,6 +18,12 @@ export interface StreamConn {
   write(data: Uint8Array): boolean;
   onData(fn: (chunk: Uint8Array) => void): void;
   onClose(fn: (err?: Error) => void): void;
+  /**
+   * The peer half-closed (sent FIN) and this end may still write (protocols that read "until EOF", as
+   * Consul's snapshot RPC). Without a handler, a half-close ends this side too. Optional: transports
+   * without half-close support leave it out.
+   */
+  onEnd?(fn: () => void): void;
   end(): void;
   destroy(err?: Error): void;
 }

@@ -78,4 +78,13 @@ test('rpc_max_conns_per_client and rpc_handshake_timeout on the server port', as
   await waitFor('the unknown byte logged', () =>
     /\[ERROR\] agent\.server\.rpc: unrecognized RPC byte: byte=127 conn=from=127\.0\.10\.3:\d+/.test(p.out()),
   );
+  // TLS (0x03) with no TLS configured fails as Consul's handshake does without a certificate.
+  const tls = await open(ip, 8300, '127.0.10.3');
+  tls.s.write(Buffer.of(0x03, 0x16, 0x03, 0x01));
+  await waitFor('the TLS attempt closed', () => tls.closedAfter >= 0, 5_000);
+  await waitFor('the TLS refusal logged', () =>
+    /\[ERROR\] agent\.server\.rpc: failed to read byte: conn=from=127\.0\.10\.3:\d+ error="tls: no certificates configured"/.test(
+      p.out(),
+    ),
+  );
 });

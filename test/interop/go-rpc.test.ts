@@ -3,7 +3,7 @@
 // dials a server's 8300 the way Consul's connection pool does — the RPCMultiplexV2 byte, a yamux
 // session, one stream per call — and calls Status, KVS, Catalog and Health methods with Consul's
 // request and reply shapes, including a blocking KVS.Get woken by a write on another stream, then
-// Session, Txn, Coordinate and Operator methods.
+// Session, Txn, Coordinate, Operator and Internal methods, and the snapshot RPC (save and restore).
 // The test installs the Go toolchain and those packages when missing.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -230,6 +230,20 @@ test(
       info[0]!.Services!.map((x) => x.Service),
       ['ext'],
     );
+
+    // The snapshot RPC: a save streams Consul's archive (gzip) after the response header; a restore of
+    // it brings the marker key back; garbage is refused in the header's Error.
+    type Snap = { resp: { Error: string; Index: number; KnownLeader: boolean }; size: number; gzip: boolean };
+    const saved = reply('snapshot-save') as unknown as Snap;
+    assert.equal(saved.resp.Error, '');
+    assert.ok(saved.resp.Index > 0);
+    assert.ok(saved.gzip && saved.size > 100, JSON.stringify(saved));
+    const restored = reply('snapshot-restore') as unknown as { resp: { Error: string }; extra: number };
+    assert.deepEqual(restored, { resp: { ...restored.resp, Error: '' }, extra: 0 });
+    const marker = reply('snap-marker') as { Entries: Array<{ Value: string }> };
+    assert.equal(Buffer.from(marker.Entries[0]!.Value, 'base64').toString(), 'before');
+    const garbage = reply('snapshot-restore-garbage') as { Error: string };
+    assert.match(garbage.Error, /^failed to read snapshot file: /);
 
     // Errors come back as net/rpc errors with Consul's texts.
     assert.equal(calls.get('unknown')?.error, "rpc: can't find service Nope.Nothing");

@@ -8,6 +8,10 @@ function wrap(s: net.Socket): StreamConn {
   let closed = false;
   let lastErr: Error | undefined;
   s.on('error', (e) => (lastErr = e));
+  // Sockets are half-open capable (allowHalfOpen); a peer's FIN ends our side too unless a handler
+  // asked to keep writing, which is net's default behaviour for everyone else.
+  let onEnd: (() => void) | null = null;
+  s.on('end', () => (onEnd ? onEnd() : s.end()));
   s.on('close', () => {
     if (closed) return;
     closed = true;
@@ -19,6 +23,7 @@ function wrap(s: net.Socket): StreamConn {
     write: (d) => (s.destroyed ? false : s.write(d)),
     onData: (fn) => void s.on('data', (c: Buffer) => fn(new Uint8Array(c.buffer, c.byteOffset, c.length))),
     onClose: (fn) => void closers.push(fn),
+    onEnd: (fn) => void (onEnd = fn),
     end: () => void s.end(),
     destroy: (e) => void s.destroy(e),
   };
@@ -28,7 +33,7 @@ export const nodeTcp: StreamTransport = {
   listen(addr: Addr, onConn: (c: StreamConn) => void): Promise<StreamListener> {
     return new Promise((resolve, reject) => {
       const conns = new Set<net.Socket>();
-      const server = net.createServer((s) => {
+      const server = net.createServer({ allowHalfOpen: true }, (s) => {
         conns.add(s);
         s.on('close', () => conns.delete(s));
         onConn(wrap(s));
@@ -50,7 +55,7 @@ export const nodeTcp: StreamTransport = {
   },
   connect(to: Addr, timeoutMs: number): Promise<StreamConn> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host: to.ip, port: to.port });
+      const s = net.connect({ host: to.ip, port: to.port, allowHalfOpen: true });
       const t = setTimeout(
         () => s.destroy(new Error(`dial tcp ${to.ip}:${to.port}: i/o timeout`)),
         timeoutMs,
