@@ -314,11 +314,16 @@ export class RaftNode {
           // acknowledgements, anything after a term change) waits for the disk.
           const early = rd.hard === null ? rd.messages.filter((m) => m.msg.type === 'append') : [];
           for (const m of early) this.send(m);
+          // Committed entries are durable here already (the core hands out only those): apply them
+          // before this Ready's new entries are written, so a batch's answers do not wait out the next
+          // batch's fsync.
+          for (const e of rd.committed) this.applyOne(e);
+          const lastApplied = rd.committed.at(-1);
+          if (lastApplied) this.core.appliedTo(lastApplied.index);
           if (rd.hard || rd.truncateAfter !== null || rd.compactTo !== null || rd.entries.length > 0)
             await this.p.storage.persist({ ...rd, commit: this.core.commitIndex });
           if (this.stopped) return;
           for (const m of rd.messages) if (!early.includes(m)) this.send(m);
-          for (const e of rd.committed) this.applyOne(e);
           this.core.advance(rd);
         }
         this.observe();

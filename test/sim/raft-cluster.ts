@@ -1,5 +1,6 @@
-// A Raft cluster on the simulator: N RaftCores driven as src/raft/node.ts drives one (a Ready is
-// persisted, and only once durable are its messages sent, its entries applied and advance() called),
+// A Raft cluster on the simulator: N RaftCores driven as src/raft/node.ts drives one (a Ready's
+// committed entries, durable already, are applied; its writes are persisted, and only once durable are
+// its messages sent and advance() called),
 // over a disk whose writes take seeded time and which a crash cuts short (the write in flight is lost or
 // torn: a prefix of it survives), a faulty network, leadership transfers, membership changes (a server
 // removed, then added back) and a client proposing writes. Invariants are checked after every event:
@@ -229,8 +230,8 @@ export class RaftCluster {
   }
 
   /**
-   * The host side of Readies, as src/raft/node.ts does it: persist, and only once that is durable send
-   * the messages, apply the committed entries and advance(); no other Ready is taken meanwhile, though
+   * The host side of Readies, as src/raft/node.ts does it: apply the committed entries (durable already),
+   * persist, and only once that is durable send the messages and advance(); no other Ready is taken meanwhile, though
    * the core keeps being stepped and ticked. With the planted bug, the write is issued and everything
    * else goes ahead at once.
    */
@@ -256,7 +257,15 @@ export class RaftCluster {
         const env = this.withSnapshotData(s, m);
         if (env) this.deliver(env);
       }
-      const finish = () => this.finish(s, rd, messages, early);
+      // As node.ts: committed entries are durable already and are applied before the write (after a
+      // snapshot this Ready installs, which node.ts awaits first and this disk writes with the rest).
+      const applyNow = !w.snapshot;
+      if (applyNow) {
+        for (const e of rd.committed) this.apply(s, e);
+        const last = rd.committed.at(-1);
+        if (last) s.core.appliedTo(last.index);
+      }
+      const finish = () => this.finish(s, rd, messages, early, applyNow);
       if (this.opts.ackBeforePersist) {
         // The bug: a snapshot is installed at once, but log and hard state land later; everything is
         // acknowledged and applied before they do, so a crash in between loses what was acknowledged.
@@ -298,13 +307,19 @@ export class RaftCluster {
   }
 
   /** After the Ready's write is durable (or, with the bug, at once). */
-  private finish(s: Server, rd: Ready, messages: Ready['messages'], sent: Ready['messages'] = []): void {
+  private finish(
+    s: Server,
+    rd: Ready,
+    messages: Ready['messages'],
+    sent: Ready['messages'],
+    applied: boolean,
+  ): void {
     for (const m of messages) {
       if (sent.includes(m)) continue;
       const env = this.withSnapshotData(s, m);
       if (env) this.deliver(env);
     }
-    for (const e of rd.committed) this.apply(s, e);
+    if (!applied) for (const e of rd.committed) this.apply(s, e);
     s.core.advance({ ...rd, messages });
     this.maybeSnapshot(s);
   }

@@ -960,6 +960,15 @@ export class RaftCore {
     };
   }
 
+  /** The host applied the committed entries up to `index` (before advance, which also records it). */
+  appliedTo(index: number): void {
+    assert(
+      index <= Math.min(this.commitIndex, this.stable),
+      `applied ${index} past what is durable and committed`,
+    );
+    this.applied = Math.max(this.applied, index);
+  }
+
   /** The host persisted rd.hard/entries, sent rd.messages and applied rd.committed. */
   advance(rd: Ready): void {
     // Hosts with asynchronous storage may have stepped the core since ready(): clear only what was done.
