@@ -1,8 +1,9 @@
 // Consul's server RPC methods (KVS, Catalog, Health, Session, Txn, Coordinate, Operator, Internal),
 // with the request and reply structs as Consul's msgpack codec writes them: embedded structs
 // (QueryOptions, QueryMeta, RaftIndex, WriteRequest) flattened into their parent, strings and []byte
-// as raw, durations as nanoseconds. Each method is served by the same handler as its HTTP endpoint on this server, so the
-// validation, blocking, consistency and error texts are the API's; only the shapes are translated.
+// as raw, durations as nanoseconds. Each method is served by the same handler as its HTTP endpoint on
+// this server, so the validation, blocking, consistency and error texts are the API's; only the
+// shapes are translated.
 import { MsgMap, MsgWriter, utf8, type MsgValue } from '../codec/msgpack.js';
 import { parseGoJson, stringifyGoJson, type JsonValue } from '../lib/gojson.js';
 import { parseGoDuration } from '../lib/duration.js';
@@ -12,10 +13,10 @@ type Local = (call: HttpCall) => Promise<HttpAnswer>;
 
 // --- reading Consul's request structs ---
 
-function field(args: MsgValue, name: string): MsgValue | undefined {
+export function field(args: MsgValue, name: string): MsgValue | undefined {
   return args instanceof MsgMap ? args.get(name) : undefined;
 }
-const str = (args: MsgValue, name: string): string => {
+export const str = (args: MsgValue, name: string): string => {
   const v = field(args, name);
   return v instanceof Uint8Array ? utf8(v) : '';
 };
@@ -64,7 +65,7 @@ function queryParams(args: MsgValue): Map<string, string> {
   return q;
 }
 
-function url(path: string, q: Map<string, string>): string {
+export function url(path: string, q: Map<string, string>): string {
   const parts = [...q].map(([k, v]) => (v === '' ? k : `${k}=${encodeURIComponent(v)}`));
   return parts.length > 0 ? `${path}?${parts.join('&')}` : path;
 }
@@ -122,6 +123,10 @@ function writeJson(w: MsgWriter, v: JsonValue, bytesKeys: ReadonlySet<string>, k
   }
 }
 
+/** A JSON object answer's fields (none when it is not an object). */
+const fieldsOf = (json: JsonValue): Record<string, JsonValue> =>
+  json !== null && typeof json === 'object' && !Array.isArray(json) ? json : {};
+
 /** A result list as Consul's state store hands it to the RPC reply: nil when empty. */
 const list = (json: JsonValue): JsonValue => (Array.isArray(json) && json.length > 0 ? json : null);
 
@@ -157,9 +162,7 @@ export function consulRpcMethods(local: Local): Map<string, RpcMethod> {
     const op = str(args, 'Op');
     const ent = field(args, 'DirEnt') ?? null;
     const key = str(ent, 'Key');
-    const q = new Map<string, string>();
-    const dc = str(args, 'Datacenter');
-    if (dc) q.set('dc', dc);
+    const q = dcParam(args);
     const flags = num(ent, 'Flags');
     if (flags > 0n) q.set('flags', String(flags));
     let method = 'PUT';
@@ -215,10 +218,7 @@ export function consulRpcMethods(local: Local): Map<string, RpcMethod> {
     m.set(name, async (args) => {
       const body = toJson(args) as Record<string, JsonValue>;
       for (const k of ['Token', 'Datacenter']) delete body[k];
-      const q = new Map<string, string>();
-      const dc = str(args, 'Datacenter');
-      if (dc) q.set('dc', dc);
-      await http(local, 'PUT', path, q, args, stringifyGoJson(body));
+      await http(local, 'PUT', path, dcParam(args), args, stringifyGoJson(body));
       return (w) => void w.nil();
     });
 
@@ -365,7 +365,7 @@ function sessionMethods(m: Map<string, RpcMethod>, local: Local): void {
       args,
       stringifyGoJson(o),
     );
-    const id = json !== null && typeof json === 'object' && !Array.isArray(json) ? json.ID : '';
+    const id = fieldsOf(json).ID;
     return (w) => void w.str(typeof id === 'string' ? id : '');
   });
   const sessions =
@@ -426,7 +426,7 @@ function txnMethods(m: Map<string, RpcMethod>, local: Local): void {
       q.delete('wait');
       const body = stringifyGoJson(ops(args));
       const { answer, json } = await http(local, 'PUT', '/v1/txn', q, args, body);
-      const o = json !== null && typeof json === 'object' && !Array.isArray(json) ? json : {};
+      const o = fieldsOf(json);
       const out = { Results: o.Results ?? null, Errors: o.Errors ?? null };
       return reply(read ? { ...out, ...queryMeta(answer) } : out, DIR_ENTRY_BYTES);
     };
@@ -489,8 +489,7 @@ function operatorMethods(m: Map<string, RpcMethod>, local: Local): void {
   // Operator.AutopilotGetConfiguration → structs.AutopilotConfig, its durations as nanoseconds.
   m.set('Operator.AutopilotGetConfiguration', async (args) => {
     const { json } = await http(local, 'GET', '/v1/operator/autopilot/configuration', dcParam(args), args);
-    const conf: Record<string, JsonValue> =
-      json !== null && typeof json === 'object' && !Array.isArray(json) ? { ...json } : {};
+    const conf = { ...fieldsOf(json) };
     for (const k of ['LastContactThreshold', 'ServerStabilizationTime']) {
       const d = typeof conf[k] === 'string' ? parseGoDuration(conf[k]) : 0;
       conf[k] = BigInt(d instanceof Error ? 0 : d);

@@ -2,17 +2,15 @@
 // them before reading the protocol byte: at most `limits.rpc_max_conns_per_client` open connections per
 // source IP (0 = no limit; Raft and client RPC count alike), and `limits.rpc_handshake_timeout` for
 // the first byte to arrive. Both are read on every accept, so `consul reload` changes them.
-import { joinHostPort } from '../lib/host-port.js';
+import { formatAddr } from '../lib/host-port.js';
 import type { Logger } from '../runtime/logger.js';
 import type { TimerHandle, Timers } from '../runtime/timers.js';
-import type { Addr, StreamConn, StreamTransport } from '../runtime/transport.js';
+import type { StreamConn, StreamTransport } from '../runtime/transport.js';
 
 export interface ConnLimits {
   maxConnsPerClient: number;
   handshakeTimeoutMs: number;
 }
-
-const hostPort = (a: Addr) => joinHostPort(a.ip, a.port);
 
 /** `inner` with its listeners guarded; connect is untouched. */
 export function guardRpcListener(
@@ -39,7 +37,7 @@ export function guardRpcListener(
           log.error(
             'rejecting RPC conn from because rpc_max_conns_per_client exceeded',
             'conn',
-            `from=${hostPort(conn.remote)}`,
+            `from=${formatAddr(conn.remote)}`,
           );
           conn.destroy();
           return;
@@ -58,9 +56,9 @@ export function guardRpcListener(
           log.error(
             'failed to read byte',
             'conn',
-            `from=${hostPort(conn.remote)}`,
+            `from=${formatAddr(conn.remote)}`,
             'error',
-            `read tcp ${hostPort(conn.local)}->${hostPort(conn.remote)}: i/o timeout`,
+            `read tcp ${formatAddr(conn.local)}->${formatAddr(conn.remote)}: i/o timeout`,
           );
           conn.destroy();
         });

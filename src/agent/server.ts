@@ -62,10 +62,7 @@ import {
   type RpcMethod,
 } from './rpc.js';
 import { RPC_SNAPSHOT, serveSnapshotRpc } from './snapshot-rpc.js';
-
-/** Consul's pool.RPCTLS and pool.RPCTLSInsecure: TLS-wrapped RPC, refused here (no TLS support). */
-const RPC_TLS = 0x03;
-const RPC_TLS_INSECURE = 0x07;
+import { formatAddr } from '../lib/host-port.js';
 import { YamuxSession } from '../codec/yamux.js';
 import {
   AUTOPILOT_RECONCILE_MS,
@@ -98,6 +95,9 @@ interface PeerEntry {
 }
 
 const dec = new TextDecoder();
+/** Consul's pool.RPCTLS and pool.RPCTLSInsecure: TLS-wrapped RPC, refused here (no TLS support). */
+const RPC_TLS = 0x03;
+const RPC_TLS_INSECURE = 0x07;
 /** Consul's structs.JitterFraction: retries while holding for a leader pause up to hold / 16. */
 const HOLD_JITTER_FRACTION = 16;
 
@@ -293,19 +293,13 @@ export class Server {
           rlog.error(
             'failed to read byte',
             'conn',
-            `from=${conn.remote.ip}:${conn.remote.port}`,
+            `from=${formatAddr(conn.remote)}`,
             'error',
             'tls: no certificates configured',
           );
           conn.destroy();
         } else {
-          rlog.error(
-            'unrecognized RPC byte',
-            'byte',
-            byte,
-            'conn',
-            `from=${conn.remote.ip}:${conn.remote.port}`,
-          );
+          rlog.error('unrecognized RPC byte', 'byte', byte, 'conn', `from=${formatAddr(conn.remote)}`);
           conn.destroy();
         }
       },

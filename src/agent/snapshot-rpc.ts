@@ -3,8 +3,10 @@
 // half-closes; the server answers with a msgpack SnapshotResponse {Error, Index, LastContact,
 // KnownLeader, ...} followed, for a save, by the archive, then closes. The work is /v1/snapshot's on
 // this server (leader forwarding and errors included), so both ways into it behave alike.
-import { MsgDecodeError, MsgMap, MsgReader, MsgWriter, utf8, type MsgValue } from '../codec/msgpack.js';
+import { MsgDecodeError, MsgReader, MsgWriter, type MsgValue } from '../codec/msgpack.js';
+import { field, str, url } from './consul-rpc.js';
 import { concatBytes } from '../lib/bytes.js';
+import { formatAddr } from '../lib/host-port.js';
 import type { Logger } from '../runtime/logger.js';
 import type { StreamConn } from '../runtime/transport.js';
 import type { HttpAnswer, HttpCall } from './rpc.js';
@@ -18,10 +20,6 @@ const SNAPSHOT_SAVE = 0;
 const SNAPSHOT_RESTORE = 1;
 
 type Local = (call: HttpCall) => Promise<HttpAnswer>;
-
-function field(v: MsgValue, name: string): MsgValue | undefined {
-  return v instanceof MsgMap ? v.get(name) : undefined;
-}
 
 /** The request header and what follows it, once the header is whole; null while it is not. */
 function splitRequest(buf: Uint8Array): { args: MsgValue; rest: Uint8Array } | null {
@@ -54,7 +52,7 @@ export function serveSnapshotRpc(conn: StreamConn, first: Uint8Array, local: Loc
   let failed = false;
   const fail = (why: string) => {
     failed = true;
-    log.error('Snapshot RPC error', 'error', why, 'conn', `from=${conn.remote.ip}:${conn.remote.port}`);
+    log.error('Snapshot RPC error', 'error', why, 'conn', `from=${formatAddr(conn.remote)}`);
     conn.destroy();
   };
   conn.onData((c) => {
@@ -73,17 +71,14 @@ export function serveSnapshotRpc(conn: StreamConn, first: Uint8Array, local: Loc
     if (!req) return fail('failed to decode request: EOF');
     const { args, rest } = req;
     const op = field(args, 'Op');
-    const dc = field(args, 'Datacenter');
-    const token = field(args, 'Token');
-    const q = new URLSearchParams();
-    if (dc instanceof Uint8Array && dc.length > 0) q.set('dc', utf8(dc));
+    const q = new Map<string, string>();
+    if (str(args, 'Datacenter')) q.set('dc', str(args, 'Datacenter'));
     if (field(args, 'AllowStale') === true) q.set('stale', '');
     const headers = new Map<string, string>();
-    if (token instanceof Uint8Array && token.length > 0) headers.set('x-consul-token', utf8(token));
-    const qs = q.toString().replace(/=(&|$)/g, '$1');
+    if (str(args, 'Token')) headers.set('x-consul-token', str(args, 'Token'));
     const call: HttpCall = {
       method: op === SNAPSHOT_RESTORE ? 'PUT' : 'GET',
-      url: `/v1/snapshot${qs ? `?${qs}` : ''}`,
+      url: url('/v1/snapshot', q),
       headers,
       body: op === SNAPSHOT_RESTORE ? rest : new Uint8Array(),
     };
@@ -100,6 +95,9 @@ export function serveSnapshotRpc(conn: StreamConn, first: Uint8Array, local: Loc
   };
   // The request is whole at the caller's half-close (Consul's CloseWrite); a transport without
   // half-close support ends the connection there instead, and nothing can be answered.
-  if (conn.onEnd) conn.onEnd(() => void (failed ? undefined : run()));
+  if (conn.onEnd)
+    conn.onEnd(() => {
+      if (!failed) run().catch((e: unknown) => fail(`failed to stream snapshot: ${String(e)}`));
+    });
   else fail('half-close unsupported on this transport');
 }
