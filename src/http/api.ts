@@ -38,15 +38,22 @@ const SERVER_READS = /^\/v1\/(kv|catalog|health|status|operator|coordinate|sessi
 /** Endpoints a server answers (a client forwards them; a follower forwards them to the leader). */
 const SERVER_BACKED =
   /^\/v1\/(kv|catalog|health|status|operator|coordinate|session|query|internal\/proconsul)\/|^\/v1\/(txn|snapshot|query)$/;
+/**
+ * Server-backed endpoints whose RPCs Consul answers on whichever server gets them, leader or not:
+ * status, the server's own Raft configuration view, keyring operations (Serf queries) and the
+ * datacenter lists (the WAN pool).
+ */
+const ANY_SERVER =
+  /^\/v1\/(status\/|operator\/raft\/configuration|operator\/keyring|catalog\/datacenters|coordinate\/datacenters)/;
 /** Largest request body forwarded (KV values are at most 512 KiB; txn payloads more). */
 const MAX_FORWARD_BODY = 8 << 20;
 
 /**
  * Whether this agent must hand the request to a server: a client always does; a follower does for
  * writes and for default/consistent reads (Consul forwards them to the leader), not for stale reads
- * or /v1/status, which every server answers itself — unless the follower is further behind than the
- * read's ?max_stale allows, when the leader answers it as a default read ('too-stale'). 'no-leader':
- * it needs the leader and none is known.
+ * or ANY_SERVER endpoints, which every server answers itself — unless the follower is further behind
+ * than the read's ?max_stale allows, when the leader answers it as a default read ('too-stale').
+ * 'no-leader': it needs the leader and none is known.
  */
 function mustForward(
   agent: Agent,
@@ -59,8 +66,7 @@ function mustForward(
   if (!SERVER_BACKED.test(path) || ex.headers['x-proconsul-forwarded'] === 'server') return false;
   const s = agent.server;
   if (!s) return ex.headers['x-proconsul-forwarded'] ? false : 'forward';
-  if (s.isLeader() || path.startsWith('/v1/status/') || path.startsWith('/v1/operator/raft/configuration'))
-    return false;
+  if (s.isLeader() || ANY_SERVER.test(path)) return false;
   const c = parseConsistency(q);
   if (ex.method === 'GET' && !(c instanceof Error) && c.mode === 'stale') {
     const behind = s.readMeta(agent.clock.monotonicMs()).lastContactMs;
