@@ -2,7 +2,8 @@
 // KV throughput and latency of a 3-server group (real processes, lmdb with fsync), side by side with a
 // 3-member etcd cluster on the same machine when Debian's etcd-server is installed
 // (`apt-get install etcd-server`). Both are driven the same way: N concurrent clients, each sending
-// one request after another over keep-alive HTTP to the leader, for a fixed time. Operations:
+// one request after another over its own keep-alive HTTP connection to the leader, for a fixed time
+// (bench/http-load-client.mjs: a lean client, so the load generator does not set the figures). Operations:
 //   put    — a write (Consul PUT /v1/kv/k; etcd /v3/kv/put)
 //   get    — a default read (Consul's leader read; etcd's linearizable range)
 //   stale  — a read any server may answer (Consul ?stale; etcd serializable range)
@@ -16,6 +17,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpLoadClient } from './http-load-client.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const LEVELS = (process.argv[3] ?? '1,16,64').split(',').map(Number);
@@ -38,6 +40,12 @@ async function waitFor(fn, ms = 20000) {
     if (Date.now() > end) throw new Error('timed out');
     await sleep(50);
   }
+}
+
+/** One lean client per worker and target, made on first use. */
+function perWorker(host, port) {
+  const clients = [];
+  return (w) => (clients[w] ??= httpLoadClient(host, port));
 }
 
 async function drive(concurrency, op) {
@@ -97,19 +105,18 @@ async function proconsul(dir) {
     const l = await r.json();
     return l ? l.split(':')[0] : '';
   });
-  const base = `http://${leader}:18600/v1/kv/`;
-  const get = async (k, q) => {
-    const r = await fetch(base + k + q);
+  const client = perWorker(leader, 18600);
+  const get = async (w, k, q) => {
+    const r = await client(w)('GET', `/v1/kv/${k}${q}`);
     if (r.status !== 200) throw new Error(`get failed: ${r.status}`);
-    await r.arrayBuffer();
   };
   return {
-    put: async (k, v) => {
-      const r = await fetch(base + k, { method: 'PUT', body: v });
-      if ((await r.text()).trim() !== 'true') throw new Error(`put failed: ${r.status}`);
+    put: async (w, k, v) => {
+      const r = await client(w)('PUT', `/v1/kv/${k}`, v);
+      if (r.body.toString().trim() !== 'true') throw new Error(`put failed: ${r.status}`);
     },
-    get: (k) => get(k, ''),
-    stale: (k) => get(k, '?stale'),
+    get: (w, k) => get(w, k, ''),
+    stale: (w, k) => get(w, k, '?stale'),
     stop: () => procs.forEach((p) => p.kill('SIGKILL')),
   };
 }
@@ -155,26 +162,19 @@ async function etcd(dir) {
     const r = await fetch(`http://${ip}:2379/v3/maintenance/status`, { method: 'POST', body: '{}' });
     if ((await r.json()).header.member_id === leaderId) at = ip;
   }
-  const range = async (k, serializable) => {
-    const r = await fetch(`http://${at}:2379/v3/kv/range`, {
-      method: 'POST',
-      body: JSON.stringify({ key: b64(k), serializable }),
-    });
-    if (!r.ok) throw new Error(`etcd range ${r.status}`);
-    const body = await r.json();
-    if (!body.kvs) throw new Error('etcd range: missing key');
+  const client = perWorker(at, 2379);
+  const range = async (w, k, serializable) => {
+    const r = await client(w)('POST', '/v3/kv/range', JSON.stringify({ key: b64(k), serializable }));
+    if (r.status !== 200) throw new Error(`etcd range ${r.status}`);
+    if (!JSON.parse(r.body.toString()).kvs) throw new Error('etcd range: missing key');
   };
   return {
-    put: async (k, v) => {
-      const r = await fetch(`http://${at}:2379/v3/kv/put`, {
-        method: 'POST',
-        body: JSON.stringify({ key: b64(k), value: b64(v) }),
-      });
-      if (!r.ok) throw new Error(`etcd put ${r.status}`);
-      await r.arrayBuffer();
+    put: async (w, k, v) => {
+      const r = await client(w)('POST', '/v3/kv/put', JSON.stringify({ key: b64(k), value: b64(v) }));
+      if (r.status !== 200) throw new Error(`etcd put ${r.status}`);
     },
-    get: (k) => range(k, false),
-    stale: (k) => range(k, true),
+    get: (w, k) => range(w, k, false),
+    stale: (w, k) => range(w, k, true),
     stop: () => procs.forEach((p) => p.kill('SIGKILL')),
   };
 }
@@ -188,7 +188,7 @@ try {
   if (e) targets.push(['etcd', e]);
   else console.log('(etcd not installed: apt-get install etcd-server to compare)');
   console.log(`3 servers, fsync on, ${SECONDS}s per run, 64-byte values, requests to the leader`);
-  for (const [, t] of targets) for (let k = 0; k < READ_KEYS; k++) await t.put(`read/${k}`, VALUE);
+  for (const [, t] of targets) for (let k = 0; k < READ_KEYS; k++) await t.put(0, `read/${k}`, VALUE);
   console.log('op     clients  target       ops/s    p50 ms    p99 ms  errors   ratio');
   for (const opName of OPS) {
     for (const c of LEVELS) {
@@ -196,8 +196,8 @@ try {
       for (const [name, t] of targets) {
         const op =
           opName === 'put'
-            ? (w, i) => t.put(`bench/${w}/${i}`, VALUE)
-            : (w, i) => t[opName](`read/${(w * 7 + i) % READ_KEYS}`);
+            ? (w, i) => t.put(w, `bench/${w}/${i}`, VALUE)
+            : (w, i) => t[opName](w, `read/${(w * 7 + i) % READ_KEYS}`);
         rows.push([name, await drive(c, op)]);
       }
       const base = rows.find(([n]) => n === 'etcd')?.[1].ops;

@@ -332,6 +332,8 @@ export function readResponse(
   buf: Uint8Array,
   rpc: number,
 ): { msg: RaftMessage | null; error: string; used: number } | null {
+  // The usual case between pipelined answers: nothing yet (a thrown decode error would cost more).
+  if (buf.length === 0) return null;
   const r = new MsgReader(buf);
   const errV = readOrWait(() => r.read());
   if (errV === WAIT) return null;

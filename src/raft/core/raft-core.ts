@@ -779,18 +779,23 @@ export class RaftCore {
       }
       return reply(false, this.commitIndex);
     }
+    // The configuration in force can change only by a truncated suffix or a new Configuration entry;
+    // recomputing it scans the log back to the last one, too dear to do for every batch.
+    let configMayChange = false;
     for (const e of entries) {
       if (e.index <= this.lastIndex) {
         if (this.termAt(e.index) === e.term) continue;
         this.log.length = e.index - 1 - this.offset;
+        configMayChange = true;
         if (this.stable >= e.index) {
           this.stable = e.index - 1;
           this.truncatedTo = Math.min(this.truncatedTo ?? Infinity, e.index - 1);
         }
       }
+      if (e.type === EntryType.Configuration) configMayChange = true;
       this.log.push({ ...e });
     }
-    if (entries.length > 0) this.recomputeConfig();
+    if (configMayChange) this.recomputeConfig();
     const lastNew = prev + entries.length;
     if (m.leaderCommit > this.commitIndex)
       this.commitIndex = Math.max(this.commitIndex, Math.min(m.leaderCommit, lastNew));
