@@ -2,8 +2,10 @@
 // DNS throughput: dnsperf (Debian's `dnsperf`) against a -dev agent answering from its catalog, side by
 // side with unbound (Debian's `unbound`) serving the same names as local data, in one run. Queries mix
 // node A, service A and SRV lookups. Prints queries/s and p50/p99 latency for both, and the ratios, at
-// full speed and at a fixed load both keep up with. dnsperf and unbound are installed with apt-get
-// (test/helpers/apt.ts) when missing.
+// full speed and at a fixed load both keep up with. A third column, node-floor (bench/dns-floor.mjs), is
+// the least a Node.js responder does per query (dgram in, a stored answer out): it shows how much of the
+// gap to unbound is the runtime's. dnsperf and unbound are installed with apt-get (test/helpers/apt.ts)
+// when missing.
 //
 //   npm run build && node bench/dns-perf.mjs [seconds=10] [clients=4] [rounds=3]
 
@@ -21,6 +23,7 @@ const ROUNDS = Number(process.argv[4] ?? 3);
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const AGENT = '127.0.6.20';
 const UNBOUND = '127.0.6.21';
+const FLOOR = '127.0.6.22';
 const PORT = 18653;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -104,6 +107,11 @@ const agent = spawn(
   { stdio: 'ignore' },
 );
 const unbound = spawn('unbound', ['-d', '-c', path.join(dir, 'unbound.conf')], { stdio: 'ignore' });
+const floor = spawn(
+  process.execPath,
+  [fileURLToPath(new URL('./dns-floor.mjs', import.meta.url)), FLOOR, String(PORT), AGENT],
+  { stdio: 'ignore' },
+);
 try {
   for (let i = 0; ; i++) {
     try {
@@ -126,16 +134,20 @@ try {
       }),
     });
   await sleep(1000);
+  // The floor learns each question from the agent the first time it sees it.
+  for (let i = 0; i < 3; i++)
+    spawnSync('dnsperf', ['-s', FLOOR, '-p', String(PORT), '-d', path.join(dir, 'queries.txt'), '-n', '1']);
   console.log(
     `dnsperf, ${SECONDS}s per run, ${CLIENTS} clients, ${NODES.length} nodes; node A, service A, SRV; median of ${ROUNDS} alternating runs`,
   );
   console.log('load      target       queries/s   avg ms   p50 ms   p99 ms   lost');
   const ratios = [];
   for (const rate of [0, 2000]) {
-    const runs = { ours: [], theirs: [] };
+    const runs = { ours: [], theirs: [], floor: [] };
     for (let i = 0; i < ROUNDS; i++) {
       runs.ours.push(dnsperf(AGENT, rate));
       runs.theirs.push(dnsperf(UNBOUND, rate));
+      runs.floor.push(dnsperf(FLOOR, rate));
     }
     const median = (rs) => {
       const m = (k) => rs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
@@ -144,18 +156,21 @@ try {
     };
     const ours = median(runs.ours);
     const theirs = median(runs.theirs);
+    const fl = median(runs.floor);
     const load = rate ? `${rate}/s` : 'max';
     const ms = (x) => (Number.isFinite(x) ? x.toFixed(3).padStart(8) : '       -');
     for (const [name, r] of [
       ['proconsul', ours],
       ['unbound', theirs],
+      ['node-floor', fl],
     ])
       console.log(
         `${load.padEnd(9)} ${name.padEnd(10)} ${r.qps.toFixed(0).padStart(11)} ${ms(r.lat)} ${ms(r.p50)} ${ms(r.p99)}   ${r.lost}`,
       );
     const x = (a, b) => (a / b).toFixed(2);
     ratios.push(
-      `${load}: qps ${x(ours.qps, theirs.qps)}, p50 ${x(ours.p50, theirs.p50)}, p99 ${x(ours.p99, theirs.p99)}`,
+      `${load}: qps ${x(ours.qps, theirs.qps)}, p50 ${x(ours.p50, theirs.p50)}, p99 ${x(ours.p99, theirs.p99)}` +
+        ` (node-floor / unbound: qps ${x(fl.qps, theirs.qps)}, p50 ${x(fl.p50, theirs.p50)})`,
     );
     if (!Number.isFinite(ours.qps) || !Number.isFinite(theirs.qps)) console.log(ours.raw, theirs.raw);
   }
@@ -163,6 +178,7 @@ try {
 } finally {
   agent.kill('SIGKILL');
   unbound.kill('SIGKILL');
+  floor.kill('SIGKILL');
   await sleep(100);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -285,9 +285,13 @@ export class RaftNode {
   private arm(): void {
     this.timer?.cancel();
     if (this.stopped) return;
-    const wait = Math.max(1, this.core.nextDeadline() - this.p.clock.monotonicMs());
+    const deadline = this.core.nextDeadline();
+    if (deadline === Infinity) return;
+    const wait = Math.max(1, deadline - this.p.clock.monotonicMs());
     this.timer = this.p.timers.after(wait, () => {
-      this.core.tick(this.p.clock.monotonicMs());
+      // The timer keeps whole milliseconds of a coarser clock and can fire a fraction before the
+      // deadline: it stands for the deadline, or the tick would find nothing due and re-arm for 1 ms.
+      this.core.tick(Math.max(this.p.clock.monotonicMs(), deadline));
       this.kick();
     });
   }

@@ -512,13 +512,17 @@ export class RaftCore {
 
   /** The earliest time tick() has something to do (hosts arm one timer for it). */
   nextDeadline(): number {
-    if (this.role === 'leader')
+    if (this.role === 'leader') {
+      // A leader alone in its configuration (-dev, a bootstrap server) has nobody to heartbeat, and its
+      // lease cannot lapse: waking for them would spin an idle -dev agent hundreds of times a second.
+      const alone = this.members.length === 1 && this.members[0] === this.id;
       return Math.min(
-        this.nextHeartbeat,
-        this.nextLeaseCheck,
+        alone ? Infinity : this.nextHeartbeat,
+        alone ? Infinity : this.nextLeaseCheck,
         this.transferring ? this.transferDeadline : Infinity,
         this.commitDeadline ?? Infinity,
       );
+    }
     return this.lastContact + this.timeoutMs;
   }
 
