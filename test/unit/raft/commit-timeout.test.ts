@@ -54,3 +54,21 @@ test('the commit notice carries no entries and is sent once; without CommitTimeo
   slow.at(t.heartbeatTimeoutMs / 10);
   assert.deepEqual(slow.applied.get('b'), ['z']);
 });
+
+test('a leader alone in its configuration has no deadline to wake for; once it has a peer it heartbeats', () => {
+  const t = timingsFor(1);
+  const h = harness(['a', 'b'], t, { voters: (id) => (id === 'a' ? ['a'] : ['a', 'b']) });
+  h.down.add('b');
+  h.until(t.electionTimeoutMs * 3, 10);
+  const a = h.core('a');
+  assert.equal(a.role, 'leader');
+  h.run();
+  // Heartbeats and lease checks need someone to reach: an idle -dev agent must not spin on them.
+  assert.equal(a.nextDeadline(), Infinity);
+  h.down.delete('b');
+  const r = a.addVoter('b', 'b:8300');
+  assert.ok(!(r instanceof Error));
+  h.run();
+  const next = a.nextDeadline();
+  assert.ok(Number.isFinite(next) && next <= h.now + t.heartbeatTimeoutMs / 10, String(next));
+});
