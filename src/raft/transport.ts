@@ -10,11 +10,14 @@ import type { Envelope, RaftMessage, ServerId } from './core/messages.js';
 import {
   encodeRequest,
   encodeResponse,
+  encodeErrorResponse,
   encodeTimeoutNowResponse,
   readRequest,
   readResponse,
   RpcType,
   rpcTypeOf,
+  servesProtocol,
+  UNSUPPORTED_PROTOCOL,
   type Identity,
 } from './wire.js';
 import { concatBytes as concat } from '../lib/bytes.js';
@@ -75,8 +78,11 @@ interface Inbound {
   out: Coalescer;
   conn: StreamConn;
   peer: ServerId;
-  /** RPC types awaiting a reply, in arrival order. */
-  pending: number[];
+  /**
+   * Replies owed, in arrival order: the RPC type of one the core will answer, or the bytes of one answered
+   * already (refused, or TimeoutNow) that waits for those before it.
+   */
+  pending: Array<number | Uint8Array>;
   buf: Uint8Array;
   /** A large request (a snapshot) still arriving: chunks held until `need` bytes are here. */
   chunks: Uint8Array[];
@@ -169,7 +175,11 @@ export class RaftTransport {
           }
           st.buf = st.buf.subarray(r.used);
           st.peer = r.from.id;
-          if (r.rpc === RpcType.TimeoutNow) st.out.write(conn, encodeTimeoutNowResponse(this.me));
+          if (!servesProtocol(r.version)) {
+            this.answerInOrder(st, encodeErrorResponse(UNSUPPORTED_PROTOCOL));
+            continue;
+          }
+          if (r.rpc === RpcType.TimeoutNow) this.answerInOrder(st, encodeTimeoutNowResponse(this.me));
           else st.pending.push(r.rpc);
           this.deliver({ from: r.from.id, to: this.me.id, msg: r.msg });
         }
@@ -215,15 +225,22 @@ export class RaftTransport {
     for (const st of this.inbound) {
       if (st.peer !== to || st.pending.length === 0) continue;
       const next = st.pending[0]!;
-      if (!want.includes(next)) continue;
+      if (typeof next !== 'number' || !want.includes(next)) continue;
       st.pending.shift();
       assert(
         msg.type !== 'voteResp' || msg.preVote === (next === RpcType.RequestPreVote),
         'vote reply out of order',
       );
       st.out.write(st.conn, encodeResponse(msg, this.me));
+      while (st.pending[0] instanceof Uint8Array) st.out.write(st.conn, st.pending.shift() as Uint8Array);
       return;
     }
+  }
+
+  /** Writes an answer made without the core once every reply owed before it is written. */
+  private answerInOrder(st: Inbound, bytes: Uint8Array): void {
+    if (st.pending.length === 0) st.out.write(st.conn, bytes);
+    else st.pending.push(bytes);
   }
 
   private peer(id: ServerId): Outbound {

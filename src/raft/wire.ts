@@ -210,6 +210,25 @@ export function encodeResponse(m: RaftMessage, me: Identity): Uint8Array {
   return w.bytes();
 }
 
+/** hashicorp/raft's ErrUnsupportedProtocol, the answer to a request of a protocol version it does not serve. */
+export const UNSUPPORTED_PROTOCOL = 'protocol version not supported';
+
+/**
+ * The request protocol versions answered: hashicorp's ProtocolVersionMin..Max (0..3), and none older
+ * than one below the version this server runs (3), as its checkRPCHeader rules.
+ */
+export function servesProtocol(version: number): boolean {
+  return version >= 3 - 1 && version <= 3;
+}
+
+/** An answer that is only an error: the error string, then nil for the response. */
+export function encodeErrorResponse(error: string): Uint8Array {
+  const w = new MsgWriter('v05');
+  w.str(error);
+  w.nil();
+  return w.bytes();
+}
+
 export function encodeTimeoutNowResponse(me: Identity): Uint8Array {
   const w = new MsgWriter('v05');
   w.str('');
@@ -238,7 +257,8 @@ const str = (v: unknown) => (v instanceof Uint8Array ? dec.decode(v) : '');
  */
 export function readRequest(
   buf: Uint8Array,
-): { msg: RaftMessage; from: Identity; used: number; rpc: number } | { need: number } | null {
+):
+  { msg: RaftMessage; from: Identity; version: number; used: number; rpc: number } | { need: number } | null {
   if (buf.length === 0) return null;
   const rpc = buf[0]!;
   const r = new MsgReader(buf.subarray(1));
@@ -255,6 +275,7 @@ export function readRequest(
         rpc,
         used: used + size,
         from: { id: str(h.ID), addr: str(h.Addr) },
+        version: num(h.ProtocolVersion),
         msg: {
           type: 'installSnapshot',
           term: num(x.Term),
@@ -281,6 +302,7 @@ export function readRequest(
         rpc,
         used,
         from: { id: str(h.ID), addr: str(h.Addr) },
+        version: num(h.ProtocolVersion),
         msg: {
           type: 'append',
           term: num(x.Term),
@@ -301,6 +323,7 @@ export function readRequest(
         rpc,
         used,
         from: { id: str(h.ID), addr: str(h.Addr) },
+        version: num(h.ProtocolVersion),
         msg: {
           type: 'vote',
           term: num(x.Term),
@@ -319,6 +342,7 @@ export function readRequest(
         rpc,
         used,
         from: { id: str(h.ID), addr: str(h.Addr) },
+        version: num(h.ProtocolVersion),
         msg: { type: 'timeoutNow', term: num(x.Term), leader: str(h.ID) },
       };
     }
@@ -341,6 +365,8 @@ export function readResponse(
   if (v === WAIT) return null;
   const error = str(errV);
   const used = r.offset;
+  // A refused request's answer carries no response (hashicorp encodes nil after the error).
+  if (error) return { msg: null, error, used };
   switch (rpc) {
     case RpcType.AppendEntries: {
       const x = readStruct(v, RAFT_SCHEMAS.appendResp);
