@@ -86,8 +86,11 @@ export interface Identity {
   addr: string;
 }
 
+/** hashicorp/raft's protocol version this server runs (Consul's default, 3). */
+const PROTOCOL_VERSION = 3;
+
 function header(me: Identity): Fields {
-  return { ProtocolVersion: 3, ID: enc.encode(me.id), Addr: enc.encode(me.addr) };
+  return { ProtocolVersion: PROTOCOL_VERSION, ID: enc.encode(me.id), Addr: enc.encode(me.addr) };
 }
 
 /** The RPC type of a request message (responses ride on the request's connection). */
@@ -215,10 +218,10 @@ export const UNSUPPORTED_PROTOCOL = 'protocol version not supported';
 
 /**
  * The request protocol versions answered: hashicorp's ProtocolVersionMin..Max (0..3), and none older
- * than one below the version this server runs (3), as its checkRPCHeader rules.
+ * than one below the version this server runs, as its checkRPCHeader rules.
  */
 export function servesProtocol(version: number): boolean {
-  return version >= 3 - 1 && version <= 3;
+  return version >= PROTOCOL_VERSION - 1 && version <= PROTOCOL_VERSION;
 }
 
 /** An answer that is only an error: the error string, then nil for the response. */
@@ -250,6 +253,11 @@ function readOrWait<T>(read: () => T): T | typeof WAIT {
 
 const num = (v: unknown) => Number(v ?? 0);
 const str = (v: unknown) => (v instanceof Uint8Array ? dec.decode(v) : '');
+/** Who sent a request, and under which protocol version, from its RPCHeader. */
+const sender = (h: Fields) => ({
+  from: { id: str(h.ID), addr: str(h.Addr) },
+  version: num(h.ProtocolVersion),
+});
 
 /**
  * Reads one request from the front of buf; null when more bytes are needed, or `{ need }` when the
@@ -274,8 +282,7 @@ export function readRequest(
       return {
         rpc,
         used: used + size,
-        from: { id: str(h.ID), addr: str(h.Addr) },
-        version: num(h.ProtocolVersion),
+        ...sender(h),
         msg: {
           type: 'installSnapshot',
           term: num(x.Term),
@@ -301,8 +308,7 @@ export function readRequest(
       return {
         rpc,
         used,
-        from: { id: str(h.ID), addr: str(h.Addr) },
-        version: num(h.ProtocolVersion),
+        ...sender(h),
         msg: {
           type: 'append',
           term: num(x.Term),
@@ -322,8 +328,7 @@ export function readRequest(
       return {
         rpc,
         used,
-        from: { id: str(h.ID), addr: str(h.Addr) },
-        version: num(h.ProtocolVersion),
+        ...sender(h),
         msg: {
           type: 'vote',
           term: num(x.Term),
@@ -341,8 +346,7 @@ export function readRequest(
       return {
         rpc,
         used,
-        from: { id: str(h.ID), addr: str(h.Addr) },
-        version: num(h.ProtocolVersion),
+        ...sender(h),
         msg: { type: 'timeoutNow', term: num(x.Term), leader: str(h.ID) },
       };
     }
